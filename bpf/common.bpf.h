@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Helpers shared by the vsock programs. */
+#ifndef VSOCK_COMMON_BPF_H
+#define VSOCK_COMMON_BPF_H
+
+#include "maps.bpf.h"
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
+#include "vsock/policy.h"
+
+#define VS_AF_INET	2
+#define VS_AF_INET6	10
+#define VS_O_NONBLOCK	04000
+#define VS_SOCK_STREAM	1
+#define VS_IPPROTO_TCP	6
+#define VS_IPPROTO_MPTCP 262
+#define VS_EBUSY	16
+#define VS_ENOMEM	12
+#define VS_E2BIG	7
+
+static __always_inline void vs_count(__u32 idx, __u64 n)
+{
+	__u64 *v = bpf_map_lookup_elem(&vs_stats, &idx);
+
+	if (v)
+		*v += n;	/* per-CPU slot: no atomics needed */
+}
+
+static __always_inline struct vs_sock_entry *vs_entry(__u64 cookie)
+{
+	return bpf_map_lookup_elem(&vs_socktbl, &cookie);
+}
+
+static __always_inline bool vs_cgroup_enabled(__u64 cg_id)
+{
+	struct vs_cgroup_cfg *cfg;
+
+	if (!cg_id)
+		return false;
+	cfg = bpf_map_lookup_elem(&vs_cgcfg, &cg_id);
+	return cfg && (cfg->flags & VS_CG_ENABLED);
+}
+
+static __always_inline struct sock *vs_sk(struct tcp_sock *tp)
+{
+	return &tp->inet_conn.icsk_inet.sk;
+}
+
+/* The nearest ancestor of the socket's cgroup (itself included) that is in
+ * vs_cgcfg: a program attached to a cgroup also runs for its descendants. */
+static __always_inline __u64 vs_attached_ancestor(struct tcp_sock *tp,
+						  __u64 *own_id)
+{
+	struct cgroup *cg = BPF_CORE_READ(vs_sk(tp), sk_cgrp_data.cgroup);
+	int level, i;
+
+	if (!cg)
+		return 0;
+	*own_id = BPF_CORE_READ(cg, kn, id);
+	level = BPF_CORE_READ(cg, level);
+	for (i = 0; i < VS_MAX_CGROUP_DEPTH; i++) {
+		struct cgroup *anc;
+		__u64 id;
+
+		if (level - i < 0)
+			break;
+		anc = BPF_CORE_READ(cg, ancestors[level - i]);
+		id = BPF_CORE_READ(anc, kn, id);
+		if (bpf_map_lookup_elem(&vs_cgcfg, &id))
+			return id;
+	}
+	return 0;
+}
+
+/* File flags of a socket, or -1 when it has no file yet (an accepted
+ * socket before accept()). */
+static __always_inline long vs_file_flags(struct sock *sk)
+{
+	struct file *f = BPF_CORE_READ(sk, sk_socket, file);
+
+	if (!f)
+		return -1;
+	return BPF_CORE_READ(f, f_flags);
+}
+
+static __always_inline bool vs_file_blocking(struct sock *sk)
+{
+	long f = vs_file_flags(sk);
+
+	return f >= 0 && !(f & VS_O_NONBLOCK);
+}
+
+/* Bytes queued on the fast path (psock ingress) of a socket, unread. */
+static __always_inline __u32 vs_psock_queued(struct sock *sk)
+{
+	unsigned long ud = (unsigned long)BPF_CORE_READ(sk, sk_user_data);
+	struct sk_psock *psock;
+
+	/* low bits of sk_user_data are flags (SK_USER_DATA_NOCOPY|BPF|PSOCK) */
+	psock = (struct sk_psock *)(ud & ~7UL);
+	if (!psock)
+		return 0;
+	return BPF_CORE_READ(psock, msg_tot_len);
+}
+
+/* Refresh what senders read about this receiving socket. */
+static __always_inline void vs_rx_refresh(struct vs_rx_state *rx, struct sock *sk)
+{
+	long f = vs_file_flags(sk);
+
+	rx->copied_seq = BPF_CORE_READ((struct tcp_sock *)sk, copied_seq);
+	rx->queued = vs_psock_queued(sk);
+	rx->has_file = f >= 0;
+	rx->nonblock = f >= 0 && (f & VS_O_NONBLOCK);
+}
+
+static __always_inline __u64 vs_max_queued(void)
+{
+	__u32 zero = 0;
+	struct vs_meta *m = bpf_map_lookup_elem(&vs_meta, &zero);
+
+	return m && m->max_queued ? m->max_queued : VS_MAX_QUEUED_DEFAULT;
+}
+
+static __always_inline void vs_addr_set(struct vs_addr *a, const __u8 ip[16],
+					__u16 port)
+{
+	__builtin_memcpy(a->ip, ip, 16);
+	a->port = port;
+}
+
+#endif /* VSOCK_COMMON_BPF_H */

@@ -1,0 +1,105 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* sk_msg: for each message a tracked socket sends, redirect it into the
+ * peer's receive queue or let TCP carry it (SK_PASS), and count why. */
+#include "common.bpf.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+static const __u32 pass_counter[VS_R_MAX] = {
+	[VS_R_NO_PEER]		= VS_C_PASS_NO_PEER,
+	[VS_R_BLOCKING]		= VS_C_PASS_BLOCKING,
+	[VS_R_QUEUE_LIMIT]	= VS_C_PASS_QUEUE_LIMIT,
+	[VS_R_TCP_UNREAD]	= VS_C_PASS_TCP_UNREAD,
+	[VS_R_DETACHED]		= VS_C_PASS_DETACHED,
+	[VS_R_NO_STATE]		= VS_C_PASS_NO_STATE,
+};
+
+static __always_inline void account(struct vs_sk_state *st, __u8 mode,
+				    __u8 reason, __u64 size)
+{
+	struct vs_sock_entry *e = vs_entry(st->cookie);
+
+	if (mode == VS_TX_REDIRECT) {
+		vs_count(VS_C_MSG_REDIRECTED, 1);
+		vs_count(VS_C_BYTES_REDIRECTED, size);
+	} else {
+		vs_count(VS_C_MSG_PASSED, 1);
+		vs_count(VS_C_BYTES_PASSED, size);
+		if (reason < VS_R_MAX && pass_counter[reason])
+			vs_count(pass_counter[reason], 1);
+	}
+	if (mode != st->tx_mode && st->tx_mode != VS_TX_UNDECIDED)
+		vs_count(mode == VS_TX_PASS ? VS_C_TO_PASS : VS_C_TO_REDIRECT, 1);
+	st->tx_mode = mode;
+	st->tx_reason = reason;
+	if (!e)
+		return;
+	e->tx_mode = mode;
+	e->reason = reason;
+	if (mode == VS_TX_REDIRECT) {
+		__sync_fetch_and_add(&e->tx_redir_bytes, size);
+		__sync_fetch_and_add(&e->tx_redir_msgs, 1);
+	} else {
+		__sync_fetch_and_add(&e->tx_pass_bytes, size);
+		__sync_fetch_and_add(&e->tx_pass_msgs, 1);
+	}
+}
+
+SEC("sk_msg")
+int vsock_msg(struct sk_msg_md *msg)
+{
+	struct vs_tx_input in = {};
+	struct bpf_sock *sk = msg->sk;
+	struct vs_tx_decision d;
+	struct vs_sock_key peer_key;
+	struct vs_rx_state *rx;
+	struct vs_sk_state *st;
+	struct tcp_sock *tp;
+
+	if (!sk)
+		return SK_PASS;
+	st = bpf_sk_storage_get(&vs_skstate, sk, 0, 0);
+	if (!st) {
+		vs_count(VS_C_MSG_PASSED, 1);
+		vs_count(VS_C_BYTES_PASSED, msg->size);
+		vs_count(VS_C_PASS_NO_STATE, 1);
+		return SK_PASS;
+	}
+	if (st->tx_mode == VS_TX_PASS && vs_reason_is_final(st->tx_reason)) {
+		account(st, VS_TX_PASS, st->tx_reason, msg->size);
+		return SK_PASS;
+	}
+	tp = bpf_skc_to_tcp_sock(sk);
+	if (!tp)
+		return SK_PASS;
+
+	in.cur_mode = st->tx_mode;
+	in.msg_size = msg->size;
+	in.max_queued = vs_max_queued();
+	in.self_enabled = vs_cgroup_enabled(st->attach_cg);
+	in.blocking = vs_file_blocking(vs_sk(tp));
+	peer_key = st->peer_key;
+	rx = bpf_map_lookup_elem(&vs_rxstate, &peer_key);
+	if (rx) {
+		in.peer_found = 1;
+		in.peer_enabled = vs_cgroup_enabled(rx->attach_cg);
+		in.blocking |= rx->has_file && !rx->nonblock;
+		in.peer_queued = rx->queued;
+		/* every byte we ever gave TCP was handed to the peer's reader;
+		 * write_seq is stable: the sender holds its socket lock here */
+		in.tcp_drained = BPF_CORE_READ(tp, write_seq) == rx->copied_seq;
+	}
+
+	d = vs_tx_decide(&in);
+	if (d.mode == VS_TX_REDIRECT) {
+		if (bpf_msg_redirect_hash(msg, &vs_socks, &peer_key,
+					  BPF_F_INGRESS) == SK_PASS && rx) {
+			__sync_fetch_and_add(&rx->queued, msg->size);
+		} else {
+			d.mode = VS_TX_PASS;	/* peer left the map */
+			d.reason = VS_R_NO_PEER;
+		}
+	}
+	account(st, d.mode, d.reason, msg->size);
+	return SK_PASS;
+}

@@ -1,0 +1,241 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* sockops: classify a connection when it is established, put it into the
+ * sockhash when both ends are local and safe to accelerate, and keep the
+ * socket table's status in step with the TCP state machine. */
+#include "common.bpf.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+static __always_inline void key_from_ops(struct vs_sock_key *k,
+					 struct bpf_sock_ops *ops, __u64 netns)
+{
+	__u32 l6[4] = { ops->local_ip6[0], ops->local_ip6[1],
+			ops->local_ip6[2], ops->local_ip6[3] };
+	__u32 r6[4] = { ops->remote_ip6[0], ops->remote_ip6[1],
+			ops->remote_ip6[2], ops->remote_ip6[3] };
+
+	vs_key_build(k, netns, ops->family, ops->local_ip4, l6,
+		     ops->remote_ip4, r6, ops->local_port, ops->remote_port);
+}
+
+/* Entry of this socket; passive sockets get theirs here (no sock_create). */
+static __always_inline struct vs_sock_entry *
+entry_for(struct bpf_sock_ops *ops, __u64 cookie)
+{
+	struct vs_sock_entry *e = vs_entry(cookie);
+	struct vs_sock_entry init = {};
+
+	if (e)
+		return e;
+	init.cookie = cookie;
+	init.family = ops->family;
+	init.type = VS_SOCK_STREAM;
+	init.protocol = VS_IPPROTO_TCP;
+	init.created_ns = bpf_ktime_get_ns();
+	init.status = VS_ST_CONNECTING;
+	if (bpf_map_update_elem(&vs_socktbl, &cookie, &init, BPF_NOEXIST) &&
+	    !vs_entry(cookie)) {
+		vs_count(VS_C_SOCKTBL_FULL, 1);
+		return NULL;
+	}
+	return vs_entry(cookie);
+}
+
+static __always_inline __u32 read_options(struct tcp_sock *tp, long fflags)
+{
+	__u32 opt = 0;
+
+	if (fflags >= 0) {
+		opt |= VS_OPT_HAS_FILE;
+		if (fflags & VS_O_NONBLOCK)
+			opt |= VS_OPT_NONBLOCK;
+	}
+	if (BPF_CORE_READ_BITFIELD_PROBED(tp, nonagle) & 1)	/* TCP_NAGLE_OFF */
+		opt |= VS_OPT_NODELAY;
+	if (BPF_CORE_READ(vs_sk(tp), __sk_common.skc_flags) & (1UL << SOCK_KEEPOPEN))
+		opt |= VS_OPT_KEEPALIVE;
+	return opt;
+}
+
+/* Why this socket must stay off the fast path, VS_R_NONE if it may join. */
+static __always_inline __u8 classify(struct tcp_sock *tp, bool active,
+				     long fflags, const struct vs_sock_key *peer)
+{
+	if (BPF_CORE_READ(tp, is_mptcp)) {
+		vs_count(VS_C_MPTCP, 1);
+		return VS_R_MPTCP;
+	}
+	if (BPF_CORE_READ(tp, inet_conn.icsk_ulp_ops)) {
+		vs_count(VS_C_SKIP_ULP, 1);
+		return VS_R_ULP;
+	}
+	/* A blocking reader of a socket in a sockmap gets spurious EAGAIN
+	 * (tcp_bpf_recvmsg, 6.18). The active side has its file now; the
+	 * passive side gets none before accept(), so sk_msg re-checks it. */
+	if (active && fflags >= 0 && !(fflags & VS_O_NONBLOCK)) {
+		vs_count(VS_C_SKIP_BLOCKING, 1);
+		return VS_R_BLOCKING;
+	}
+	/* The active end is established first; a passive socket whose peer is
+	 * not tracked could never be redirected to and would only pay tcp_bpf. */
+	if (!active && !bpf_map_lookup_elem(&vs_rxstate, peer)) {
+		vs_count(VS_C_SKIP_NO_PEER, 1);
+		return VS_R_NO_PEER;
+	}
+	return VS_R_NONE;
+}
+
+static __always_inline __u8 insert_error_reason(long err)
+{
+	if (err == -VS_EBUSY) {
+		vs_count(VS_C_SKIP_OTHER_MAP, 1);
+		return VS_R_OTHER_MAP;
+	}
+	if (err == -VS_E2BIG || err == -VS_ENOMEM) {
+		vs_count(VS_C_SKIP_MAP_FULL, 1);
+		return VS_R_MAP_FULL;
+	}
+	vs_count(VS_C_SKIP_INSERT_ERR, 1);
+	return VS_R_INSERT_FAILED;
+}
+
+/* Pair the two socket-table entries once both ends are tracked. */
+static __always_inline void link_peer(struct vs_sock_entry *e,
+				      const struct vs_sock_key *peer)
+{
+	struct vs_rx_state *prx = bpf_map_lookup_elem(&vs_rxstate, peer);
+	struct vs_sock_entry *pe;
+
+	if (!prx)
+		return;
+	e->peer_cookie = prx->cookie;
+	pe = vs_entry(prx->cookie);
+	if (pe)
+		pe->peer_cookie = e->cookie;
+}
+
+/* Track the socket: per-socket state for sk_msg, receiver facts for its peer. */
+static __always_inline bool track(struct bpf_sock *sk, struct tcp_sock *tp,
+				  __u64 cookie, __u64 attach_cg,
+				  const struct vs_sock_key *key,
+				  const struct vs_sock_key *peer)
+{
+	struct vs_rx_state rx = { .cookie = cookie, .attach_cg = attach_cg };
+	struct vs_sk_state *st;
+
+	st = bpf_sk_storage_get(&vs_skstate, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+	if (!st)
+		return false;
+	st->cookie = cookie;
+	st->attach_cg = attach_cg;
+	st->key = *key;
+	st->peer_key = *peer;
+	st->tx_mode = VS_TX_UNDECIDED;
+	st->tx_reason = VS_R_NONE;
+	vs_rx_refresh(&rx, vs_sk(tp));
+	return bpf_map_update_elem(&vs_rxstate, key, &rx, BPF_ANY) == 0;
+}
+
+static __always_inline void on_established(struct bpf_sock_ops *ops, bool active)
+{
+	__u64 cookie, netns, own_cg = 0, attach_cg;
+	struct vs_sock_key key, peer;
+	struct vs_sock_entry *e;
+	struct tcp_sock *tp;
+	struct bpf_sock *sk;
+	long fflags, err;
+	__u8 reason;
+
+	if (ops->family != VS_AF_INET && ops->family != VS_AF_INET6)
+		return;
+	sk = ops->sk;
+	if (!sk)
+		return;
+	tp = bpf_skc_to_tcp_sock(sk);
+	if (!tp)
+		return;
+	vs_count(VS_C_ESTABLISHED, 1);
+
+	cookie = bpf_get_socket_cookie(ops);
+	netns = bpf_get_netns_cookie(ops);
+	key_from_ops(&key, ops, netns);
+	vs_key_reverse(&peer, &key);
+	attach_cg = vs_attached_ancestor(tp, &own_cg);
+	fflags = vs_file_flags(vs_sk(tp));
+
+	e = entry_for(ops, cookie);
+	if (e) {
+		e->status = VS_ST_CONNECTED;
+		e->tcp_state = VS_TCP_ESTABLISHED;
+		e->netns_cookie = netns;
+		e->cgroup_id = own_cg;
+		e->attach_cgroup_id = attach_cg;
+		e->options = read_options(tp, fflags);
+		vs_addr_set(&e->local, key.local_ip, key.local_port);
+		vs_addr_set(&e->remote, key.peer_ip, key.peer_port);
+	}
+	/* follow state changes to keep the status current */
+	bpf_sock_ops_cb_flags_set(ops, ops->bpf_sock_ops_cb_flags |
+				  BPF_SOCK_OPS_STATE_CB_FLAG);
+
+	reason = vs_cgroup_enabled(attach_cg) ? VS_R_NONE : VS_R_DETACHED;
+	if (reason == VS_R_NONE)
+		reason = classify(tp, active, fflags, &peer);
+	/* state first: the first sk_msg may run as soon as we are in the map */
+	if (reason == VS_R_NONE && !track(sk, tp, cookie, attach_cg, &key, &peer))
+		reason = VS_R_NO_STATE;
+	if (reason == VS_R_NONE) {
+		err = bpf_sock_hash_update(ops, &vs_socks, &key, BPF_NOEXIST);
+		if (err) {
+			reason = insert_error_reason(err);
+			bpf_map_delete_elem(&vs_rxstate, &key);
+		} else {
+			vs_count(VS_C_INSERTED, 1);
+		}
+	}
+	if (!e)
+		return;
+	e->reason = reason;
+	e->in_sockhash = reason == VS_R_NONE;
+	if (reason == VS_R_NONE && !active)
+		link_peer(e, &peer);
+}
+
+static __always_inline void set_status(struct bpf_sock_ops *ops, __u8 status,
+				       __u8 tcp_state)
+{
+	struct vs_sock_entry *e = vs_entry(bpf_get_socket_cookie(ops));
+
+	if (!e)
+		return;
+	/* the process closed it: later TCP states do not revive the status */
+	if (e->status != VS_ST_TERMINATED)
+		e->status = status;
+	e->tcp_state = tcp_state;
+	if (tcp_state == VS_TCP_CLOSE || tcp_state == VS_TCP_TIME_WAIT)
+		e->in_sockhash = 0;	/* the kernel unhashes it from every sockmap */
+}
+
+SEC("sockops")
+int vsock_sockops(struct bpf_sock_ops *ops)
+{
+	switch (ops->op) {
+	case BPF_SOCK_OPS_TCP_CONNECT_CB:
+		set_status(ops, VS_ST_CONNECTING, VS_TCP_SYN_SENT);
+		break;
+	case BPF_SOCK_OPS_TCP_LISTEN_CB:
+		set_status(ops, VS_ST_LISTENING, VS_TCP_LISTEN);
+		break;
+	case BPF_SOCK_OPS_ACTIVE_ESTABLISHED_CB:
+		on_established(ops, true);
+		break;
+	case BPF_SOCK_OPS_PASSIVE_ESTABLISHED_CB:
+		on_established(ops, false);
+		break;
+	case BPF_SOCK_OPS_STATE_CB:
+		set_status(ops, vs_status_from_tcp_state(ops->args[1]),
+			   ops->args[1]);
+		break;
+	}
+	return 1;
+}

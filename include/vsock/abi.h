@@ -1,0 +1,198 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Every byte the BPF programs and userspace exchange. One definition each. */
+#ifndef VSOCK_ABI_H
+#define VSOCK_ABI_H
+
+#ifndef __bpf__
+#include <linux/types.h>	/* the BPF side gets these from vmlinux.h */
+#endif
+
+/* Bump on any layout change below; the loader refuses pins of another version. */
+#define VS_ABI_VERSION 1
+
+#define VS_PIN_ROOT_DEFAULT "/sys/fs/bpf/vsock"
+#define VS_MAX_SOCKS_DEFAULT 65536
+/* Bytes a receiver may have queued on the fast path before a direction
+ * falls back to TCP (DESIGN.md, "No backpressure"). Plain TCP lets a sender
+ * queue its send buffer plus the receiver's window; 4 MiB is the default
+ * tcp_wmem maximum, so the fast path never holds more than TCP's sender side. */
+#define VS_MAX_QUEUED_DEFAULT (4u << 20)
+/* Deepest cgroup level walked to find the attached ancestor of a socket. */
+#define VS_MAX_CGROUP_DEPTH 16
+
+/* Redirect key, as seen from the local socket. Both addresses are IPv6 or
+ * IPv4-mapped IPv6 (::ffff:a.b.c.d), so a v4 client pairs with a dual-stack
+ * listener. The peer finds a socket by the same key with the ends swapped. */
+struct vs_sock_key {
+	__u64 netns_cookie;	/* same 4-tuple in two netns must not pair */
+	__u8  local_ip[16];	/* network byte order */
+	__u8  peer_ip[16];	/* network byte order */
+	__u16 local_port;	/* host byte order */
+	__u16 peer_port;	/* host byte order */
+	__u32 pad;		/* always 0: part of the hashed key */
+};
+
+/* The ten statuses of the socket table; docs/architecture.md maps each to
+ * the kernel event that sets it. SENDING and RECEIVING have no honest
+ * kernel signal (a send or receive has no "done" callback) and are never set. */
+enum vs_status {
+	VS_ST_UNCONNECTED = 0,	/* cgroup/sock_create */
+	VS_ST_BOUND,		/* cgroup/post_bind4, post_bind6 */
+	VS_ST_LISTENING,	/* sockops TCP_LISTEN_CB */
+	VS_ST_CONNECTING,	/* sockops TCP_CONNECT_CB (SYN sent) */
+	VS_ST_CONNECTED,	/* sockops ACTIVE/PASSIVE_ESTABLISHED_CB */
+	VS_ST_SENDING,		/* no honest signal: never set */
+	VS_ST_RECEIVING,	/* no honest signal: never set */
+	VS_ST_SHUTDOWN,		/* state_cb: FIN_WAIT1/2, CLOSING, LAST_ACK, CLOSE_WAIT */
+	VS_ST_DISCONNECTED,	/* state_cb: TIME_WAIT, CLOSE (reset or fully closed) */
+	VS_ST_TERMINATED,	/* cgroup/sock_release: the process closed it */
+	VS_ST_MAX,
+};
+
+/* Why a socket (or its sending direction) is not on the fast path.
+ * VS_R_NONE means it is. */
+enum vs_reason {
+	VS_R_NONE = 0,
+	VS_R_NOT_ESTABLISHED,	/* not a connected socket (yet) */
+	VS_R_NO_PEER,		/* peer is not a local socket in an attached cgroup and the same netns */
+	VS_R_BLOCKING,		/* a blocking file: tcp_bpf would return spurious EAGAIN */
+	VS_R_MPTCP,		/* MPTCP subflow */
+	VS_R_ULP,		/* has an upper-layer protocol (kTLS, ...) */
+	VS_R_OTHER_MAP,		/* already in another tool's sockmap (EBUSY) */
+	VS_R_MAP_FULL,		/* sockhash or socket table full */
+	VS_R_QUEUE_LIMIT,	/* receiver has max_queued bytes unread: backpressure */
+	VS_R_TCP_UNREAD,	/* bytes sent through TCP are not yet read: redirect would overtake them */
+	VS_R_DETACHED,		/* its cgroup was detached: no new redirects */
+	VS_R_NO_STATE,		/* no per-socket state (socket predates attach) */
+	VS_R_INSERT_FAILED,	/* sockhash insert failed for another reason */
+	VS_R_MAX,
+};
+
+/* Sending-direction mode of a socket. A direction leaves REDIRECT for PASS
+ * at once when anything is wrong, and returns only when every byte it sent
+ * through TCP has been read by the peer (see vs_tcp_drained()). */
+enum vs_tx_mode {
+	VS_TX_UNDECIDED = 0,
+	VS_TX_REDIRECT,
+	VS_TX_PASS,
+};
+
+/* Socket option bits in vs_sock_entry.options, read at connect/accept. */
+#define VS_OPT_NONBLOCK  (1u << 0)	/* file has O_NONBLOCK */
+#define VS_OPT_NODELAY   (1u << 1)	/* TCP_NODELAY */
+#define VS_OPT_KEEPALIVE (1u << 2)	/* SO_KEEPALIVE */
+#define VS_OPT_HAS_FILE  (1u << 3)	/* a file existed when options were read */
+
+/* One end of a connection. */
+struct vs_addr {
+	__u8  ip[16];		/* IPv6 or IPv4-mapped, network byte order */
+	__u16 port;		/* host byte order */
+	__u16 pad;
+	__u32 pad2;
+};
+
+/* The socket table (map vs_socktbl), keyed by socket cookie. */
+struct vs_sock_entry {
+	__u64 cookie;		/* unique socket ID (SO_COOKIE) */
+	__u64 peer_cookie;	/* the paired local socket, 0 if none */
+	__u64 netns_cookie;
+	__u64 cgroup_id;	/* the socket's own cgroup */
+	__u64 attach_cgroup_id;	/* the attached cgroup it falls under */
+	__u64 created_ns;	/* CLOCK_MONOTONIC */
+	__u64 tx_redir_bytes;	/* sent through the fast path */
+	__u64 tx_redir_msgs;
+	__u64 tx_pass_bytes;	/* sent through TCP while tracked */
+	__u64 tx_pass_msgs;
+	struct vs_addr local;
+	struct vs_addr remote;
+	__u32 owner_tgid;	/* process that created or accepted it; 0 unknown */
+	__u32 options;		/* VS_OPT_* */
+	char  comm[16];		/* owner's command */
+	__u16 family;		/* AF_INET or AF_INET6, as created */
+	__u16 type;		/* SOCK_STREAM */
+	__u16 protocol;		/* IPPROTO_TCP */
+	__u8  status;		/* enum vs_status */
+	__u8  tcp_state;	/* kernel TCP state (TCP_ESTABLISHED=1 ...) */
+	__u8  reason;		/* enum vs_reason: why not (or no longer) redirected */
+	__u8  in_sockhash;	/* 1 while in vs_socks */
+	__u8  tx_mode;		/* enum vs_tx_mode */
+	__u8  pad[5];
+};
+
+/* What a sender needs to know about the socket it would redirect into
+ * (map vs_rxstate, keyed by that socket's own vs_sock_key). Written by the
+ * receiving socket itself (sockops at established, fexit of accept and of
+ * tcp_bpf_recvmsg) and by its sender (queued). sk_msg cannot hold a
+ * reference to another socket (no bpf_sk_release there), so it reads this. */
+struct vs_rx_state {
+	__u64 cookie;		/* the receiving socket */
+	__u64 attach_cg;	/* its attached cgroup */
+	__u64 queued;		/* bytes on its fast-path queue: psock msg_tot_len
+				 * at its last read, plus what senders added since */
+	__u32 copied_seq;	/* tcp copied_seq at its last read: everything
+				 * before it was handed to the application */
+	__u8  has_file;		/* accepted (or connected) by a process */
+	__u8  nonblock;		/* its file had O_NONBLOCK when last seen */
+	__u8  pad[2];
+};
+
+/* Per-cgroup configuration (map vs_cgcfg), keyed by cgroup id. */
+#define VS_CG_ENABLED (1u << 0)		/* new redirects allowed */
+#define VS_CG_PATH_MAX 192
+struct vs_cgroup_cfg {
+	__u32 flags;			/* VS_CG_* */
+	__u32 pad;
+	__u64 attached_ns;		/* CLOCK_REALTIME at attach, ns */
+	char  path[VS_CG_PATH_MAX];	/* relative to the cgroup2 mount */
+};
+
+/* Global metadata (map vs_meta, one element). */
+struct vs_meta {
+	__u32 abi_version;		/* VS_ABI_VERSION of whoever pinned */
+	__u32 pad;
+	__u64 max_queued;		/* bytes, see VS_MAX_QUEUED_DEFAULT */
+	__u64 loaded_ns;		/* CLOCK_REALTIME at load, ns */
+};
+
+/* Global per-CPU counters (map vs_stats), summed in userspace. */
+enum vs_counter {
+	VS_C_SOCK_CREATED = 0,	/* TCP sockets created in attached cgroups */
+	VS_C_SOCK_RELEASED,
+	VS_C_SOCK_DESTROYED,	/* table entries removed when the kernel freed the socket */
+	VS_C_NON_TCP,		/* non-TCP sockets left alone */
+	VS_C_MPTCP,		/* MPTCP sockets and subflows left alone */
+	VS_C_ESTABLISHED,	/* connections seen established */
+	VS_C_INSERTED,		/* sockets put into the sockhash */
+	VS_C_SKIP_NO_PEER,	/* passive side whose peer is not tracked */
+	VS_C_SKIP_BLOCKING,	/* blocking sockets left on TCP */
+	VS_C_SKIP_ULP,
+	VS_C_SKIP_OTHER_MAP,	/* EBUSY: in another sockmap */
+	VS_C_SKIP_MAP_FULL,
+	VS_C_SKIP_INSERT_ERR,
+	VS_C_SOCKTBL_FULL,	/* socket table overflow */
+	VS_C_MSG_REDIRECTED,
+	VS_C_BYTES_REDIRECTED,
+	VS_C_MSG_PASSED,
+	VS_C_BYTES_PASSED,
+	VS_C_PASS_NO_STATE,
+	VS_C_PASS_NO_PEER,
+	VS_C_PASS_BLOCKING,
+	VS_C_PASS_QUEUE_LIMIT,
+	VS_C_PASS_TCP_UNREAD,
+	VS_C_PASS_DETACHED,
+	VS_C_TO_PASS,		/* a direction left the fast path */
+	VS_C_TO_REDIRECT,	/* a direction (re)joined it after TCP drained */
+	VS_C_MAX,
+};
+
+#ifndef __bpf__
+_Static_assert(sizeof(struct vs_sock_key) == 48, "vs_sock_key ABI");
+_Static_assert(sizeof(struct vs_addr) == 24, "vs_addr ABI");
+_Static_assert(sizeof(struct vs_sock_entry) == 168, "vs_sock_entry ABI");
+_Static_assert(sizeof(struct vs_cgroup_cfg) == 208, "vs_cgroup_cfg ABI");
+_Static_assert(sizeof(struct vs_meta) == 24, "vs_meta ABI");
+_Static_assert(sizeof(struct vs_rx_state) == 32, "vs_rx_state ABI");
+_Static_assert(VS_ST_MAX == 10, "ten statuses");
+#endif
+
+#endif /* VSOCK_ABI_H */

@@ -1,0 +1,152 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Decisions that need no helper: compiled into the BPF programs and into
+ * the cmocka tests, so the verifier and the unit tests run the same code. */
+#ifndef VSOCK_POLICY_H
+#define VSOCK_POLICY_H
+
+#include "abi.h"
+
+#ifndef __bpf__
+#include <stdbool.h>
+#endif
+
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define vs_be32_to_host(x) __builtin_bswap32(x)
+#else
+#define vs_be32_to_host(x) (x)
+#endif
+
+/* TCP states (include/net/tcp_states.h), not exported to userspace headers. */
+enum {
+	VS_TCP_ESTABLISHED = 1, VS_TCP_SYN_SENT, VS_TCP_SYN_RECV,
+	VS_TCP_FIN_WAIT1, VS_TCP_FIN_WAIT2, VS_TCP_TIME_WAIT, VS_TCP_CLOSE,
+	VS_TCP_CLOSE_WAIT, VS_TCP_LAST_ACK, VS_TCP_LISTEN, VS_TCP_CLOSING,
+	VS_TCP_NEW_SYN_RECV,
+};
+
+/* IPv4 address (network order) as IPv4-mapped IPv6 ::ffff:a.b.c.d. */
+static inline void vs_ip_from_v4(__u8 out[16], __u32 ip4_be)
+{
+	__builtin_memset(out, 0, 10);
+	out[10] = 0xff;
+	out[11] = 0xff;
+	__builtin_memcpy(out + 12, &ip4_be, 4);
+}
+
+static inline void vs_ip_from_v6(__u8 out[16], const __u32 ip6_be[4])
+{
+	__builtin_memcpy(out, ip6_be, 16);
+}
+
+/* sock_ops and sk_msg give remote_port as the network-order u16 shifted
+ * into the upper half of a u32 (on little endian), local_port in host order. */
+static inline __u16 vs_remote_port(__u32 ctx_remote_port)
+{
+	return (__u16)(vs_be32_to_host(ctx_remote_port) & 0xffff);
+}
+
+/* Key of a socket from its own point of view. family is AF_INET (2) or
+ * AF_INET6 (10); for AF_INET the *_ip6 arguments are ignored. */
+static inline void vs_key_build(struct vs_sock_key *k, __u64 netns_cookie,
+				__u32 family,
+				__u32 local_ip4, const __u32 local_ip6[4],
+				__u32 remote_ip4, const __u32 remote_ip6[4],
+				__u32 ctx_local_port, __u32 ctx_remote_port)
+{
+	__builtin_memset(k, 0, sizeof(*k));
+	k->netns_cookie = netns_cookie;
+	if (family == 2) {
+		vs_ip_from_v4(k->local_ip, local_ip4);
+		vs_ip_from_v4(k->peer_ip, remote_ip4);
+	} else {
+		vs_ip_from_v6(k->local_ip, local_ip6);
+		vs_ip_from_v6(k->peer_ip, remote_ip6);
+	}
+	k->local_port = (__u16)ctx_local_port;
+	k->peer_port = vs_remote_port(ctx_remote_port);
+}
+
+/* The key under which the peer of k registered itself. */
+static inline void vs_key_reverse(struct vs_sock_key *out,
+				  const struct vs_sock_key *k)
+{
+	out->netns_cookie = k->netns_cookie;
+	__builtin_memcpy(out->local_ip, k->peer_ip, 16);
+	__builtin_memcpy(out->peer_ip, k->local_ip, 16);
+	out->local_port = k->peer_port;
+	out->peer_port = k->local_port;
+	out->pad = 0;
+}
+
+/* Socket-table status for a TCP state seen in the state callback. */
+static inline __u8 vs_status_from_tcp_state(__u32 state)
+{
+	switch (state) {
+	case VS_TCP_ESTABLISHED:
+		return VS_ST_CONNECTED;
+	case VS_TCP_SYN_SENT:
+	case VS_TCP_SYN_RECV:
+		return VS_ST_CONNECTING;
+	case VS_TCP_FIN_WAIT1:
+	case VS_TCP_FIN_WAIT2:
+	case VS_TCP_CLOSING:
+	case VS_TCP_LAST_ACK:
+	case VS_TCP_CLOSE_WAIT:
+		return VS_ST_SHUTDOWN;
+	case VS_TCP_LISTEN:
+		return VS_ST_LISTENING;
+	default:		/* TIME_WAIT, CLOSE */
+		return VS_ST_DISCONNECTED;
+	}
+}
+
+/* What the sk_msg program knows about one message of a direction. */
+struct vs_tx_input {
+	__u8  cur_mode;		/* enum vs_tx_mode of the direction */
+	__u8  peer_found;	/* peer key is in the sockhash */
+	__u8  self_enabled;	/* own attached cgroup still allows redirects */
+	__u8  peer_enabled;	/* peer's attached cgroup still allows redirects */
+	__u8  blocking;		/* own or peer file is blocking */
+	__u8  tcp_drained;	/* peer has read every byte we sent through TCP */
+	__u8  pad[2];
+	__u64 peer_queued;	/* bytes on the peer's fast-path queue */
+	__u64 msg_size;
+	__u64 max_queued;
+};
+
+struct vs_tx_decision {
+	__u8 mode;		/* VS_TX_REDIRECT or VS_TX_PASS */
+	__u8 reason;		/* VS_R_NONE when redirecting */
+};
+
+/* Per-message choice between the fast path and TCP. Ordering: a redirected
+ * byte is read before any byte that came through TCP (tcp_bpf_recvmsg reads
+ * the psock queue first), so redirect -> pass is always safe, and pass ->
+ * redirect only once the peer has read everything sent through TCP. */
+static inline struct vs_tx_decision vs_tx_decide(const struct vs_tx_input *in)
+{
+	struct vs_tx_decision d = { VS_TX_PASS, VS_R_NONE };
+
+	if (!in->self_enabled || !in->peer_enabled)
+		d.reason = VS_R_DETACHED;
+	else if (!in->peer_found)
+		d.reason = VS_R_NO_PEER;
+	else if (in->blocking)
+		d.reason = VS_R_BLOCKING;
+	else if (in->peer_queued + in->msg_size > in->max_queued &&
+		 in->peer_queued > 0)
+		d.reason = VS_R_QUEUE_LIMIT;	/* one oversized message still goes */
+	else if (in->cur_mode != VS_TX_REDIRECT && !in->tcp_drained)
+		d.reason = VS_R_TCP_UNREAD;
+	else
+		d.mode = VS_TX_REDIRECT;
+	return d;
+}
+
+/* Reasons after which a direction never returns to the fast path. */
+static inline bool vs_reason_is_final(__u8 reason)
+{
+	return reason == VS_R_DETACHED || reason == VS_R_BLOCKING;
+}
+
+#endif /* VSOCK_POLICY_H */

@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Loader internals shared by the loader sources; not installed. */
+#ifndef VSOCK_LOADER_INTERNAL_H
+#define VSOCK_LOADER_INTERNAL_H
+
+#include <limits.h>
+#include <stdarg.h>
+#include <bpf/libbpf.h>
+#include "loader.h"
+
+/* How a program is attached. */
+enum vs_attach_kind {
+	VS_ATTACH_CGROUP,	/* per cgroup, through a pinned bpf_link */
+	VS_ATTACH_SOCKHASH,	/* to vs_socks (sk_msg verdict), held by the map */
+	VS_ATTACH_TRACE,	/* global BTF tracepoint, pinned link */
+};
+
+struct vs_prog_desc {
+	const char *name;		/* BPF function name, also the pin name */
+	enum vs_attach_kind kind;
+	enum bpf_attach_type type;	/* for cgroup and sockhash attach */
+};
+
+/* One compiled object: the ELF embedded by its skeleton. */
+struct vs_object_desc {
+	const char *name;
+	const void *(*elf_bytes)(size_t *sz);
+};
+
+extern const struct vs_prog_desc vs_progs[];
+extern const int vs_nprogs;
+extern const struct vs_object_desc vs_objects[];
+extern const int vs_nobjects;
+
+struct vs_loader {
+	char root[PATH_MAX];		/* pin root */
+	char cg2_root[PATH_MAX];	/* cgroup2 mount point */
+	int lock_fd;			/* flock on the pin root, serialises changes */
+	int map_fds[VS_MAP_COUNT];
+	int prog_fds[16];
+};
+
+/* errors: fill err (if any) and return -errnum */
+int vs_fail(struct vs_err *err, int errnum, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* pins.c */
+int vs_pin_path(char *buf, size_t len, const char *root, const char *sub,
+		const char *name);
+int vs_mkdir_p(const char *path, mode_t mode);
+int vs_rm_tree(const char *path);
+bool vs_path_exists(const char *path);
+int vs_ensure_bpffs(const char *root, struct vs_err *err);
+
+/* maps.c */
+int vs_open_pinned_maps(struct vs_loader *ld, struct vs_err *err);
+int vs_write_meta(struct vs_loader *ld, __u64 max_queued);
+
+#endif /* VSOCK_LOADER_INTERNAL_H */

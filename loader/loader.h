@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* libvsockload: load, pin, adopt, attach, detach and unload vsock's BPF
+ * objects. Used by vsockctl and vsockd alike. No printing policy, no argv:
+ * functions return 0 or a negative errno and fill an error message buffer
+ * (struct vs_err) that names object and action. */
+#ifndef VSOCK_LOADER_H
+#define VSOCK_LOADER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <linux/types.h>
+#include "vsock/abi.h"
+
+struct vs_err {
+	char msg[512];		/* one line, no trailing newline; "" if none */
+};
+
+struct vs_loader_opts {
+	const char *pin_root;	/* NULL: $VSOCK_PIN_ROOT or VS_PIN_ROOT_DEFAULT */
+	__u64 max_queued;	/* 0: VS_MAX_QUEUED_DEFAULT; applied at load */
+};
+
+/* Result of one preflight check. */
+struct vs_check {
+	const char *name;	/* "btf", "cgroup2", "bpffs", "privileges", "prog:sockops", ... */
+	bool ok;
+	char detail[160];	/* path found, or why not */
+};
+
+#define VS_MAX_CHECKS 16
+struct vs_preflight {
+	int n;
+	struct vs_check checks[VS_MAX_CHECKS];
+	char cgroup2_root[256];	/* mount point of cgroup2, "" if none */
+};
+
+/* Run every check; never mounts anything. Returns 0 if all passed, else
+ * -ENOTSUP (or -EPERM for privileges) with err naming the first failure. */
+int loader_preflight(struct vs_preflight *pf, struct vs_err *err);
+
+/* Mount point of the cgroup2 hierarchy from /proc/self/mountinfo. */
+int loader_cgroup2_root(char *buf, size_t len);
+
+/* Resolve the pin root (opts, $VSOCK_PIN_ROOT, default). */
+const char *loader_pin_root(const struct vs_loader_opts *opts);
+
+struct vs_loader;
+
+/* Load the programs and pin them, or adopt what is pinned (after the ABI
+ * check). With create=false only adopt: -ENOENT when nothing is pinned.
+ * Mounts bpffs on /sys/fs/bpf when it is absent and create is true. */
+int loader_open(struct vs_loader **ld, const struct vs_loader_opts *opts,
+		bool create, struct vs_err *err);
+void loader_close(struct vs_loader *ld);
+
+/* Attach all cgroup programs to the cgroup v2 directory cg_path through
+ * pinned bpf_links. Already attached: returns 1 and changes nothing. */
+int loader_attach(struct vs_loader *ld, const char *cg_path, struct vs_err *err);
+
+/* Stop new redirects for the cgroup, then remove its links. Sockets already
+ * accelerated keep their queued bytes and leave the map when they close.
+ * cg_path may name a cgroup that no longer exists (matched by recorded path).
+ * Not attached: -ENOENT. */
+int loader_detach(struct vs_loader *ld, const char *cg_path, struct vs_err *err);
+
+/* One attached cgroup. */
+struct vs_attachment {
+	__u64 cgroup_id;
+	struct vs_cgroup_cfg cfg;	/* path relative to the cgroup2 root */
+	bool exists;			/* the cgroup directory still exists */
+};
+
+/* Fill up to max attachments; returns the count or a negative errno. */
+int loader_list_attached(struct vs_loader *ld, struct vs_attachment *out,
+			 int max, struct vs_err *err);
+
+/* Number of sockets currently in the sockhash. */
+int loader_count_sockhash(struct vs_loader *ld);
+
+/* Detach every cgroup and remove every pin. Refuses with -EBUSY while
+ * sockets are still in the sockhash (their queued bytes would be dropped)
+ * unless force; wait_ms > 0 first waits up to that long for them to close. */
+int loader_unload(const struct vs_loader_opts *opts, bool force, int wait_ms,
+		  struct vs_err *err);
+
+/* File descriptors of the pinned maps, owned by the loader. */
+enum vs_map_id {
+	VS_MAP_SOCKS = 0,	/* vs_socks */
+	VS_MAP_SOCKTBL,		/* vs_socktbl */
+	VS_MAP_SKSTATE,		/* vs_skstate */
+	VS_MAP_CGCFG,		/* vs_cgcfg */
+	VS_MAP_STATS,		/* vs_stats */
+	VS_MAP_META,		/* vs_meta */
+	VS_MAP_RXSTATE,		/* vs_rxstate */
+	VS_MAP_COUNT,
+};
+int loader_map_fd(struct vs_loader *ld, enum vs_map_id id);
+const char *loader_map_name(enum vs_map_id id);
+
+/* Sum the per-CPU counters into out[VS_C_MAX]. */
+int loader_read_stats(struct vs_loader *ld, __u64 out[VS_C_MAX]);
+
+/* Read the metadata element (ABI version, max_queued). */
+int loader_read_meta(struct vs_loader *ld, struct vs_meta *out);
+
+/* Iterate the socket table; cb returns non-zero to stop. */
+typedef int (*vs_sock_cb)(const struct vs_sock_entry *e, void *ctx);
+int loader_for_each_socket(struct vs_loader *ld, vs_sock_cb cb, void *ctx);
+
+/* Cgroup id of a cgroup v2 directory (the kernfs node id). */
+int loader_cgroup_id(const char *cg_path, __u64 *id);
+
+#endif /* VSOCK_LOADER_H */

@@ -1,0 +1,44 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* The BPF objects and programs vsock consists of, and how each attaches. */
+#include "internal.h"
+#include "vsock_sockops.skel.h"
+#include "vsock_msg.skel.h"
+#include "vsock_sock.skel.h"
+#include "vsock_trace.skel.h"
+
+const struct vs_object_desc vs_objects[] = {
+	/* the first object creates and pins the maps; the others reuse them */
+	{ "vsock_sockops", vsock_sockops__elf_bytes },
+	{ "vsock_msg",     vsock_msg__elf_bytes },
+	{ "vsock_sock",    vsock_sock__elf_bytes },
+	{ "vsock_trace",   vsock_trace__elf_bytes },
+};
+const int vs_nobjects = sizeof(vs_objects) / sizeof(vs_objects[0]);
+
+const struct vs_prog_desc vs_progs[] = {
+	{ "vsock_sockops",      VS_ATTACH_CGROUP,   BPF_CGROUP_SOCK_OPS },
+	{ "vsock_sock_create",  VS_ATTACH_CGROUP,   BPF_CGROUP_INET_SOCK_CREATE },
+	{ "vsock_post_bind4",   VS_ATTACH_CGROUP,   BPF_CGROUP_INET4_POST_BIND },
+	{ "vsock_post_bind6",   VS_ATTACH_CGROUP,   BPF_CGROUP_INET6_POST_BIND },
+	{ "vsock_sock_release", VS_ATTACH_CGROUP,   BPF_CGROUP_INET_SOCK_RELEASE },
+	{ "vsock_msg",          VS_ATTACH_SOCKHASH, BPF_SK_MSG_VERDICT },
+	{ "vsock_destroy",      VS_ATTACH_TRACE,    0 },
+	{ "vsock_recv",         VS_ATTACH_TRACE,    0 },
+	{ "vsock_send",         VS_ATTACH_TRACE,    0 },
+};
+const int vs_nprogs = sizeof(vs_progs) / sizeof(vs_progs[0]);
+
+static const char *const map_names[VS_MAP_COUNT] = {
+	[VS_MAP_SOCKS]   = "vs_socks",
+	[VS_MAP_SOCKTBL] = "vs_socktbl",
+	[VS_MAP_SKSTATE] = "vs_skstate",
+	[VS_MAP_CGCFG]   = "vs_cgcfg",
+	[VS_MAP_STATS]   = "vs_stats",
+	[VS_MAP_META]    = "vs_meta",
+	[VS_MAP_RXSTATE] = "vs_rxstate",
+};
+
+const char *loader_map_name(enum vs_map_id id)
+{
+	return (unsigned int)id < VS_MAP_COUNT ? map_names[id] : NULL;
+}
