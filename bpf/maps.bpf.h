@@ -57,6 +57,23 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } vs_rxstate SEC(".maps");
 
+/* Listening sockets in attached cgroups: (netns, port) -> the listener's
+ * struct sock address. A passive socket has no file until accept(), so its
+ * blocking mode is predicted from its listener's file flags at that moment
+ * (read with probe reads, validated: the address may be stale). */
+struct vs_listen_key {
+	__u64 netns_cookie;
+	__u32 port;		/* host byte order */
+	__u32 pad;
+};
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct vs_listen_key);
+	__type(value, __u64);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} vs_listeners SEC(".maps");
+
 /* Attached cgroups: cgroup id -> config (the detach flag lives here). */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);

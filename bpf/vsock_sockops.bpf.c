@@ -57,8 +57,48 @@ static __always_inline __u32 read_options(struct tcp_sock *tp, long fflags)
 	return opt;
 }
 
+/* Remember where a listener lives, to predict its children's blocking mode. */
+static __always_inline void record_listener(struct bpf_sock_ops *ops)
+{
+	struct vs_listen_key lk = {
+		.netns_cookie = bpf_get_netns_cookie(ops),
+		.port = ops->local_port,
+	};
+	struct bpf_sock *sk = ops->sk;
+	struct tcp_sock *tp;
+	__u64 addr;
+
+	if (!sk || !(tp = bpf_skc_to_tcp_sock(sk)))
+		return;
+	addr = (__u64)(unsigned long)tp;
+	bpf_map_update_elem(&vs_listeners, &lk, &addr, BPF_ANY);
+}
+
+/* File flags of the listener that accepted this passive socket, as they are
+ * now (servers often set O_NONBLOCK after listen()); -1 when unknown. The
+ * stored address is only trusted while it is still a listener on the port. */
+static __always_inline long listener_flags(struct bpf_sock_ops *ops)
+{
+	struct vs_listen_key lk = {
+		.netns_cookie = bpf_get_netns_cookie(ops),
+		.port = ops->local_port,
+	};
+	struct sock *lsk;
+	__u64 *addr;
+
+	addr = bpf_map_lookup_elem(&vs_listeners, &lk);
+	if (!addr)
+		return -1;
+	lsk = (struct sock *)(unsigned long)*addr;
+	if (BPF_CORE_READ(lsk, __sk_common.skc_state) != VS_TCP_LISTEN ||
+	    BPF_CORE_READ(lsk, __sk_common.skc_num) != ops->local_port)
+		return -1;
+	return vs_file_flags(lsk);
+}
+
 /* Why this socket must stay off the fast path, VS_R_NONE if it may join. */
-static __always_inline __u8 classify(struct tcp_sock *tp, bool active,
+static __always_inline __u8 classify(struct bpf_sock_ops *ops,
+				     struct tcp_sock *tp, bool active,
 				     long fflags, const struct vs_sock_key *peer)
 {
 	if (BPF_CORE_READ(tp, is_mptcp)) {
@@ -71,8 +111,17 @@ static __always_inline __u8 classify(struct tcp_sock *tp, bool active,
 	}
 	/* A blocking reader of a socket in a sockmap gets spurious EAGAIN
 	 * (tcp_bpf_recvmsg, 6.18). The active side has its file now; the
-	 * passive side gets none before accept(), so sk_msg re-checks it. */
-	if (active && fflags >= 0 && !(fflags & VS_O_NONBLOCK)) {
+	 * passive side gets none before accept(). sk_msg re-checks both. */
+	if (!active) {
+		/* no file before accept(): predict from the listener, whose
+		 * O_NONBLOCK event loops pass on to what they accept */
+		fflags = listener_flags(ops);
+		if (fflags < 0) {
+			vs_count(VS_C_SKIP_LISTENER_UNKNOWN, 1);
+			return VS_R_LISTENER_UNKNOWN;
+		}
+	}
+	if (fflags >= 0 && !(fflags & VS_O_NONBLOCK)) {
 		vs_count(VS_C_SKIP_BLOCKING, 1);
 		return VS_R_BLOCKING;
 	}
@@ -114,26 +163,57 @@ static __always_inline void link_peer(struct vs_sock_entry *e,
 		pe->peer_cookie = e->cookie;
 }
 
-/* Track the socket: per-socket state for sk_msg, receiver facts for its peer. */
-static __always_inline bool track(struct bpf_sock *sk, struct tcp_sock *tp,
-				  __u64 cookie, __u64 attach_cg,
-				  const struct vs_sock_key *key,
-				  const struct vs_sock_key *peer)
+/* Per-socket state for every connected socket (sk_msg reads it; the I/O
+ * tracepoints use it to name the owner of an accepted socket). */
+static __always_inline struct vs_sk_state *
+sk_state(struct bpf_sock *sk, __u64 cookie, __u64 attach_cg,
+	 const struct vs_sock_key *key, const struct vs_sock_key *peer)
 {
-	struct vs_rx_state rx = { .cookie = cookie, .attach_cg = attach_cg };
 	struct vs_sk_state *st;
 
 	st = bpf_sk_storage_get(&vs_skstate, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
 	if (!st)
-		return false;
+		return NULL;
 	st->cookie = cookie;
 	st->attach_cg = attach_cg;
 	st->key = *key;
 	st->peer_key = *peer;
 	st->tx_mode = VS_TX_UNDECIDED;
 	st->tx_reason = VS_R_NONE;
+	return st;
+}
+
+/* Receiver facts for the peer's sk_msg; written before the socket enters
+ * the map, since the first sk_msg may run as soon as it is there. */
+static __always_inline bool publish_rx(struct tcp_sock *tp, __u64 cookie,
+				       __u64 attach_cg, const struct vs_sock_key *key)
+{
+	struct vs_rx_state rx = { .cookie = cookie, .attach_cg = attach_cg };
+
 	vs_rx_refresh(&rx, vs_sk(tp));
 	return bpf_map_update_elem(&vs_rxstate, key, &rx, BPF_ANY) == 0;
+}
+
+/* The passive end was refused: its active peer, already in the sockhash,
+ * could never be redirected to and would only pay tcp_bpf on every send.
+ * Nothing can have been redirected into it (we were never in the map), so
+ * removing it drops no byte. */
+static __always_inline void evict_peer(const struct vs_sock_key *peer, __u8 reason)
+{
+	struct vs_rx_state *prx = bpf_map_lookup_elem(&vs_rxstate, peer);
+	struct vs_sock_entry *pe;
+
+	if (!prx)
+		return;
+	pe = vs_entry(prx->cookie);
+	if (bpf_map_delete_elem(&vs_socks, peer) == 0) {
+		vs_count(VS_C_PEER_EVICTED, 1);
+		if (pe) {
+			pe->in_sockhash = 0;
+			pe->reason = reason;
+		}
+	}
+	bpf_map_delete_elem(&vs_rxstate, peer);
 }
 
 static __always_inline void on_established(struct bpf_sock_ops *ops, bool active)
@@ -180,10 +260,11 @@ static __always_inline void on_established(struct bpf_sock_ops *ops, bool active
 
 	reason = vs_cgroup_enabled(attach_cg) ? VS_R_NONE : VS_R_DETACHED;
 	if (reason == VS_R_NONE)
-		reason = classify(tp, active, fflags, &peer);
-	/* state first: the first sk_msg may run as soon as we are in the map */
-	if (reason == VS_R_NONE && !track(sk, tp, cookie, attach_cg, &key, &peer))
+		reason = classify(ops, tp, active, fflags, &peer);
+	if (!sk_state(sk, cookie, attach_cg, &key, &peer) && reason == VS_R_NONE)
 		reason = VS_R_NO_STATE;
+	if (reason == VS_R_NONE && !publish_rx(tp, cookie, attach_cg, &key))
+		reason = VS_R_MAP_FULL;
 	if (reason == VS_R_NONE) {
 		err = bpf_sock_hash_update(ops, &vs_socks, &key, BPF_NOEXIST);
 		if (err) {
@@ -193,6 +274,8 @@ static __always_inline void on_established(struct bpf_sock_ops *ops, bool active
 			vs_count(VS_C_INSERTED, 1);
 		}
 	}
+	if (!active && reason != VS_R_NONE && reason != VS_R_NO_PEER)
+		evict_peer(&peer, reason);
 	if (!e)
 		return;
 	e->reason = reason;
@@ -225,6 +308,7 @@ int vsock_sockops(struct bpf_sock_ops *ops)
 		break;
 	case BPF_SOCK_OPS_TCP_LISTEN_CB:
 		set_status(ops, VS_ST_LISTENING, VS_TCP_LISTEN);
+		record_listener(ops);
 		break;
 	case BPF_SOCK_OPS_ACTIVE_ESTABLISHED_CB:
 		on_established(ops, true);

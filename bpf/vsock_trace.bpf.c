@@ -20,6 +20,18 @@ static __always_inline __u64 sk_cookie(struct sock *sk)
 	return BPF_CORE_READ(sk, __sk_common.skc_cookie.counter);
 }
 
+static __always_inline void forget_listener(struct sock *sk)
+{
+	struct vs_listen_key lk = {
+		.netns_cookie = BPF_CORE_READ(sk, __sk_common.skc_net.net, net_cookie),
+		.port = BPF_CORE_READ(sk, __sk_common.skc_num),
+	};
+	__u64 *addr = bpf_map_lookup_elem(&vs_listeners, &lk);
+
+	if (addr && *addr == (__u64)(unsigned long)sk)
+		bpf_map_delete_elem(&vs_listeners, &lk);
+}
+
 SEC("tp_btf/tcp_destroy_sock")
 int BPF_PROG(vsock_destroy, struct sock *sk)
 {
@@ -28,6 +40,7 @@ int BPF_PROG(vsock_destroy, struct sock *sk)
 
 	if (!cookie)
 		return 0;
+	forget_listener(sk);
 	st = bpf_sk_storage_get(&vs_skstate, sk, 0, 0);
 	if (st)
 		bpf_map_delete_elem(&vs_rxstate, &st->key);

@@ -65,6 +65,8 @@ enum vs_reason {
 	VS_R_DETACHED,		/* its cgroup was detached: no new redirects */
 	VS_R_NO_STATE,		/* no per-socket state (socket predates attach) */
 	VS_R_INSERT_FAILED,	/* sockhash insert failed for another reason */
+	VS_R_LISTENER_UNKNOWN,	/* accepted from a listener vsock did not see listen():
+				 * its blocking mode cannot be predicted */
 	VS_R_MAX,
 };
 
@@ -165,10 +167,12 @@ enum vs_counter {
 	VS_C_INSERTED,		/* sockets put into the sockhash */
 	VS_C_SKIP_NO_PEER,	/* passive side whose peer is not tracked */
 	VS_C_SKIP_BLOCKING,	/* blocking sockets left on TCP */
+	VS_C_SKIP_LISTENER_UNKNOWN, /* accepted from a listener that predates attach */
 	VS_C_SKIP_ULP,
 	VS_C_SKIP_OTHER_MAP,	/* EBUSY: in another sockmap */
 	VS_C_SKIP_MAP_FULL,
 	VS_C_SKIP_INSERT_ERR,
+	VS_C_PEER_EVICTED,	/* active ends taken out of the sockhash: their peer was refused */
 	VS_C_SOCKTBL_FULL,	/* socket table overflow */
 	VS_C_MSG_REDIRECTED,
 	VS_C_BYTES_REDIRECTED,

@@ -127,10 +127,12 @@ static inline struct vs_tx_decision vs_tx_decide(const struct vs_tx_input *in)
 {
 	struct vs_tx_decision d = { VS_TX_PASS, VS_R_NONE };
 
-	if (!in->self_enabled || !in->peer_enabled)
+	if (!in->self_enabled)
 		d.reason = VS_R_DETACHED;
 	else if (!in->peer_found)
 		d.reason = VS_R_NO_PEER;
+	else if (!in->peer_enabled)
+		d.reason = VS_R_DETACHED;
 	else if (in->blocking)
 		d.reason = VS_R_BLOCKING;
 	else if (in->peer_queued + in->msg_size > in->max_queued &&
