@@ -120,6 +120,21 @@ int loader_read_meta(struct vs_loader *ld, struct vs_meta *out)
 	return bpf_map_lookup_elem(ld->map_fds[VS_MAP_META], &zero, out) ? -errno : 0;
 }
 
+int loader_set_max_queued(struct vs_loader *ld, __u64 bytes)
+{
+	struct vs_meta meta;
+	__u32 zero = 0;
+	int ret;
+
+	if (!bytes)
+		return -EINVAL;
+	if ((ret = loader_read_meta(ld, &meta)))
+		return ret;
+	meta.max_queued = bytes;
+	return bpf_map_update_elem(ld->map_fds[VS_MAP_META], &zero, &meta, BPF_EXIST)
+	       ? -errno : 0;
+}
+
 /* Pins of another ABI would be misread: refuse them with what to do. */
 static int check_abi(struct vs_loader *ld, struct vs_err *err)
 {

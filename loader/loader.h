@@ -100,6 +100,10 @@ const char *loader_map_name(enum vs_map_id id);
 /* Sum the per-CPU counters into out[VS_C_MAX]. */
 int loader_read_stats(struct vs_loader *ld, __u64 out[VS_C_MAX]);
 
+/* Change the fast-path queue bound (bytes, > 0) of a loaded vsock; applies
+ * to the next message of every connection. */
+int loader_set_max_queued(struct vs_loader *ld, __u64 bytes);
+
 /* Read the metadata element (ABI version, max_queued). */
 int loader_read_meta(struct vs_loader *ld, struct vs_meta *out);
 
