@@ -156,16 +156,6 @@ static int check_abi(struct vs_loader *ld, struct vs_err *err)
 	return ret;
 }
 
-static int print_libbpf_quiet(enum libbpf_print_level level, const char *fmt,
-			      va_list ap)
-{
-	if (level == LIBBPF_WARN && getenv("VSOCK_DEBUG"))
-		return vfprintf(stderr, fmt, ap);
-	if (getenv("VSOCK_DEBUG") && atoi(getenv("VSOCK_DEBUG")) > 1)
-		return vfprintf(stderr, fmt, ap);
-	return 0;
-}
-
 /* Open one object from its skeleton's ELF; maps are pinned by name under
  * the root (created by the first object, reused by the others). */
 static int load_object(struct vs_loader *ld, const struct vs_object_desc *od,
@@ -186,7 +176,7 @@ static int load_object(struct vs_loader *ld, const struct vs_object_desc *od,
 	ret = bpf_object__load(obj);
 	if (ret) {
 		bpf_object__close(obj);
-		return vs_fail(err, -ret, "load BPF object %s: %s (verifier log: VSOCK_DEBUG=2)",
+		return vs_fail(err, -ret, "load BPF object %s: %s (the verifier log shows with vsockctl -d)",
 			       od->name, strerror(-ret));
 	}
 	*objp = obj;
@@ -308,7 +298,6 @@ int loader_open(struct vs_loader **ldp, const struct vs_loader_opts *opts,
 
 	if (err)
 		err->msg[0] = '\0';
-	libbpf_set_print(print_libbpf_quiet);
 	ld = loader_new(loader_pin_root(opts));
 	if (!ld)
 		return vs_fail(err, ENOMEM, "out of memory");

@@ -2,7 +2,8 @@
 /* libvsockload: load, pin, adopt, attach, detach and unload vsock's BPF
  * objects. Used by vsockctl and vsockd alike. No printing policy, no argv:
  * functions return 0 or a negative errno and fill an error message buffer
- * (struct vs_err) that names object and action. */
+ * (struct vs_err) that names object and action. libbpf's own messages go
+ * to whatever the caller set with libbpf_set_print(). */
 #ifndef VSOCK_LOADER_H
 #define VSOCK_LOADER_H
 

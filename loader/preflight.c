@@ -121,7 +121,6 @@ int loader_preflight(struct vs_preflight *pf, struct vs_err *err)
 	memset(pf, 0, sizeof(*pf));
 	if (err)
 		err->msg[0] = '\0';
-	libbpf_set_print(NULL);
 	add(pf, "privileges", root, root ? "root" :
 	    "not root: loading and attaching need CAP_BPF, CAP_NET_ADMIN and CAP_SYS_ADMIN");
 	if (!loader_cgroup2_root(pf->cgroup2_root, sizeof(pf->cgroup2_root)))

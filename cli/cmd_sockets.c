@@ -1,0 +1,322 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* sockets: the socket table, like ss. Filters are keywords (iproute2
+ * style), AND-ed; receive counters come from the peer's send counters,
+ * since a redirected byte is counted once, by its sender. */
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include "vsock/names.h"
+#include "cmd.h"
+#include "fmt.h"
+
+static const char *const sockets_cols[] = {
+	"Cookie", "Status", "State", "Local", "Peer", "Process", "Path",
+	"Reason", "TX-Redir", "TX-Pass", "RX-Redir", "RX-Pass", "Options", NULL,
+};
+
+/* "unconnected, bound, ..." for the error message. */
+static void status_list(char *buf, size_t len)
+{
+	size_t off = 0;
+	unsigned int i;
+
+	buf[0] = '\0';
+	for (i = 0; i < VS_ST_MAX && off < len; i++)
+		off += snprintf(buf + off, len - off, "%s%s", i ? ", " : "",
+				vs_status_name(i));
+}
+
+static int parse_one(struct ctl *ctl, const char *name, const char *val,
+		     struct sock_filter *f)
+{
+	char list[256];
+	__u64 v;
+	int st;
+
+	if (!strcmp(name, "cgroup")) {
+		if (f->cgroup)
+			return ctl_errf(ctl, -EINVAL, "filter 'cgroup' given twice");
+		if (!val[0])
+			return ctl_errf(ctl, -EINVAL, "invalid cgroup '': expected a cgroup v2 directory");
+		f->cgroup = val;
+	} else if (!strcmp(name, "pid")) {
+		if (f->pid)
+			return ctl_errf(ctl, -EINVAL, "filter 'pid' given twice");
+		if (arg_u64(val, 1, INT_MAX, &v))
+			return ctl_errf(ctl, -EINVAL,
+					"invalid pid '%s': expected a positive integer", val);
+		f->pid = (__u32)v;
+	} else if (!strcmp(name, "status")) {
+		if (f->status >= 0)
+			return ctl_errf(ctl, -EINVAL, "filter 'status' given twice");
+		st = vs_status_parse(val);
+		if (st < 0) {
+			status_list(list, sizeof(list));
+			return ctl_errf(ctl, -EINVAL,
+					"invalid status '%s': expected one of %s", val, list);
+		}
+		f->status = st;
+	} else {	/* port */
+		if (f->port)
+			return ctl_errf(ctl, -EINVAL, "filter 'port' given twice");
+		if (arg_u64(val, 1, 65535, &v))
+			return ctl_errf(ctl, -EINVAL,
+					"invalid port '%s': expected 1..65535", val);
+		f->port = (__u16)v;
+	}
+	return 0;
+}
+
+int sockets_parse_filter(struct ctl *ctl, int argc, char **argv,
+			 struct sock_filter *f)
+{
+	static const char *const keys[] = { "cgroup", "pid", "status", "port" };
+	unsigned int k;
+	int i, err;
+
+	memset(f, 0, sizeof(*f));
+	f->status = -1;
+	for (i = 1; i < argc; i++) {
+		/* "all" is every socket, the default; kept for ss habits */
+		if (!strcmp(argv[i], "all"))
+			continue;
+		for (k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
+			if (!strcmp(argv[i], keys[k]))
+				break;
+		if (k == sizeof(keys) / sizeof(keys[0]))
+			return ctl_errf(ctl, -EINVAL,
+					"unknown filter '%s'; see 'vsockctl help sockets'",
+					argv[i]);
+		if (i + 1 >= argc)
+			return ctl_errf(ctl, -EINVAL, "filter '%s' needs a value", argv[i]);
+		err = parse_one(ctl, keys[k], argv[i + 1], f);
+		if (err)
+			return err;
+		i++;
+	}
+	return 0;
+}
+
+bool sockets_match(const struct sock_filter *f, const struct vs_sock_entry *e)
+{
+	if (f->cgroup && e->cgroup_id != f->cgroup_id &&
+	    e->attach_cgroup_id != f->cgroup_id)
+		return false;
+	if (f->pid && e->owner_tgid != f->pid)
+		return false;
+	if (f->status >= 0 && e->status != f->status)
+		return false;
+	if (f->port && e->local.port != f->port && e->remote.port != f->port)
+		return false;
+	return true;
+}
+
+/* Every entry, sorted by cookie so peers can be found by bsearch and the
+ * output is stable between runs. */
+struct sock_list {
+	struct vs_sock_entry *e;
+	size_t n, cap;
+	int err;
+};
+
+static int collect(const struct vs_sock_entry *e, void *ctx)
+{
+	struct sock_list *l = ctx;
+	struct vs_sock_entry *tmp;
+
+	if (l->n == l->cap) {
+		l->cap = l->cap ? l->cap * 2 : 256;
+		tmp = realloc(l->e, l->cap * sizeof(*l->e));
+		if (!tmp) {
+			l->err = -ENOMEM;
+			return 1;
+		}
+		l->e = tmp;
+	}
+	l->e[l->n++] = *e;
+	return 0;
+}
+
+static int cmp_cookie(const void *a, const void *b)
+{
+	const struct vs_sock_entry *x = a, *y = b;
+
+	return x->cookie < y->cookie ? -1 : x->cookie > y->cookie;
+}
+
+static const struct vs_sock_entry *find(const struct sock_list *l, __u64 cookie)
+{
+	struct vs_sock_entry key = { .cookie = cookie };
+
+	if (!cookie)
+		return NULL;
+	return bsearch(&key, l->e, l->n, sizeof(*l->e), cmp_cookie);
+}
+
+static const char *family_name(unsigned int family)
+{
+	return family == AF_INET ? "inet" : family == AF_INET6 ? "inet6" : "unknown";
+}
+
+static const char *type_name(unsigned int type)
+{
+	return type == SOCK_STREAM ? "stream" : type == SOCK_DGRAM ? "dgram" :
+	       type == SOCK_SEQPACKET ? "seqpacket" : type == SOCK_RAW ? "raw" :
+	       "unknown";
+}
+
+static const char *protocol_name(unsigned int protocol)
+{
+	return protocol == IPPROTO_TCP ? "tcp" : protocol == IPPROTO_MPTCP ? "mptcp" :
+	       "unknown";
+}
+
+static void add_addr(struct out_row *r, const char *col, const char *addr_key,
+		     const char *port_key, const struct vs_addr *a,
+		     unsigned int family)
+{
+	char buf[FMT_ADDR_LEN];
+
+	out_cell(r, col, fmt_addr(buf, sizeof(buf), a->ip, a->port), false);
+	out_str(r, NULL, addr_key, fmt_ip(buf, sizeof(buf), a->ip, family));
+	out_num(r, NULL, port_key, a->port, NULL);
+}
+
+/* "bytes/msgs" for a table cell. */
+static void add_counter_cell(struct out_row *r, const char *col, __u64 bytes,
+			     __u64 msgs, bool with_msgs)
+{
+	char b[16], cell[48];
+
+	fmt_bytes(b, sizeof(b), bytes);
+	if (with_msgs)
+		snprintf(cell, sizeof(cell), "%s/%llu", b, (unsigned long long)msgs);
+	else
+		snprintf(cell, sizeof(cell), "%s", b);
+	out_cell(r, col, cell, true);
+}
+
+/* JSON "tx"/"rx" object from one socket's send counters. */
+static void add_dir(struct out_row *r, const char *const keys[4],
+		    const struct vs_sock_entry *e)
+{
+	out_num(r, NULL, keys[0], e->tx_redir_bytes, NULL);
+	out_num(r, NULL, keys[1], e->tx_redir_msgs, NULL);
+	out_num(r, NULL, keys[2], e->tx_pass_bytes, NULL);
+	out_num(r, NULL, keys[3], e->tx_pass_msgs, NULL);
+}
+
+static void add_socket(struct ctl *ctl, struct out_sect *t,
+		       const struct vs_sock_entry *e, const struct vs_sock_entry *peer)
+{
+	static const char *const tx_keys[4] = {
+		"tx.redirected_bytes", "tx.redirected_msgs",
+		"tx.passed_bytes", "tx.passed_msgs",
+	};
+	static const char *const rx_keys[4] = {
+		"rx.redirected_bytes", "rx.redirected_msgs",
+		"rx.passed_bytes", "rx.passed_msgs",
+	};
+	struct out_row *r = out_row_add(&ctl->doc, t);
+	char buf[64];
+	const char *reason;
+
+	out_num(r, "Cookie", "cookie", e->cookie, NULL);
+	if (e->peer_cookie)
+		out_num(r, NULL, "peer_cookie", e->peer_cookie, NULL);
+	else
+		out_null(r, NULL, "peer_cookie");
+	out_str(r, "Status", "status", vs_status_name(e->status));
+	/* 0: no TCP state seen yet (the socket was only created or bound) */
+	if (e->tcp_state)
+		out_str(r, "State", "tcp_state", vs_tcp_state_name(e->tcp_state));
+	else
+		out_null(r, "State", "tcp_state");
+	out_str(r, NULL, "family", family_name(e->family));
+	out_str(r, NULL, "type", type_name(e->type));
+	out_str(r, NULL, "protocol", protocol_name(e->protocol));
+	add_addr(r, "Local", "local.address", "local.port", &e->local, e->family);
+	add_addr(r, "Peer", "remote.address", "remote.port", &e->remote, e->family);
+
+	out_cell(r, "Process", fmt_owner(buf, sizeof(buf), e->owner_tgid, e->comm), false);
+	if (e->owner_tgid)
+		out_num(r, NULL, "pid", e->owner_tgid, NULL);
+	else
+		out_null(r, NULL, "pid");
+	fmt_comm(buf, sizeof(buf), e->comm);
+	out_str(r, NULL, "comm", buf[0] ? buf : NULL);
+	out_num(r, NULL, "cgroup_id", e->cgroup_id, NULL);
+	out_num(r, NULL, "attach_cgroup_id", e->attach_cgroup_id, NULL);
+	out_num(r, NULL, "netns_cookie", e->netns_cookie, NULL);
+	out_bool(r, NULL, "accelerated", e->in_sockhash);
+
+	/* the send path means something only while the socket is in the map */
+	if (e->in_sockhash)
+		out_str(r, "Path", "path", vs_tx_mode_name(e->tx_mode));
+	else
+		out_null(r, "Path", "path");
+	if (e->reason != VS_R_NONE)
+		reason = vs_reason_name(e->reason);
+	else
+		reason = e->in_sockhash ? "accelerated" : "-";
+	out_cell(r, "Reason", reason, false);
+	out_str(r, NULL, "reason", vs_reason_name(e->reason));
+	out_list(r, "Options", "options", fmt_options(buf, sizeof(buf), e->options));
+
+	add_counter_cell(r, "TX-Redir", e->tx_redir_bytes, e->tx_redir_msgs, true);
+	add_counter_cell(r, "TX-Pass", e->tx_pass_bytes, e->tx_pass_msgs, true);
+	add_dir(r, tx_keys, e);
+	if (peer) {
+		add_counter_cell(r, "RX-Redir", peer->tx_redir_bytes, 0, false);
+		add_counter_cell(r, "RX-Pass", peer->tx_pass_bytes, 0, false);
+		add_dir(r, rx_keys, peer);
+	} else {
+		out_cell(r, "RX-Redir", "-", true);
+		out_cell(r, "RX-Pass", "-", true);
+		out_null(r, NULL, "rx");
+	}
+}
+
+int do_sockets(struct ctl *ctl, int argc, char **argv)
+{
+	struct sock_list l = { 0 };
+	struct vs_loader *ld = NULL;
+	struct sock_filter f;
+	struct out_sect *t;
+	size_t i;
+	int err;
+
+	err = sockets_parse_filter(ctl, argc, argv, &f);
+	if (err)
+		return err;
+	if (f.cgroup) {
+		err = loader_cgroup_id(f.cgroup, &f.cgroup_id);
+		if (err)
+			return ctl_errf(ctl, err, "cgroup '%s': %s", f.cgroup,
+					strerror(-err));
+	}
+	err = ctl_open(ctl, &ld, false);
+	if (err)
+		return err;
+	err = loader_for_each_socket(ld, collect, &l);
+	if (l.err)
+		err = l.err;
+	if (err < 0) {
+		ctl_errf(ctl, err, "read map %s: %s", loader_map_name(VS_MAP_SOCKTBL),
+			 strerror(-err));
+		goto out;
+	}
+	err = 0;
+	qsort(l.e, l.n, sizeof(*l.e), cmp_cookie);
+	t = out_table(&ctl->doc, NULL, NULL, sockets_cols);
+	for (i = 0; i < l.n; i++)
+		if (sockets_match(&f, &l.e[i]))
+			add_socket(ctl, t, &l.e[i], find(&l, l.e[i].peer_cookie));
+out:
+	free(l.e);
+	loader_close(ld);
+	return err;
+}

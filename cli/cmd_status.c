@@ -1,0 +1,275 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* status, stats and version: read-only views of what is loaded. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <bpf/libbpf.h>
+#include "vsock/names.h"
+#include "cmd.h"
+#include "fmt.h"
+
+static int no_args(struct ctl *ctl, int argc, char **argv)
+{
+	if (argc > 1)
+		return ctl_errf(ctl, -EINVAL, "%s: unexpected argument '%s'; see 'vsockctl help %s'",
+				argv[0], argv[1], argv[0]);
+	return 0;
+}
+
+/* CLOCK_REALTIME nanoseconds as "2024-05-01T12:00:00Z". */
+static char *fmt_time(char *buf, size_t len, __u64 ns)
+{
+	time_t t = (time_t)(ns / 1000000000ull);
+	struct tm tm;
+
+	if (!ns || !gmtime_r(&t, &tm) || !strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		snprintf(buf, len, "-");
+	return buf;
+}
+
+static void add_checks(struct ctl *ctl, const struct vs_preflight *pf)
+{
+	static const char *const cols[] = { "Check", "Result", "Detail", NULL };
+	struct out_sect *t;
+	struct out_row *r;
+	int i;
+
+	t = out_table(&ctl->doc, "checks", "Checks", cols);
+	for (i = 0; i < pf->n && i < VS_MAX_CHECKS; i++) {
+		const struct vs_check *c = &pf->checks[i];
+
+		r = out_row_add(&ctl->doc, t);
+		out_str(r, "Check", "name", c->name);
+		out_cell(r, "Result", c->ok ? "ok" : "FAIL", false);
+		out_bool(r, NULL, "ok", c->ok);
+		out_str(r, "Detail", "detail", c->detail);
+	}
+}
+
+/* Attached cgroup paths are recorded relative to the cgroup2 mount. */
+static void cgroup_abs_path(char *buf, size_t len, const char *root,
+			    const struct vs_cgroup_cfg *cfg)
+{
+	int n = (int)strnlen(cfg->path, sizeof(cfg->path));
+
+	if (!root[0])
+		snprintf(buf, len, "%.*s", n, cfg->path);
+	else if (n == 0 || (n == 1 && cfg->path[0] == '/'))
+		snprintf(buf, len, "%s", root);
+	else
+		snprintf(buf, len, "%s%s%.*s", root, cfg->path[0] == '/' ? "" : "/",
+			 n, cfg->path);
+}
+
+static int add_attached(struct ctl *ctl, struct vs_loader *ld, const char *root)
+{
+	static const char *const cols[] = { "Cgroup", "ID", "Exists", "Enabled", NULL };
+	struct vs_attachment *a = NULL, *tmp;
+	struct vs_err e = { "" };
+	struct out_sect *t;
+	struct out_row *r;
+	int max = 64, n, i;
+	char path[512];
+
+	/* the count is not known in advance: grow until it fits */
+	for (;;) {
+		tmp = realloc(a, (size_t)max * sizeof(*a));
+		if (!tmp) {
+			free(a);
+			return ctl_errf(ctl, -ENOMEM, "list attached cgroups: %s",
+					strerror(ENOMEM));
+		}
+		a = tmp;
+		n = loader_list_attached(ld, a, max, &e);
+		if (n < max)
+			break;
+		max *= 2;
+	}
+	if (n < 0) {
+		free(a);
+		return ctl_loader_err(ctl, n, &e);
+	}
+	t = out_table(&ctl->doc, "attached", "Attached cgroups", cols);
+	for (i = 0; i < n; i++) {
+		r = out_row_add(&ctl->doc, t);
+		cgroup_abs_path(path, sizeof(path), root, &a[i].cfg);
+		out_str(r, "Cgroup", "path", path);
+		out_num(r, "ID", "cgroup_id", a[i].cgroup_id, NULL);
+		out_bool(r, "Exists", "exists", a[i].exists);
+		out_bool(r, "Enabled", "enabled", a[i].cfg.flags & VS_CG_ENABLED);
+		out_num(r, NULL, "attached_ns", a[i].cfg.attached_ns, NULL);
+	}
+	free(a);
+	return 0;
+}
+
+/* Text shows the counters that moved; JSON shows all, so a script can
+ * read any of them without knowing it might be absent. */
+static void add_counters(struct ctl *ctl, const __u64 c[VS_C_MAX], bool all,
+			 const char *key, const char *title)
+{
+	struct out_row *r = out_record(&ctl->doc, key, title);
+	unsigned int i;
+
+	for (i = 0; i < VS_C_MAX; i++) {
+		bool show = all || c[i] || ctl->mode != OUT_TEXT;
+
+		out_num(r, show ? vs_counter_name(i) : NULL, vs_counter_name(i),
+			c[i], NULL);
+	}
+}
+
+static int count_entry(const struct vs_sock_entry *e, void *ctx)
+{
+	(void)e;
+	(*(long *)ctx)++;
+	return 0;
+}
+
+static int add_loaded(struct ctl *ctl, struct vs_loader *ld, struct out_row *r,
+		      const char *cg_root)
+{
+	__u64 c[VS_C_MAX];
+	struct vs_meta m;
+	char buf[64];
+	long entries = 0;
+	int err, inmap;
+
+	err = loader_read_meta(ld, &m);
+	if (err)
+		return ctl_errf(ctl, err, "read map %s: %s",
+				loader_map_name(VS_MAP_META), strerror(-err));
+	inmap = loader_count_sockhash(ld);
+	if (inmap < 0)
+		return ctl_errf(ctl, inmap, "read map %s: %s",
+				loader_map_name(VS_MAP_SOCKS), strerror(-inmap));
+	err = loader_for_each_socket(ld, count_entry, &entries);
+	if (err < 0)
+		return ctl_errf(ctl, err, "read map %s: %s",
+				loader_map_name(VS_MAP_SOCKTBL), strerror(-err));
+	err = loader_read_stats(ld, c);
+	if (err)
+		return ctl_errf(ctl, err, "read map %s: %s",
+				loader_map_name(VS_MAP_STATS), strerror(-err));
+
+	out_num(r, "abi version", "abi_version", m.abi_version, NULL);
+	if (m.loaded_ns)
+		out_str(r, "loaded at", "loaded_at", fmt_time(buf, sizeof(buf), m.loaded_ns));
+	else
+		out_null(r, "loaded at", "loaded_at");
+	out_num(r, NULL, "loaded_ns", m.loaded_ns, NULL);
+	out_num(r, "max queued", "max_queued", m.max_queued,
+		fmt_bytes(buf, sizeof(buf), m.max_queued));
+	out_num(r, "accelerated sockets", "sockhash_sockets", (__u64)inmap, NULL);
+	out_num(r, "socket table entries", "socket_table_entries", (__u64)entries, NULL);
+
+	err = add_attached(ctl, ld, cg_root);
+	if (err)
+		return err;
+	add_counters(ctl, c, false, "counters", "Counters");
+	return 0;
+}
+
+int do_status(struct ctl *ctl, int argc, char **argv)
+{
+	struct vs_loader_opts o;
+	struct vs_loader *ld = NULL;
+	struct vs_preflight pf;
+	struct vs_err e = { "" };
+	struct out_row *r;
+	int err;
+
+	err = no_args(ctl, argc, argv);
+	if (err)
+		return err;
+	memset(&pf, 0, sizeof(pf));
+	loader_preflight(&pf, &e);	/* failed checks are shown, not fatal */
+
+	ctl_loader_opts(ctl, &o);
+	e.msg[0] = '\0';
+	err = loader_open(&ld, &o, false, &e);
+	if (err && err != -ENOENT)
+		return ctl_loader_err(ctl, err, &e);
+
+	r = out_record(&ctl->doc, NULL, NULL);
+	out_bool(r, "loaded", "loaded", !err);
+	out_str(r, "pin root", "pin_root", loader_pin_root(&o));
+	out_str(r, "cgroup2 root", "cgroup2_root",
+		pf.cgroup2_root[0] ? pf.cgroup2_root : NULL);
+	if (!err)
+		err = add_loaded(ctl, ld, r, pf.cgroup2_root);
+	else
+		err = 0;
+	add_checks(ctl, &pf);
+	loader_close(ld);
+	return err;
+}
+
+void stats_prometheus(struct out_doc *doc, const __u64 c[VS_C_MAX])
+{
+	unsigned int i;
+
+	doc->text_only = true;
+	for (i = 0; i < VS_C_MAX; i++) {
+		out_textf(doc, "# HELP vsock_%s_total %s", vs_counter_name(i),
+			  vs_counter_text(i));
+		out_textf(doc, "# TYPE vsock_%s_total counter", vs_counter_name(i));
+		out_textf(doc, "vsock_%s_total %llu", vs_counter_name(i),
+			  (unsigned long long)c[i]);
+	}
+}
+
+int do_stats(struct ctl *ctl, int argc, char **argv)
+{
+	struct vs_loader *ld = NULL;
+	bool prom = false;
+	__u64 c[VS_C_MAX];
+	int err, i;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--prometheus"))
+			return ctl_errf(ctl, -EINVAL,
+					"stats: unknown argument '%s'; see 'vsockctl help stats'",
+					argv[i]);
+		prom = true;
+	}
+	if (prom && ctl->mode != OUT_TEXT)
+		return ctl_errf(ctl, -EINVAL, "stats: --prometheus and -j/--json exclude each other");
+	err = ctl_open(ctl, &ld, false);
+	if (err)
+		return err;
+	err = loader_read_stats(ld, c);
+	if (err) {
+		ctl_errf(ctl, err, "read map %s: %s", loader_map_name(VS_MAP_STATS),
+			 strerror(-err));
+		goto out;
+	}
+	if (prom)
+		stats_prometheus(&ctl->doc, c);
+	else
+		add_counters(ctl, c, true, NULL, NULL);
+out:
+	loader_close(ld);
+	return err;
+}
+
+int do_version(struct ctl *ctl, int argc, char **argv)
+{
+	struct out_row *r;
+	char lib[32];
+	int err;
+
+	err = no_args(ctl, argc, argv);
+	if (err)
+		return err;
+	snprintf(lib, sizeof(lib), "%u.%u", libbpf_major_version(),
+		 libbpf_minor_version());
+	out_textf(&ctl->doc, "vsockctl %s (abi %u, libbpf %s)", VSOCK_VERSION,
+		  VS_ABI_VERSION, lib);
+	r = out_record(&ctl->doc, NULL, NULL);
+	out_str(r, NULL, "version", VSOCK_VERSION);
+	out_num(r, NULL, "abi_version", VS_ABI_VERSION, NULL);
+	out_str(r, NULL, "libbpf", lib);
+	return 0;
+}

@@ -1,0 +1,282 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* The command table, lookup by prefix, help, and the one place that turns
+ * a command's result into output, an error line and an exit status. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/libbpf.h>
+#include "cmd.h"
+
+/* Each synopsis is a line of docs/vsockctl.8's SYNOPSIS, word for word
+ * (tests/unit/test_cli_args.c compares them). */
+const struct cmd cmd_table[] = {
+	{ "attach",  do_attach,  "vsockctl [OPTIONS] attach CGROUP [max_queued BYTES]" },
+	{ "detach",  do_detach,  "vsockctl [OPTIONS] detach CGROUP" },
+	{ "status",  do_status,  "vsockctl [OPTIONS] status" },
+	{ "sockets", do_sockets,
+	  "vsockctl [OPTIONS] sockets [cgroup PATH] [pid PID] [status NAME] [port PORT] [all]" },
+	{ "stats",   do_stats,   "vsockctl [OPTIONS] stats [--prometheus]" },
+	{ "unload",  do_unload,  "vsockctl [OPTIONS] unload [--force] [--wait SECONDS]" },
+	{ "version", do_version, "vsockctl [OPTIONS] version" },
+	{ "help",    do_help,    "vsockctl [OPTIONS] help [COMMAND]" },
+	/* in the interface contract, but they need vsockd */
+	{ "policy",  do_needs_vsockd, NULL },
+	{ "proxy",   do_needs_vsockd, NULL },
+	{ "handles", do_needs_vsockd, NULL },
+	{ "enable",  do_needs_vsockd, NULL },
+	{ "disable", do_needs_vsockd, NULL },
+	{ NULL, NULL, NULL },
+};
+
+const char ctl_options_synopsis[] =
+	"OPTIONS := { -j | --json | -p | --pretty | -d | --debug | "
+	"--pin-root PATH | -V | --version | -h | --help }";
+
+void ctl_init(struct ctl *ctl)
+{
+	memset(ctl, 0, sizeof(*ctl));
+	ctl->out = stdout;
+	ctl->errout = stderr;
+	out_init(&ctl->doc);
+}
+
+void ctl_free(struct ctl *ctl)
+{
+	out_free(&ctl->doc);
+}
+
+int ctl_errf(struct ctl *ctl, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(ctl->err, sizeof(ctl->err), fmt, ap);
+	va_end(ap);
+	return err;
+}
+
+int ctl_loader_err(struct ctl *ctl, int err, const struct vs_err *e)
+{
+	/* as non-root, EPERM/EACCES says nothing about the object: say why */
+	if ((err == -EPERM || err == -EACCES) && geteuid() != 0)
+		return ctl_errf(ctl, err, "must run as root (CAP_BPF, CAP_NET_ADMIN)");
+	if (e && e->msg[0])
+		return ctl_errf(ctl, err, "%s", e->msg);
+	return ctl_errf(ctl, err, "%s", strerror(-err));
+}
+
+void ctl_loader_opts(const struct ctl *ctl, struct vs_loader_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->pin_root = ctl->pin_root;
+	o->max_queued = ctl->max_queued;
+}
+
+int ctl_open(struct ctl *ctl, struct vs_loader **ld, bool create)
+{
+	struct vs_loader_opts o;
+	struct vs_err e = { "" };
+	int err;
+
+	*ld = NULL;
+	ctl_loader_opts(ctl, &o);
+	err = loader_open(ld, &o, create, &e);
+	if (err == -ENOENT && !create && !e.msg[0])
+		return ctl_errf(ctl, err, "vsock is not loaded");
+	if (err)
+		return ctl_loader_err(ctl, err, &e);
+	return 0;
+}
+
+static int libbpf_print_all(enum libbpf_print_level level, const char *fmt,
+			    va_list ap)
+{
+	(void)level;
+	return vfprintf(stderr, fmt, ap);
+}
+
+static int libbpf_print_none(enum libbpf_print_level level, const char *fmt,
+			     va_list ap)
+{
+	(void)level;
+	(void)fmt;
+	(void)ap;
+	return 0;
+}
+
+void ctl_libbpf_print(bool debug)
+{
+	/* quiet by default: the preflight's feature probes fail by design */
+	libbpf_set_print(debug ? libbpf_print_all : libbpf_print_none);
+}
+
+/* Exact name first, then a prefix shared by one command only: "att" is
+ * attach, "st" could be status or stats and is refused. */
+const struct cmd *cmd_find(struct ctl *ctl, const char *name)
+{
+	const struct cmd *c, *found = NULL;
+	char list[256] = "";
+	size_t len = strlen(name), off = 0;
+	int n = 0;
+
+	for (c = cmd_table; c->name; c++)
+		if (!strcmp(c->name, name))
+			return c;
+	for (c = cmd_table; len && c->name; c++) {
+		if (strncmp(c->name, name, len))
+			continue;
+		found = c;
+		n++;
+		if (off < sizeof(list))
+			off += snprintf(list + off, sizeof(list) - off, "%s%s",
+					off ? ", " : "", c->name);
+	}
+	if (n == 1)
+		return found;
+	if (n > 1)
+		ctl_errf(ctl, -EINVAL, "ambiguous command '%s' (%s); see 'vsockctl help'",
+			 name, list);
+	else
+		ctl_errf(ctl, -EINVAL, "unknown command '%s'; see 'vsockctl help'", name);
+	return NULL;
+}
+
+bool arg_is_help(const char *arg)
+{
+	return !strcmp(arg, "-h") || !strcmp(arg, "--help");
+}
+
+static int needs_vsockd(struct ctl *ctl, const char *name)
+{
+	return ctl_errf(ctl, -EOPNOTSUPP,
+			"'%s' needs vsockd, which is not available in this version",
+			name);
+}
+
+static void help_one(struct ctl *ctl, const struct cmd *c)
+{
+	out_textf(&ctl->doc, "%s", c->synopsis);
+}
+
+int do_help(struct ctl *ctl, int argc, char **argv)
+{
+	const struct cmd *c;
+
+	if (argc > 2)
+		return ctl_errf(ctl, -EINVAL, "help: unexpected argument '%s'; see 'vsockctl help help'",
+				argv[2]);
+	if (argc == 2) {
+		c = cmd_find(ctl, argv[1]);
+		if (!c)
+			return -EINVAL;
+		if (!c->synopsis)
+			return needs_vsockd(ctl, c->name);
+		help_one(ctl, c);
+		ctl->doc.text_only = true;
+		return 0;
+	}
+	ctl->doc.text_only = true;
+	for (c = cmd_table; c->name; c++)
+		if (c->synopsis)
+			help_one(ctl, c);
+	out_textf(&ctl->doc, "%s", "");
+	out_textf(&ctl->doc, "%s", ctl_options_synopsis);
+	return 0;
+}
+
+int do_needs_vsockd(struct ctl *ctl, int argc, char **argv)
+{
+	(void)argc;
+	return needs_vsockd(ctl, argv[0]);
+}
+
+int cmd_dispatch(struct ctl *ctl, int argc, char **argv)
+{
+	const struct cmd *c;
+	int i;
+
+	if (argc < 1)
+		return ctl_errf(ctl, -EINVAL, "missing command; see 'vsockctl help'");
+	c = cmd_find(ctl, argv[0]);
+	if (!c)
+		return -EINVAL;
+	if (c->synopsis && c->func != do_help) {
+		for (i = 1; i < argc; i++) {
+			if (arg_is_help(argv[i])) {
+				ctl->doc.text_only = true;
+				help_one(ctl, c);
+				return 0;
+			}
+		}
+	}
+	/* commands see their full name, as help and messages print it */
+	argv[0] = (char *)c->name;
+	return c->func(ctl, argc, argv);
+}
+
+int arg_one(struct ctl *ctl, const char *cmd, const char *what, int argc,
+	    char **argv, const char **val)
+{
+	if (argc < 2)
+		return ctl_errf(ctl, -EINVAL, "%s: missing %s; see 'vsockctl help %s'",
+				cmd, what, cmd);
+	if (argv[1][0] == '-' && argv[1][1])
+		return ctl_errf(ctl, -EINVAL, "%s: unknown option '%s'; see 'vsockctl help %s'",
+				cmd, argv[1], cmd);
+	if (argc > 2)
+		return ctl_errf(ctl, -EINVAL, "%s: unexpected argument '%s'; see 'vsockctl help %s'",
+				cmd, argv[2], cmd);
+	if (!argv[1][0])
+		return ctl_errf(ctl, -EINVAL, "%s: empty %s", cmd, what);
+	*val = argv[1];
+	return 0;
+}
+
+int arg_u64(const char *s, __u64 min, __u64 max, __u64 *out)
+{
+	unsigned long long v;
+	char *end;
+
+	/* strtoull accepts blanks, a sign and wraps negatives: refuse them */
+	if (!s || *s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || *end || v < min || v > max)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+static void print_error_json(struct ctl *ctl)
+{
+	struct jw w;
+
+	jw_init(&w, ctl->out, ctl->mode == OUT_PRETTY);
+	jw_object_begin(&w);
+	jw_key(&w, "error");
+	jw_string(&w, ctl->err);
+	jw_object_end(&w);
+	jw_end(&w);
+	fflush(ctl->out);
+}
+
+int ctl_finish(struct ctl *ctl, int err)
+{
+	if (!err) {
+		err = out_render(&ctl->doc, ctl->out, ctl->mode);
+		if (err)
+			ctl_errf(ctl, err, "write output: %s", strerror(-err));
+	}
+	if (!err)
+		return 0;
+	if (!ctl->err[0])
+		ctl_errf(ctl, err, "%s", strerror(err < 0 ? -err : err));
+	/* under -j a script reads stdout: the error is there as JSON too */
+	if (ctl->mode != OUT_TEXT)
+		print_error_json(ctl);
+	fprintf(ctl->errout, "vsockctl: %s\n", ctl->err);
+	return 1;
+}

@@ -1,0 +1,83 @@
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# bash completion for vsockctl(8). Installed as
+# $(BASHCOMPDIR)/vsockctl by 'make install'.
+
+_vsockctl_statuses="unconnected bound listening connecting connected sending receiving shutdown disconnected terminated"
+
+# Directories under the cgroup2 mount, or relative to the current word.
+_vsockctl_cgroups()
+{
+	local cur=$1
+	compopt -o filenames 2>/dev/null
+	COMPREPLY=( $(compgen -d -- "$cur") )
+}
+
+_vsockctl()
+{
+	local cur prev words cword
+	_init_completion 2>/dev/null || {
+		cur=${COMP_WORDS[COMP_CWORD]}
+		prev=${COMP_WORDS[COMP_CWORD-1]}
+		words=("${COMP_WORDS[@]}")
+		cword=$COMP_CWORD
+	}
+
+	local commands="attach detach status sockets stats unload version help"
+	local globals="-j --json -p --pretty -d --debug --pin-root -V --version -h --help"
+	local i cmd= cmd_idx=0
+
+	# the command is the first word that is not a global option (or its value)
+	for ((i = 1; i < cword; i++)); do
+		case ${words[i]} in
+		--pin-root) ((i++)) ;;
+		-*) ;;
+		*) cmd=${words[i]}; cmd_idx=$i; break ;;
+		esac
+	done
+
+	if [[ -z $cmd ]]; then
+		if [[ $prev == --pin-root ]]; then
+			compopt -o filenames 2>/dev/null
+			COMPREPLY=( $(compgen -d -- "$cur") )
+		elif [[ $cur == -* ]]; then
+			COMPREPLY=( $(compgen -W "$globals" -- "$cur") )
+		else
+			COMPREPLY=( $(compgen -W "$commands" -- "$cur") )
+		fi
+		return 0
+	fi
+
+	case $cmd in
+	attach|detach)
+		((cword == cmd_idx + 1)) && _vsockctl_cgroups "$cur"
+		;;
+	sockets)
+		case $prev in
+		cgroup) _vsockctl_cgroups "$cur" ;;
+		pid) COMPREPLY=( $(compgen -W "$(cd /proc 2>/dev/null && compgen -G '[0-9]*')" -- "$cur") ) ;;
+		status) COMPREPLY=( $(compgen -W "$_vsockctl_statuses" -- "$cur") ) ;;
+		port) ;;
+		*)
+			# offer each filter once
+			local f left=
+			for f in cgroup pid status port all; do
+				[[ " ${words[*]:cmd_idx+1} " == *" $f "* ]] || left+=" $f"
+			done
+			COMPREPLY=( $(compgen -W "$left" -- "$cur") )
+			;;
+		esac
+		;;
+	stats)
+		COMPREPLY=( $(compgen -W "--prometheus" -- "$cur") )
+		;;
+	unload)
+		[[ $prev == --wait ]] && return 0
+		COMPREPLY=( $(compgen -W "--force --wait" -- "$cur") )
+		;;
+	help)
+		((cword == cmd_idx + 1)) && COMPREPLY=( $(compgen -W "$commands" -- "$cur") )
+		;;
+	esac
+	return 0
+}
+complete -F _vsockctl vsockctl

@@ -1,0 +1,206 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* Names of the ABI enums. One table each, indexed by the enum value; the
+ * static asserts make a new enum value without a name a build error. JSON
+ * output and scripts depend on these strings: never rename one. */
+#include <stddef.h>
+#include <strings.h>
+#include "vsock/names.h"
+#include "vsock/policy.h"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+static const char *const status_names[] = {
+	[VS_ST_UNCONNECTED]	= "unconnected",
+	[VS_ST_BOUND]		= "bound",
+	[VS_ST_LISTENING]	= "listening",
+	[VS_ST_CONNECTING]	= "connecting",
+	[VS_ST_CONNECTED]	= "connected",
+	[VS_ST_SENDING]		= "sending",
+	[VS_ST_RECEIVING]	= "receiving",
+	[VS_ST_SHUTDOWN]	= "shutdown",
+	[VS_ST_DISCONNECTED]	= "disconnected",
+	[VS_ST_TERMINATED]	= "terminated",
+};
+_Static_assert(ARRAY_SIZE(status_names) == VS_ST_MAX, "a status has no name");
+
+static const char *const reason_names[] = {
+	[VS_R_NONE]		= "none",
+	[VS_R_NOT_ESTABLISHED]	= "not_established",
+	[VS_R_NO_PEER]		= "no_peer",
+	[VS_R_BLOCKING]		= "blocking",
+	[VS_R_MPTCP]		= "mptcp",
+	[VS_R_ULP]		= "ulp",
+	[VS_R_OTHER_MAP]	= "other_map",
+	[VS_R_MAP_FULL]		= "map_full",
+	[VS_R_QUEUE_LIMIT]	= "queue_limit",
+	[VS_R_TCP_UNREAD]	= "tcp_unread",
+	[VS_R_DETACHED]		= "detached",
+	[VS_R_NO_STATE]		= "no_state",
+	[VS_R_INSERT_FAILED]	= "insert_failed",
+	[VS_R_LISTENER_UNKNOWN]	= "listener_unknown",
+};
+_Static_assert(ARRAY_SIZE(reason_names) == VS_R_MAX, "a reason has no name");
+
+static const char *const reason_texts[] = {
+	[VS_R_NONE]		= "on the fast path",
+	[VS_R_NOT_ESTABLISHED]	= "not a connected socket (yet)",
+	[VS_R_NO_PEER]		= "peer is not a local socket in an attached cgroup and the same network namespace",
+	[VS_R_BLOCKING]		= "blocking socket: the fast path would return spurious EAGAIN",
+	[VS_R_MPTCP]		= "MPTCP socket",
+	[VS_R_ULP]		= "has an upper-layer protocol (kTLS, ...)",
+	[VS_R_OTHER_MAP]	= "already in another tool's sockmap",
+	[VS_R_MAP_FULL]		= "sockhash or socket table full",
+	[VS_R_QUEUE_LIMIT]	= "receiver has too many unread fast-path bytes",
+	[VS_R_TCP_UNREAD]	= "bytes sent through TCP are still unread",
+	[VS_R_DETACHED]		= "its cgroup was detached",
+	[VS_R_NO_STATE]		= "no per-socket state (socket predates attach)",
+	[VS_R_INSERT_FAILED]	= "sockhash insert failed",
+	[VS_R_LISTENER_UNKNOWN]	= "accepted from a listener that predates attach: blocking mode unknown",
+};
+_Static_assert(ARRAY_SIZE(reason_texts) == VS_R_MAX, "a reason has no text");
+
+static const char *const counter_names[] = {
+	[VS_C_SOCK_CREATED]	= "sock_created",
+	[VS_C_SOCK_RELEASED]	= "sock_released",
+	[VS_C_SOCK_DESTROYED]	= "sock_destroyed",
+	[VS_C_NON_TCP]		= "non_tcp",
+	[VS_C_MPTCP]		= "mptcp",
+	[VS_C_ESTABLISHED]	= "established",
+	[VS_C_INSERTED]		= "inserted",
+	[VS_C_SKIP_NO_PEER]	= "skip_no_peer",
+	[VS_C_SKIP_BLOCKING]	= "skip_blocking",
+	[VS_C_SKIP_LISTENER_UNKNOWN] = "skip_listener_unknown",
+	[VS_C_SKIP_ULP]		= "skip_ulp",
+	[VS_C_SKIP_OTHER_MAP]	= "skip_other_map",
+	[VS_C_SKIP_MAP_FULL]	= "skip_map_full",
+	[VS_C_PEER_EVICTED]	= "peer_evicted",
+	[VS_C_SKIP_INSERT_ERR]	= "skip_insert_err",
+	[VS_C_SOCKTBL_FULL]	= "socktbl_full",
+	[VS_C_MSG_REDIRECTED]	= "msg_redirected",
+	[VS_C_BYTES_REDIRECTED]	= "bytes_redirected",
+	[VS_C_MSG_PASSED]	= "msg_passed",
+	[VS_C_BYTES_PASSED]	= "bytes_passed",
+	[VS_C_PASS_NO_STATE]	= "pass_no_state",
+	[VS_C_PASS_NO_PEER]	= "pass_no_peer",
+	[VS_C_PASS_BLOCKING]	= "pass_blocking",
+	[VS_C_PASS_QUEUE_LIMIT]	= "pass_queue_limit",
+	[VS_C_PASS_TCP_UNREAD]	= "pass_tcp_unread",
+	[VS_C_PASS_DETACHED]	= "pass_detached",
+	[VS_C_TO_PASS]		= "to_pass",
+	[VS_C_TO_REDIRECT]	= "to_redirect",
+};
+_Static_assert(ARRAY_SIZE(counter_names) == VS_C_MAX, "a counter has no name");
+
+/* Prometheus HELP lines; keep in step with the comments in abi.h. */
+static const char *const counter_texts[] = {
+	[VS_C_SOCK_CREATED]	= "TCP sockets created in attached cgroups",
+	[VS_C_SOCK_RELEASED]	= "TCP sockets closed by their process",
+	[VS_C_SOCK_DESTROYED]	= "Socket table entries removed when the kernel freed the socket",
+	[VS_C_NON_TCP]		= "Non-TCP sockets left alone",
+	[VS_C_MPTCP]		= "MPTCP sockets and subflows left alone",
+	[VS_C_ESTABLISHED]	= "Connections seen established",
+	[VS_C_INSERTED]		= "Sockets put into the sockhash",
+	[VS_C_SKIP_NO_PEER]	= "Passive sockets whose peer is not tracked",
+	[VS_C_SKIP_BLOCKING]	= "Blocking sockets left on TCP",
+	[VS_C_SKIP_LISTENER_UNKNOWN] = "Accepted sockets whose listener predates attach, left on TCP",
+	[VS_C_SKIP_ULP]		= "Sockets with an upper-layer protocol left on TCP",
+	[VS_C_SKIP_OTHER_MAP]	= "Sockets already in another sockmap (EBUSY)",
+	[VS_C_SKIP_MAP_FULL]	= "Sockets not inserted because the sockhash was full",
+	[VS_C_PEER_EVICTED]	= "Active ends removed from the sockhash because their peer was refused",
+	[VS_C_SKIP_INSERT_ERR]	= "Sockets not inserted because of another error",
+	[VS_C_SOCKTBL_FULL]	= "Sockets missing from the socket table because it was full",
+	[VS_C_MSG_REDIRECTED]	= "Messages sent through the fast path",
+	[VS_C_BYTES_REDIRECTED]	= "Bytes sent through the fast path",
+	[VS_C_MSG_PASSED]	= "Messages of tracked sockets sent through TCP",
+	[VS_C_BYTES_PASSED]	= "Bytes of tracked sockets sent through TCP",
+	[VS_C_PASS_NO_STATE]	= "Messages passed: no per-socket state",
+	[VS_C_PASS_NO_PEER]	= "Messages passed: peer not in the sockhash",
+	[VS_C_PASS_BLOCKING]	= "Messages passed: blocking socket",
+	[VS_C_PASS_QUEUE_LIMIT]	= "Messages passed: receiver queue limit reached",
+	[VS_C_PASS_TCP_UNREAD]	= "Messages passed: bytes sent through TCP still unread",
+	[VS_C_PASS_DETACHED]	= "Messages passed: cgroup detached",
+	[VS_C_TO_PASS]		= "Directions that left the fast path",
+	[VS_C_TO_REDIRECT]	= "Directions that joined the fast path after TCP drained",
+};
+_Static_assert(ARRAY_SIZE(counter_texts) == VS_C_MAX, "a counter has no text");
+
+static const char *const tx_mode_names[] = {
+	[VS_TX_UNDECIDED]	= "undecided",
+	[VS_TX_REDIRECT]	= "redirect",
+	[VS_TX_PASS]		= "pass",
+};
+_Static_assert(ARRAY_SIZE(tx_mode_names) == VS_TX_PASS + 1, "a tx mode has no name");
+
+/* As ss(8) prints them; ss also calls TCP_CLOSE "UNCONN". */
+static const char *const tcp_state_names[] = {
+	[VS_TCP_ESTABLISHED]	= "ESTAB",
+	[VS_TCP_SYN_SENT]	= "SYN-SENT",
+	[VS_TCP_SYN_RECV]	= "SYN-RECV",
+	[VS_TCP_FIN_WAIT1]	= "FIN-WAIT-1",
+	[VS_TCP_FIN_WAIT2]	= "FIN-WAIT-2",
+	[VS_TCP_TIME_WAIT]	= "TIME-WAIT",
+	[VS_TCP_CLOSE]		= "UNCONN",
+	[VS_TCP_CLOSE_WAIT]	= "CLOSE-WAIT",
+	[VS_TCP_LAST_ACK]	= "LAST-ACK",
+	[VS_TCP_LISTEN]		= "LISTEN",
+	[VS_TCP_CLOSING]	= "CLOSING",
+	[VS_TCP_NEW_SYN_RECV]	= "NEW-SYN-RECV",
+};
+_Static_assert(ARRAY_SIZE(tcp_state_names) == VS_TCP_NEW_SYN_RECV + 1,
+	       "a TCP state has no name");
+
+static const char *lookup(const char *const *table, size_t n, unsigned int i)
+{
+	if (i >= n || !table[i])
+		return "unknown";
+	return table[i];
+}
+
+const char *vs_status_name(unsigned int status)
+{
+	return lookup(status_names, ARRAY_SIZE(status_names), status);
+}
+
+const char *vs_reason_name(unsigned int reason)
+{
+	return lookup(reason_names, ARRAY_SIZE(reason_names), reason);
+}
+
+const char *vs_reason_text(unsigned int reason)
+{
+	return lookup(reason_texts, ARRAY_SIZE(reason_texts), reason);
+}
+
+const char *vs_counter_name(unsigned int counter)
+{
+	return lookup(counter_names, ARRAY_SIZE(counter_names), counter);
+}
+
+const char *vs_counter_text(unsigned int counter)
+{
+	return lookup(counter_texts, ARRAY_SIZE(counter_texts), counter);
+}
+
+const char *vs_tx_mode_name(unsigned int mode)
+{
+	return lookup(tx_mode_names, ARRAY_SIZE(tx_mode_names), mode);
+}
+
+const char *vs_tcp_state_name(unsigned int state)
+{
+	return lookup(tcp_state_names, ARRAY_SIZE(tcp_state_names), state);
+}
+
+/* Case-insensitive: "status CONNECTED" on the command line is not a typo
+ * worth an error. */
+int vs_status_parse(const char *name)
+{
+	unsigned int i;
+
+	if (!name)
+		return -1;
+	for (i = 0; i < ARRAY_SIZE(status_names); i++)
+		if (!strcasecmp(name, status_names[i]))
+			return (int)i;
+	return -1;
+}
