@@ -49,6 +49,10 @@ int do_attach(struct ctl *ctl, int argc, char **argv)
 	err = arg_one(ctl, "attach", "CGROUP", argc, argv, &cg);
 	if (err)
 		return err;
+	/* a bad path must not leave programs loaded behind it */
+	err = loader_check_cgroup(cg, &e);
+	if (err)
+		return ctl_loader_err(ctl, err, &e);
 	ctl->max_queued = max_queued;
 	err = ctl_open(ctl, &ld, true);
 	if (err)
@@ -56,6 +60,15 @@ int do_attach(struct ctl *ctl, int argc, char **argv)
 	err = loader_attach(ld, cg, &e);
 	if (err < 0) {
 		ctl_loader_err(ctl, err, &e);
+		if (loader_created(ld)) {
+			struct vs_loader_opts o;
+			struct vs_err ignored;
+
+			loader_close(ld);
+			ld = NULL;
+			ctl_loader_opts(ctl, &o);
+			loader_unload(&o, true, 0, &ignored);
+		}
 		goto out;
 	}
 	/* attach is idempotent: a second attach is a success that changed nothing */

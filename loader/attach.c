@@ -31,7 +31,7 @@ int loader_cgroup_id(const char *cg_path, __u64 *id)
 }
 
 /* A cgroup v2 directory, or a precise reason why not. */
-static int check_cgroup_dir(const char *path, struct vs_err *err)
+int loader_check_cgroup(const char *path, struct vs_err *err)
 {
 	struct statfs sfs;
 	struct stat st;
@@ -107,7 +107,7 @@ int loader_attach(struct vs_loader *ld, const char *cg_path, struct vs_err *err)
 	int i, cg_fd, link_fd, created = 0, ret;
 	__u64 cg_id;
 
-	if ((ret = check_cgroup_dir(cg_path, err)))
+	if ((ret = loader_check_cgroup(cg_path, err)))
 		return ret;
 	if (!realpath(cg_path, abs))
 		return vs_fail(err, errno, "%s: %s", cg_path, strerror(errno));
@@ -180,7 +180,7 @@ int loader_detach(struct vs_loader *ld, const char *cg_path, struct vs_err *err)
 	int ret;
 
 	if (realpath(cg_path, abs)) {
-		if ((ret = check_cgroup_dir(abs, err)))
+		if ((ret = loader_check_cgroup(abs, err)))
 			return ret;
 		if ((ret = loader_cgroup_id(abs, &cg_id)))
 			return vs_fail(err, -ret, "cgroup id of %s: %s", abs,

@@ -36,6 +36,7 @@ struct vs_loader {
 	char root[PATH_MAX];		/* pin root */
 	char cg2_root[PATH_MAX];	/* cgroup2 mount point */
 	int lock_fd;			/* flock on the pin root, serialises changes */
+	bool created;			/* this open loaded and pinned everything */
 	int map_fds[VS_MAP_COUNT];
 	int prog_fds[16];
 };

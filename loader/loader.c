@@ -59,6 +59,11 @@ void loader_close(struct vs_loader *ld)
 	free(ld);
 }
 
+bool loader_created(const struct vs_loader *ld)
+{
+	return ld->created;
+}
+
 int loader_map_fd(struct vs_loader *ld, enum vs_map_id id)
 {
 	return (unsigned int)id < VS_MAP_COUNT ? ld->map_fds[id] : -EINVAL;
@@ -323,6 +328,7 @@ int loader_open(struct vs_loader **ldp, const struct vs_loader_opts *opts,
 		ret = loader_preflight(&pf, err);
 		if (!ret)
 			ret = load_all(ld, opts ? opts->max_queued : 0, err);
+		ld->created = ret == 0;
 		if (ret) {
 			/* leave no partial state: the root had no complete load, and
 			 * nothing was attached to a cgroup yet */

@@ -54,6 +54,14 @@ int loader_open(struct vs_loader **ld, const struct vs_loader_opts *opts,
 		bool create, struct vs_err *err);
 void loader_close(struct vs_loader *ld);
 
+/* 0 when cg_path is a cgroup v2 directory, else a negative errno with err
+ * saying why (missing, not a directory, cgroup v1, not a cgroup). */
+int loader_check_cgroup(const char *cg_path, struct vs_err *err);
+
+/* True when loader_open() loaded and pinned the programs itself (nothing was
+ * pinned before), so a caller whose next step fails can unload again. */
+bool loader_created(const struct vs_loader *ld);
+
 /* Attach all cgroup programs to the cgroup v2 directory cg_path through
  * pinned bpf_links. Already attached: returns 1 and changes nothing. */
 int loader_attach(struct vs_loader *ld, const char *cg_path, struct vs_err *err);

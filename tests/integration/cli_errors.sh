@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# Bad input to vsockctl, as root, against the real kernel: each case gets a
+# precise message on stderr, exit status 1, and leaves no partial state.
+# Prints "ok - name" / "not ok - name: why" lines (tests/run.sh counts them).
+set -u
+O=${O:-build}
+V="$(cd "$(dirname "$O/vsockctl")" && pwd)/vsockctl"
+ROOT=/sys/fs/bpf/vsock-test-cli-$$
+CG2=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)
+CG=$CG2/vsock-test-cli-$$
+V1MNT=""
+fails=0
+
+cleanup() {
+	"$V" --pin-root "$ROOT" unload --force >/dev/null 2>&1
+	rm -rf "$ROOT" 2>/dev/null
+	rmdir "$CG" "$CG-gone" 2>/dev/null
+	[ -n "$V1MNT" ] && umount "$V1MNT" 2>/dev/null && rmdir "$V1MNT"
+}
+trap cleanup EXIT INT TERM
+
+ok() { echo "ok - $1"; }
+nok() { echo "not ok - $1: $2"; fails=$((fails + 1)); }
+
+# expect_fail NAME PATTERN CMD...: exit 1, one stderr line matching PATTERN
+expect_fail() {
+	local name=$1 pat=$2 out rc lines
+	shift 2
+	out=$("$@" 2>&1 >/dev/null); rc=$?
+	lines=$(printf '%s\n' "$out" | grep -c .)
+	if [ $rc -ne 1 ]; then nok "$name" "exit $rc, expected 1 ($out)"
+	elif [ "$lines" -ne 1 ]; then nok "$name" "expected one stderr line, got: $out"
+	elif ! printf '%s' "$out" | grep -qE "$pat"; then nok "$name" "message '$out' does not match '$pat'"
+	else ok "$name"; fi
+}
+
+no_pins() { [ ! -e "$ROOT" ]; }
+
+mkdir -p "$CG"
+P=(--pin-root "$ROOT")
+
+expect_fail "attach: path that does not exist" "/nonexistent-$$: No such file or directory" \
+	"$V" "${P[@]}" attach /nonexistent-$$
+expect_fail "attach: a regular file" "not a directory" "$V" "${P[@]}" attach /etc/hostname
+expect_fail "attach: a directory that is not a cgroup" "is not a cgroup" "$V" "${P[@]}" attach /tmp
+no_pins && ok "bad paths leave no pins" || nok "bad paths leave no pins" "$ROOT exists"
+
+# a cgroup v1 directory: use a mounted one, or mount a named v1 hierarchy
+v1=$(awk '$3 == "cgroup" { print $2; exit }' /proc/mounts)
+if [ -z "$v1" ]; then
+	V1MNT=$(mktemp -d /tmp/vsock-v1.XXXXXX)
+	mount -t cgroup -o none,name=vsocktest cgroup "$V1MNT" 2>/dev/null && v1=$V1MNT
+fi
+if [ -n "$v1" ]; then
+	expect_fail "attach: a cgroup v1 directory" "cgroup v1 directory: vsock needs cgroup v2" \
+		"$V" "${P[@]}" attach "$v1"
+else
+	nok "attach: a cgroup v1 directory" "no cgroup v1 hierarchy could be mounted"
+fi
+
+expect_fail "unknown command" "unknown command 'frobnicate'" "$V" "${P[@]}" frobnicate
+expect_fail "unknown option" "unknown option '--frobnicate'" "$V" --frobnicate status
+expect_fail "attach: missing argument" "missing CGROUP" "$V" "${P[@]}" attach
+expect_fail "attach: bad max_queued" "max_queued '12x'" "$V" "${P[@]}" attach "$CG" max_queued 12x
+expect_fail "detach: not loaded" "not loaded" "$V" "${P[@]}" detach "$CG"
+json=$("$V" "${P[@]}" -j detach "$CG" 2>/dev/null)
+printf '%s' "$json" | python3 -c 'import json,sys; assert "not loaded" in json.load(sys.stdin)["error"]' \
+	&& ok "-j: error as JSON on stdout" || nok "-j: error as JSON on stdout" "got '$json'"
+
+# not root: refused before anything is created
+expect_fail "attach: not root" "root" setpriv --reuid=65534 --regid=65534 --clear-groups \
+	"$V" "${P[@]}" attach "$CG"
+no_pins && ok "not root leaves no pins" || nok "not root leaves no pins" "$ROOT exists"
+
+# attach twice: one set of links
+"$V" "${P[@]}" attach "$CG" >/dev/null && "$V" "${P[@]}" attach "$CG" >/dev/null
+n=$(bpftool cgroup show "$CG" 2>/dev/null | grep -c vsock_)
+[ "$n" = 5 ] && ok "attach twice attaches once" || nok "attach twice attaches once" "$n programs attached"
+expect_fail "detach: a cgroup that is not attached" "not attached" "$V" "${P[@]}" detach "$CG2"
+
+# a cgroup removed while attached can still be detached by its path
+mkdir "$CG-gone" && "$V" "${P[@]}" attach "$CG-gone" >/dev/null && rmdir "$CG-gone"
+if "$V" "${P[@]}" detach "$CG-gone" >/dev/null 2>&1 &&
+   ! "$V" "${P[@]}" status | grep -q -- "-gone"; then
+	ok "detach a cgroup removed while attached"
+else
+	nok "detach a cgroup removed while attached" "$("$V" "${P[@]}" status 2>&1 | grep -- -gone)"
+fi
+"$V" "${P[@]}" unload --force >/dev/null
+
+# unload refuses while sockets are accelerated, and --wait waits them out
+"$V" "${P[@]}" attach "$CG" >/dev/null
+( echo $BASHPID > "$CG/cgroup.procs"; exec python3 -c '
+import socket, select, time
+ls = socket.socket(); ls.setblocking(False); ls.bind(("127.0.0.1", 0)); ls.listen(1)
+c = socket.socket(); c.setblocking(False)
+try: c.connect(ls.getsockname())
+except BlockingIOError: pass
+select.select([ls], [], [], 2); s, _ = ls.accept(); s.setblocking(False)
+select.select([], [c], [], 2); c.send(b"x" * 1000)
+time.sleep(2)' ) &
+holder=$!
+sleep 1
+expect_fail "unload: refused while sockets are accelerated" "2 sockets are still accelerated" \
+	"$V" "${P[@]}" unload
+if "$V" "${P[@]}" unload --wait 10 >/dev/null 2>&1 && no_pins; then
+	ok "unload --wait: succeeds once they close"
+else
+	nok "unload --wait: succeeds once they close" "pins remain"
+fi
+wait $holder
+
+# stale pins of another ABI version are refused, and unload --force removes them
+mkdir -p "$ROOT"
+bpftool map create "$ROOT/vs_meta" type array key 4 value 24 entries 1 name vs_meta &&
+bpftool map update pinned "$ROOT/vs_meta" key 0 0 0 0 value 0xe7 0x03 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0
+expect_fail "attach: pins of another ABI version" "ABI version 999.*unload --force" \
+	"$V" "${P[@]}" attach "$CG"
+"$V" "${P[@]}" unload --force >/dev/null 2>&1
+no_pins && ok "unload --force removes stale pins" || nok "unload --force removes stale pins" "$ROOT exists"
+
+# no bpffs: in a private mount namespace without /sys/fs/bpf, attach mounts it
+out=$(unshare -m --propagation private sh -c "
+	umount /sys/fs/bpf 2>/dev/null
+	'$V' --pin-root '$ROOT' attach '$CG' >/dev/null || exit 1
+	stat -f -c %T /sys/fs/bpf
+	'$V' --pin-root '$ROOT' unload --force >/dev/null" 2>&1)
+[ "$out" = bpf_fs ] && ok "attach mounts bpffs when absent" || nok "attach mounts bpffs when absent" "$out"
+
+exit $((fails > 0))
