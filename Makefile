@@ -51,6 +51,8 @@ CLI_OBJS	:= $(patsubst %.c,$(O)/%.o,$(CLI_SRCS))
 CLI_LIB_OBJS	:= $(filter-out $(O)/cli/main.o,$(CLI_OBJS))
 USER_HDRS	:= $(wildcard include/vsock/*.h loader/*.h cli/*.h)
 
+BENCH_SRCS	:= $(wildcard bench/*.c)
+BENCH_BINS	:= $(patsubst %.c,$(O)/%,$(BENCH_SRCS))
 UNIT_SRCS	:= $(wildcard tests/unit/test_*.c)
 UNIT_BINS	:= $(patsubst %.c,$(O)/%,$(UNIT_SRCS))
 KTEST_SRCS	:= $(wildcard tests/bpf/*.c tests/integration/*.c)
@@ -62,7 +64,7 @@ KTEST_BINS	:= $(patsubst %.c,$(O)/%,$(KTEST_SRCS))
 
 all: $(O)/vsockctl
 
-$(O) $(O)/bpf $(O)/loader $(O)/cli $(O)/tests/unit $(O)/tests/bpf $(O)/tests/integration:
+$(O) $(O)/bpf $(O)/loader $(O)/cli $(O)/bench $(O)/tests/unit $(O)/tests/bpf $(O)/tests/integration:
 	$(Q)mkdir -p $@
 
 # vmlinux.h from the running kernel's BTF, else the vendored copy.
@@ -111,11 +113,15 @@ $(O)/tests/bpf/% $(O)/tests/integration/%: tests/%.c $(LIBLOADER) $(USER_HDRS) t
 	$(Q)$(CC) $(ALL_CPPFLAGS) -Itests/integration $(ALL_CFLAGS) -o $@ $< \
 		$(LIBLOADER) $(LIBBPF_LIBS) -lpthread
 
+$(O)/bench/%: bench/%.c $(wildcard bench/*.h) | $(O)/bench
+	$(call msg,CC,$@)
+	$(Q)$(CC) -D_GNU_SOURCE -Ibench $(ALL_CFLAGS) -o $@ $< -lpthread -lm
+
 tests: $(O)/vsockctl $(UNIT_BINS) $(KTEST_BINS)
 
 # Install missing Debian packages, non-interactively; a no-op when all are there.
 deps:
-	@missing=""; for p in $(DEB_PACKAGES); do \
+	@missing=""; for p in $(DEB_PACKAGES) $(EXTRA_PACKAGES); do \
 		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
@@ -132,6 +138,12 @@ check: deps
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)O=$(O) tests/demo.sh
+
+# Side-by-side benchmark: loopback TCP, vsock, AF_UNIX (QUICK=1: about a minute).
+bench:
+	$(Q)$(MAKE) --no-print-directory deps EXTRA_PACKAGES="gnuplot-nox sockperf"
+	$(Q)$(MAKE) --no-print-directory all $(BENCH_BINS)
+	$(Q)O=$(O) QUICK=$(QUICK) bench/run.sh
 
 install: all
 	install -m 0755 -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(BASHCOMPDIR)
@@ -153,6 +165,7 @@ help:
 	@echo '  deps     install missing Debian packages'
 	@echo '  check    deps + build + unit, BPF load and kernel integration tests'
 	@echo '  demo     deps + build + two processes talking through the fast path'
+	@echo '  bench    loopback TCP vs vsock vs AF_UNIX table, docs/performance.md (QUICK=1)'
 	@echo '  install  install vsockctl, its man page and completion (PREFIX, DESTDIR)'
 	@echo '  vmlinux  generate $(O)/vmlinux.h from $(VMLINUX_BTF)'
 	@echo '  clean    remove $(O)'
