@@ -108,10 +108,17 @@ $(O)/tests/unit/%: tests/unit/%.c $(CLI_LIB_OBJS) $(LIBLOADER) $(USER_HDRS) | $(
 	$(Q)$(CC) $(ALL_CPPFLAGS) -Icli $(ALL_CFLAGS) -o $@ $< $(CLI_LIB_OBJS) \
 		$(LIBLOADER) $(CMOCKA_LIBS) $(LIBBPF_LIBS)
 
-$(O)/tests/bpf/% $(O)/tests/integration/%: tests/%.c $(LIBLOADER) $(USER_HDRS) tests/integration/testlib.h | $(O)/tests/bpf $(O)/tests/integration
+KTEST_DEPS	:= $(LIBLOADER) $(SKELS) $(USER_HDRS) tests/integration/testlib.h
+KTEST_BUILD	= $(CC) $(ALL_CPPFLAGS) -Itests/integration $(ALL_CFLAGS) -o $@ $< \
+		  $(LIBLOADER) $(LIBBPF_LIBS) -lpthread
+
+$(O)/tests/bpf/%: tests/bpf/%.c $(KTEST_DEPS) | $(O)/tests/bpf
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(ALL_CPPFLAGS) -Itests/integration $(ALL_CFLAGS) -o $@ $< \
-		$(LIBLOADER) $(LIBBPF_LIBS) -lpthread
+	$(Q)$(KTEST_BUILD)
+
+$(O)/tests/integration/%: tests/integration/%.c $(KTEST_DEPS) | $(O)/tests/integration
+	$(call msg,CC,$@)
+	$(Q)$(KTEST_BUILD)
 
 $(O)/bench/%: bench/%.c $(wildcard bench/*.h) | $(O)/bench
 	$(call msg,CC,$@)

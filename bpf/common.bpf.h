@@ -17,6 +17,7 @@
 #define VS_EBUSY	16
 #define VS_ENOMEM	12
 #define VS_E2BIG	7
+#define VS_MSG_PEEK	2
 
 static __always_inline void vs_count(__u32 idx, __u64 n)
 {
@@ -114,12 +115,36 @@ static __always_inline void vs_rx_refresh(struct vs_rx_state *rx, struct sock *s
 	rx->nonblock = f >= 0 && (f & VS_O_NONBLOCK);
 }
 
-static __always_inline __u64 vs_max_queued(void)
+static __always_inline struct vs_meta *vs_get_meta(void)
 {
 	__u32 zero = 0;
-	struct vs_meta *m = bpf_map_lookup_elem(&vs_meta, &zero);
+
+	return bpf_map_lookup_elem(&vs_meta, &zero);
+}
+
+static __always_inline __u64 vs_max_queued(void)
+{
+	struct vs_meta *m = vs_get_meta();
 
 	return m && m->max_queued ? m->max_queued : VS_MAX_QUEUED_DEFAULT;
+}
+
+/* After a read of `bytes`: grow or shrink the receiver's queue bound with
+ * its read rate, like TCP's receive-buffer autotuning. */
+static __always_inline void vs_rx_account_read(struct vs_rx_state *rx, __u64 bytes)
+{
+	struct vs_meta *m = vs_get_meta();
+	__u64 now = bpf_ktime_get_ns(), lo, hi, b;
+
+	rx->win_bytes += bytes;
+	if (now - rx->win_start_ns < VS_RX_WINDOW_NS)
+		return;
+	lo = m && m->max_queued ? m->max_queued : VS_MAX_QUEUED_DEFAULT;
+	hi = m && m->max_queued_cap > lo ? m->max_queued_cap : lo;
+	b = 2 * rx->win_bytes;
+	rx->bound = b < lo ? lo : b > hi ? hi : b;
+	rx->win_bytes = 0;
+	rx->win_start_ns = now;
 }
 
 static __always_inline void vs_addr_set(struct vs_addr *a, const __u8 ip[16],

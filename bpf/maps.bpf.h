@@ -15,9 +15,13 @@ struct vs_sk_state {
 	__u64 attach_cg;		/* attached cgroup it falls under, 0 none */
 	struct vs_sock_key key;		/* own key in vs_socks */
 	struct vs_sock_key peer_key;	/* key the peer registered under */
+	__u64 redir_seen;		/* entry tx_redir_bytes at the last send
+					 * tracepoint: splits a send into both paths */
 	__u8  tx_mode;			/* enum vs_tx_mode */
 	__u8  tx_reason;		/* enum vs_reason */
-	__u8  pad[6];
+	__u8  in_map;			/* in vs_socks */
+	__u8  leave_phase;		/* 1: found blocking, peers told to stop */
+	__u8  pad[4];
 };
 
 /* Redirect targets: canonical 4-tuple + netns -> socket. 8-byte value so a

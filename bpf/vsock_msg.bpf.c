@@ -24,7 +24,6 @@ static __always_inline void account(struct vs_sk_state *st, __u8 mode,
 		vs_count(VS_C_BYTES_REDIRECTED, size);
 	} else {
 		vs_count(VS_C_MSG_PASSED, 1);
-		vs_count(VS_C_BYTES_PASSED, size);
 		if (reason < VS_R_MAX && pass_counter[reason])
 			vs_count(pass_counter[reason], 1);
 	}
@@ -36,11 +35,12 @@ static __always_inline void account(struct vs_sk_state *st, __u8 mode,
 		return;
 	e->tx_mode = mode;
 	e->reason = reason;
+	/* passed bytes are counted by the send tracepoint from what the
+	 * syscall really accepted (a partial send passes only part of size) */
 	if (mode == VS_TX_REDIRECT) {
 		__sync_fetch_and_add(&e->tx_redir_bytes, size);
 		__sync_fetch_and_add(&e->tx_redir_msgs, 1);
 	} else {
-		__sync_fetch_and_add(&e->tx_pass_bytes, size);
 		__sync_fetch_and_add(&e->tx_pass_msgs, 1);
 	}
 }
@@ -61,7 +61,6 @@ int vsock_msg(struct sk_msg_md *msg)
 	st = bpf_sk_storage_get(&vs_skstate, sk, 0, 0);
 	if (!st) {
 		vs_count(VS_C_MSG_PASSED, 1);
-		vs_count(VS_C_BYTES_PASSED, msg->size);
 		vs_count(VS_C_PASS_NO_STATE, 1);
 		return SK_PASS;
 	}
@@ -75,7 +74,7 @@ int vsock_msg(struct sk_msg_md *msg)
 
 	in.cur_mode = st->tx_mode;
 	in.msg_size = msg->size;
-	in.max_queued = vs_max_queued();
+	in.max_queued = VS_MAX_QUEUED_DEFAULT;
 	in.self_enabled = vs_cgroup_enabled(st->attach_cg);
 	in.blocking = vs_file_blocking(vs_sk(tp));
 	peer_key = st->peer_key;
@@ -85,6 +84,7 @@ int vsock_msg(struct sk_msg_md *msg)
 		in.peer_enabled = vs_cgroup_enabled(rx->attach_cg);
 		in.blocking |= rx->has_file && !rx->nonblock;
 		in.peer_queued = rx->queued;
+		in.max_queued = rx->bound ? rx->bound : vs_max_queued();
 		/* every byte we ever gave TCP was handed to the peer's reader;
 		 * write_seq is stable: the sender holds its socket lock here */
 		in.tcp_drained = BPF_CORE_READ(tp, write_seq) == rx->copied_seq;

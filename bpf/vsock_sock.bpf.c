@@ -8,7 +8,7 @@
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 SEC("cgroup/sock_create")
-int vsock_sock_create(struct bpf_sock *sk)
+int vsock_create(struct bpf_sock *sk)
 {
 	struct vs_sock_entry e = {};
 	__u64 cookie;
@@ -61,19 +61,19 @@ static __always_inline int on_bind(struct bpf_sock *sk, bool v6)
 }
 
 SEC("cgroup/post_bind4")
-int vsock_post_bind4(struct bpf_sock *sk)
+int vsock_bind4(struct bpf_sock *sk)
 {
 	return on_bind(sk, false);
 }
 
 SEC("cgroup/post_bind6")
-int vsock_post_bind6(struct bpf_sock *sk)
+int vsock_bind6(struct bpf_sock *sk)
 {
 	return on_bind(sk, true);
 }
 
 SEC("cgroup/sock_release")
-int vsock_sock_release(struct bpf_sock *sk)
+int vsock_release(struct bpf_sock *sk)
 {
 	struct vs_sock_entry *e;
 

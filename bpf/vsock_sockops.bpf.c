@@ -188,7 +188,12 @@ sk_state(struct bpf_sock *sk, __u64 cookie, __u64 attach_cg,
 static __always_inline bool publish_rx(struct tcp_sock *tp, __u64 cookie,
 				       __u64 attach_cg, const struct vs_sock_key *key)
 {
-	struct vs_rx_state rx = { .cookie = cookie, .attach_cg = attach_cg };
+	struct vs_rx_state rx = {
+		.cookie = cookie,
+		.attach_cg = attach_cg,
+		.bound = vs_max_queued(),
+		.win_start_ns = bpf_ktime_get_ns(),
+	};
 
 	vs_rx_refresh(&rx, vs_sk(tp));
 	return bpf_map_update_elem(&vs_rxstate, key, &rx, BPF_ANY) == 0;
@@ -214,6 +219,72 @@ static __always_inline void evict_peer(const struct vs_sock_key *peer, __u8 reas
 		}
 	}
 	bpf_map_delete_elem(&vs_rxstate, peer);
+}
+
+/* In the map: also watch every segment it sends, the earliest moment
+ * (besides its own sk_msg, which cannot delete) to see it turn blocking. */
+static __always_inline void mark_in_map(struct bpf_sock_ops *ops,
+					struct bpf_sock *sk)
+{
+	struct vs_sk_state *st = bpf_sk_storage_get(&vs_skstate, sk, 0, 0);
+
+	if (st)
+		st->in_map = 1;
+	bpf_sock_ops_cb_flags_set(ops, ops->bpf_sock_ops_cb_flags |
+				  BPF_SOCK_OPS_STATE_CB_FLAG |
+				  BPF_SOCK_OPS_WRITE_HDR_OPT_CB_FLAG);
+}
+
+/* A socket in the map whose file is now blocking (fcntl after connect or
+ * accept, accept without SOCK_NONBLOCK from a non-blocking listener) would
+ * get spurious EAGAIN from tcp_bpf_recvmsg. It leaves the map, in two steps
+ * so nothing is lost: first its peers are told to stop redirecting into it
+ * (vs_rxstate.nonblock = 0, read by their sk_msg before every message);
+ * at a later callback, once its fast-path queue is empty, it is deleted,
+ * which restores the plain TCP proto. Called from sockops callbacks of the
+ * socket itself: segments it sends and TCP state changes (shutdown). */
+static __always_inline void leave_if_blocking(struct bpf_sock_ops *ops)
+{
+	struct bpf_sock *sk = ops->sk;
+	struct vs_sock_entry *e;
+	struct vs_rx_state *rx;
+	struct vs_sk_state *st;
+	struct tcp_sock *tp;
+
+	if (!sk)
+		return;
+	st = bpf_sk_storage_get(&vs_skstate, sk, 0, 0);
+	if (!st || !st->in_map)
+		return;
+	tp = bpf_skc_to_tcp_sock(sk);
+	if (!tp || !vs_file_blocking(vs_sk(tp)))
+		return;
+	rx = bpf_map_lookup_elem(&vs_rxstate, &st->key);
+	if (rx) {
+		rx->has_file = 1;
+		rx->nonblock = 0;
+	}
+	if (!st->leave_phase) {
+		st->leave_phase = 1;
+		return;
+	}
+	if (vs_psock_queued(vs_sk(tp)))
+		return;		/* redirected bytes still unread: next time */
+	if (bpf_map_delete_elem(&vs_socks, &st->key))
+		return;
+	st->in_map = 0;
+	st->tx_mode = VS_TX_PASS;
+	st->tx_reason = VS_R_BLOCKING;
+	bpf_map_delete_elem(&vs_rxstate, &st->key);
+	vs_count(VS_C_LEFT_BLOCKING, 1);
+	e = vs_entry(st->cookie);
+	if (e) {
+		e->in_sockhash = 0;
+		e->reason = VS_R_BLOCKING;
+		e->tx_mode = VS_TX_PASS;
+	}
+	bpf_sock_ops_cb_flags_set(ops, ops->bpf_sock_ops_cb_flags &
+				  ~BPF_SOCK_OPS_WRITE_HDR_OPT_CB_FLAG);
 }
 
 static __always_inline void on_established(struct bpf_sock_ops *ops, bool active)
@@ -272,6 +343,7 @@ static __always_inline void on_established(struct bpf_sock_ops *ops, bool active
 			bpf_map_delete_elem(&vs_rxstate, &key);
 		} else {
 			vs_count(VS_C_INSERTED, 1);
+			mark_in_map(ops, sk);
 		}
 	}
 	if (!active && reason != VS_R_NONE && reason != VS_R_NO_PEER)
@@ -317,8 +389,13 @@ int vsock_sockops(struct bpf_sock_ops *ops)
 		on_established(ops, false);
 		break;
 	case BPF_SOCK_OPS_STATE_CB:
+		if (ops->args[1] != VS_TCP_CLOSE)	/* CLOSE unhashes it anyway */
+			leave_if_blocking(ops);
 		set_status(ops, vs_status_from_tcp_state(ops->args[1]),
 			   ops->args[1]);
+		break;
+	case BPF_SOCK_OPS_HDR_OPT_LEN_CB:
+		leave_if_blocking(ops);	/* reserves no option space */
 		break;
 	}
 	return 1;

@@ -49,43 +49,73 @@ int BPF_PROG(vsock_destroy, struct sock *sk)
 	return 0;
 }
 
-/* Owner of a passive socket: the first process that reads or writes it. */
-static __always_inline void claim_owner(struct vs_sk_state *st)
+/* Owner of a passive socket: the first process that reads or writes it;
+ * its file options become known then too. */
+static __always_inline void claim_owner(struct vs_sock_entry *e, struct sock *sk)
 {
-	struct vs_sock_entry *e = vs_entry(st->cookie);
+	long f;
 
-	if (!e || e->owner_tgid)
+	if (e->owner_tgid)
 		return;
 	e->owner_tgid = bpf_get_current_pid_tgid() >> 32;
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	f = vs_file_flags(sk);
+	if (f >= 0)
+		e->options |= VS_OPT_HAS_FILE | (f & VS_O_NONBLOCK ? VS_OPT_NONBLOCK : 0);
 }
 
-static __always_inline void on_io(struct sock *sk, bool read)
+/* What a send syscall accepted and did not redirect went through TCP. */
+static __always_inline void account_send(struct vs_sk_state *st,
+					 struct vs_sock_entry *e, int ret)
 {
-	struct vs_sk_state *st;
+	__u64 redir = e->tx_redir_bytes, delta = redir - st->redir_seen;
+
+	st->redir_seen = redir;
+	if (ret > 0 && (__u64)ret > delta) {
+		__sync_fetch_and_add(&e->tx_pass_bytes, ret - delta);
+		vs_count(VS_C_BYTES_PASSED, ret - delta);
+	}
+}
+
+static __always_inline void on_io(struct sock *sk, int ret, bool read)
+{
+	struct vs_sock_entry *e;
 	struct vs_rx_state *rx;
+	struct vs_sk_state *st;
 
 	st = bpf_sk_storage_get(&vs_skstate, sk, 0, 0);
 	if (!st)
 		return;		/* not a socket we track: the common case */
-	claim_owner(st);
+	e = vs_entry(st->cookie);
+	if (e) {
+		claim_owner(e, sk);
+		if (!read)
+			account_send(st, e, ret);
+	}
 	rx = bpf_map_lookup_elem(&vs_rxstate, &st->key);
-	if (rx && read)
+	if (!rx)
+		return;
+	if (read) {
 		vs_rx_refresh(rx, sk);
-	else if (rx)
+		if (ret > 0)
+			vs_rx_account_read(rx, ret);
+	} else {
+		rx->has_file = 1;
 		rx->nonblock = !vs_file_blocking(sk);
+	}
 }
 
 SEC("tp_btf/sock_recv_length")
 int BPF_PROG(vsock_recv, struct sock *sk, int ret, int flags)
 {
-	on_io(sk, true);
+	/* a peek reads nothing: it must not count toward the read rate */
+	on_io(sk, flags & VS_MSG_PEEK ? 0 : ret, true);
 	return 0;
 }
 
 SEC("tp_btf/sock_send_length")
 int BPF_PROG(vsock_send, struct sock *sk, int ret, int flags)
 {
-	on_io(sk, false);
+	on_io(sk, ret, false);
 	return 0;
 }

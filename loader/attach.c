@@ -101,7 +101,7 @@ static int set_cgroup_cfg(struct vs_loader *ld, __u64 cg_id, const char *rel)
 	       ? -errno : 0;
 }
 
-int loader_attach(struct vs_loader *ld, const char *cg_path, struct vs_err *err)
+static int attach_locked(struct vs_loader *ld, const char *cg_path, struct vs_err *err)
 {
 	char abs[PATH_MAX], rel[VS_CG_PATH_MAX], pin[PATH_MAX];
 	int i, cg_fd, link_fd, created = 0, ret;
@@ -172,7 +172,7 @@ static int find_by_path(struct vs_loader *ld, const char *rel, __u64 *id)
 	return -ENOENT;
 }
 
-int loader_detach(struct vs_loader *ld, const char *cg_path, struct vs_err *err)
+static int detach_locked(struct vs_loader *ld, const char *cg_path, struct vs_err *err)
 {
 	char abs[PATH_MAX], rel[VS_CG_PATH_MAX];
 	struct vs_cgroup_cfg cfg;
@@ -207,6 +207,28 @@ int loader_detach(struct vs_loader *ld, const char *cg_path, struct vs_err *err)
 			       strerror(-ret));
 	bpf_map_delete_elem(ld->map_fds[VS_MAP_CGCFG], &cg_id);
 	return 0;
+}
+
+int loader_attach(struct vs_loader *ld, const char *cg_path, struct vs_err *err)
+{
+	int ret = vs_lock(ld, err);
+
+	if (ret)
+		return ret;
+	ret = attach_locked(ld, cg_path, err);
+	vs_unlock(ld);
+	return ret;
+}
+
+int loader_detach(struct vs_loader *ld, const char *cg_path, struct vs_err *err)
+{
+	int ret = vs_lock(ld, err);
+
+	if (ret)
+		return ret;
+	ret = detach_locked(ld, cg_path, err);
+	vs_unlock(ld);
+	return ret;
 }
 
 int loader_list_attached(struct vs_loader *ld, struct vs_attachment *out,

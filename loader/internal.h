@@ -45,6 +45,10 @@ struct vs_loader {
 int vs_fail(struct vs_err *err, int errnum, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* loader.c: the pin-root lock serialises changes between processes */
+int vs_lock(struct vs_loader *ld, struct vs_err *err);
+void vs_unlock(struct vs_loader *ld);
+
 /* pins.c */
 int vs_pin_path(char *buf, size_t len, const char *root, const char *sub,
 		const char *name);

@@ -103,6 +103,20 @@ static int open_pinned_progs(struct vs_loader *ld, struct vs_err *err)
 	return 0;
 }
 
+/* The most plain TCP lets a reading receiver buffer: tcp_rmem's maximum. */
+static __u64 tcp_rmem_max(void)
+{
+	unsigned long long lo, def, max = 0;
+	FILE *f = fopen("/proc/sys/net/ipv4/tcp_rmem", "re");
+
+	if (f) {
+		if (fscanf(f, "%llu %llu %llu", &lo, &def, &max) != 3)
+			max = 0;
+		fclose(f);
+	}
+	return max;
+}
+
 int vs_write_meta(struct vs_loader *ld, __u64 max_queued)
 {
 	struct vs_meta meta = {
@@ -112,6 +126,9 @@ int vs_write_meta(struct vs_loader *ld, __u64 max_queued)
 	struct timespec ts;
 	__u32 zero = 0;
 
+	meta.max_queued_cap = tcp_rmem_max();
+	if (meta.max_queued_cap < meta.max_queued)
+		meta.max_queued_cap = meta.max_queued;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	meta.loaded_ns = (__u64)ts.tv_sec * 1000000000ull + ts.tv_nsec;
 	return bpf_map_update_elem(ld->map_fds[VS_MAP_META], &zero, &meta, 0)
@@ -136,6 +153,8 @@ int loader_set_max_queued(struct vs_loader *ld, __u64 bytes)
 	if ((ret = loader_read_meta(ld, &meta)))
 		return ret;
 	meta.max_queued = bytes;
+	if (meta.max_queued_cap < bytes)
+		meta.max_queued_cap = bytes;
 	return bpf_map_update_elem(ld->map_fds[VS_MAP_META], &zero, &meta, BPF_EXIST)
 	       ? -errno : 0;
 }
@@ -267,6 +286,18 @@ static int load_all(struct vs_loader *ld, __u64 max_queued, struct vs_err *err)
 	return ret;
 }
 
+int vs_lock(struct vs_loader *ld, struct vs_err *err)
+{
+	if (flock(ld->lock_fd, LOCK_EX))
+		return vs_fail(err, errno, "lock %s: %s", ld->root, strerror(errno));
+	return 0;
+}
+
+void vs_unlock(struct vs_loader *ld)
+{
+	flock(ld->lock_fd, LOCK_UN);
+}
+
 static int lock_root(struct vs_loader *ld, bool create, struct vs_err *err)
 {
 	struct statfs sfs;
@@ -289,9 +320,7 @@ static int lock_root(struct vs_loader *ld, bool create, struct vs_err *err)
 	    (unsigned long)sfs.f_type != BPF_FS_MAGIC_NUM)
 		return vs_fail(err, EINVAL, "pin root %s is not on a bpf filesystem",
 			       ld->root);
-	if (flock(ld->lock_fd, LOCK_EX))
-		return vs_fail(err, errno, "lock %s: %s", ld->root, strerror(errno));
-	return 0;
+	return vs_lock(ld, err);
 }
 
 int loader_open(struct vs_loader **ldp, const struct vs_loader_opts *opts,
@@ -346,6 +375,9 @@ out:
 		loader_close(ld);
 		return ret;
 	}
+	/* readers (and a long-running vsockd) must not block each other:
+	 * the lock is taken again only around changes */
+	vs_unlock(ld);
 	*ldp = ld;
 	return 0;
 }

@@ -17,10 +17,10 @@ const int vs_nobjects = sizeof(vs_objects) / sizeof(vs_objects[0]);
 
 const struct vs_prog_desc vs_progs[] = {
 	{ "vsock_sockops",      VS_ATTACH_CGROUP,   BPF_CGROUP_SOCK_OPS },
-	{ "vsock_sock_create",  VS_ATTACH_CGROUP,   BPF_CGROUP_INET_SOCK_CREATE },
-	{ "vsock_post_bind4",   VS_ATTACH_CGROUP,   BPF_CGROUP_INET4_POST_BIND },
-	{ "vsock_post_bind6",   VS_ATTACH_CGROUP,   BPF_CGROUP_INET6_POST_BIND },
-	{ "vsock_sock_release", VS_ATTACH_CGROUP,   BPF_CGROUP_INET_SOCK_RELEASE },
+	{ "vsock_create",  VS_ATTACH_CGROUP,   BPF_CGROUP_INET_SOCK_CREATE },
+	{ "vsock_bind4",   VS_ATTACH_CGROUP,   BPF_CGROUP_INET4_POST_BIND },
+	{ "vsock_bind6",   VS_ATTACH_CGROUP,   BPF_CGROUP_INET6_POST_BIND },
+	{ "vsock_release", VS_ATTACH_CGROUP,   BPF_CGROUP_INET_SOCK_RELEASE },
 	{ "vsock_msg",          VS_ATTACH_SOCKHASH, BPF_SK_MSG_VERDICT },
 	{ "vsock_destroy",      VS_ATTACH_TRACE,    0 },
 	{ "vsock_recv",         VS_ATTACH_TRACE,    0 },

@@ -17,6 +17,11 @@
  * queue its send buffer plus the receiver's window; 4 MiB is the default
  * tcp_wmem maximum, so the fast path never holds more than TCP's sender side. */
 #define VS_MAX_QUEUED_DEFAULT (4u << 20)
+/* Read-rate window of the adaptive queue bound: a receiver that read B
+ * bytes in the last window may have 2*B queued (TCP's receive-buffer
+ * autotuning does the same per RTT), between max_queued and its cap. */
+#define VS_RX_WINDOW_NS (10 * 1000 * 1000ull)
+
 /* Deepest cgroup level walked to find the attached ancestor of a socket. */
 #define VS_MAX_CGROUP_DEPTH 16
 
@@ -131,6 +136,10 @@ struct vs_rx_state {
 	__u64 attach_cg;	/* its attached cgroup */
 	__u64 queued;		/* bytes on its fast-path queue: psock msg_tot_len
 				 * at its last read, plus what senders added since */
+	__u64 bound;		/* queue bound now: max_queued, grown toward
+				 * max_queued_cap while the reader keeps reading */
+	__u64 win_start_ns;	/* current read-rate window (CLOCK_MONOTONIC) */
+	__u64 win_bytes;	/* bytes read in it */
 	__u32 copied_seq;	/* tcp copied_seq at its last read: everything
 				 * before it was handed to the application */
 	__u8  has_file;		/* accepted (or connected) by a process */
@@ -154,6 +163,8 @@ struct vs_meta {
 	__u32 pad;
 	__u64 max_queued;		/* bytes, see VS_MAX_QUEUED_DEFAULT */
 	__u64 loaded_ns;		/* CLOCK_REALTIME at load, ns */
+	__u64 max_queued_cap;		/* bytes: the most a reading receiver's
+					 * bound grows to (tcp_rmem max at load) */
 };
 
 /* Global per-CPU counters (map vs_stats), summed in userspace. */
@@ -186,6 +197,7 @@ enum vs_counter {
 	VS_C_PASS_DETACHED,
 	VS_C_TO_PASS,		/* a direction left the fast path */
 	VS_C_TO_REDIRECT,	/* a direction (re)joined it after TCP drained */
+	VS_C_LEFT_BLOCKING,	/* sockets that turned blocking and left the sockhash */
 	VS_C_MAX,
 };
 
@@ -194,8 +206,8 @@ _Static_assert(sizeof(struct vs_sock_key) == 48, "vs_sock_key ABI");
 _Static_assert(sizeof(struct vs_addr) == 24, "vs_addr ABI");
 _Static_assert(sizeof(struct vs_sock_entry) == 168, "vs_sock_entry ABI");
 _Static_assert(sizeof(struct vs_cgroup_cfg) == 208, "vs_cgroup_cfg ABI");
-_Static_assert(sizeof(struct vs_meta) == 24, "vs_meta ABI");
-_Static_assert(sizeof(struct vs_rx_state) == 32, "vs_rx_state ABI");
+_Static_assert(sizeof(struct vs_meta) == 32, "vs_meta ABI");
+_Static_assert(sizeof(struct vs_rx_state) == 56, "vs_rx_state ABI");
 _Static_assert(VS_ST_MAX == 10, "ten statuses");
 #endif
 
