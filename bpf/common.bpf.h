@@ -27,6 +27,37 @@ static __always_inline void vs_count(__u32 idx, __u64 n)
 		*v += n;	/* per-CPU slot: no atomics needed */
 }
 
+/* Publish a socket event. in_task: the hook runs in the process's context,
+ * so tgid and comm name the process; never in softirq (they would name
+ * whatever task was interrupted). */
+static __always_inline void vs_emit(__u8 type, __u64 cookie,
+				    const struct vs_sock_entry *e, bool in_task)
+{
+	struct vs_event *ev;
+
+	ev = bpf_ringbuf_reserve(&vs_events, sizeof(*ev), 0);
+	if (!ev) {
+		vs_count(VS_C_EVENTS_LOST, 1);
+		return;
+	}
+	__builtin_memset(ev, 0, sizeof(*ev));
+	ev->cookie = cookie;
+	ev->type = type;
+	ev->ts_ns = bpf_ktime_get_ns();
+	if (e) {
+		ev->peer_cookie = e->peer_cookie;
+		ev->status = e->status;
+		ev->reason = e->reason;
+		ev->tcp_state = e->tcp_state;
+	}
+	if (in_task) {
+		ev->tgid = bpf_get_current_pid_tgid() >> 32;
+		bpf_get_current_comm(ev->comm, sizeof(ev->comm));
+	}
+	bpf_ringbuf_submit(ev, 0);
+	vs_count(VS_C_EVENTS, 1);
+}
+
 static __always_inline struct vs_sock_entry *vs_entry(__u64 cookie)
 {
 	return bpf_map_lookup_elem(&vs_socktbl, &cookie);
@@ -129,20 +160,25 @@ static __always_inline __u64 vs_max_queued(void)
 	return m && m->max_queued ? m->max_queued : VS_MAX_QUEUED_DEFAULT;
 }
 
-/* After a read of `bytes`: grow or shrink the receiver's queue bound with
- * its read rate, like TCP's receive-buffer autotuning. */
+/* After a read of `bytes`: adapt the receiver's queue bound to its read
+ * rate, like TCP's receive-buffer autotuning: grow at once to twice what
+ * it read in the current window, shrink at most by half per window. */
 static __always_inline void vs_rx_account_read(struct vs_rx_state *rx, __u64 bytes)
 {
 	struct vs_meta *m = vs_get_meta();
-	__u64 now = bpf_ktime_get_ns(), lo, hi, b;
+	__u64 now = bpf_ktime_get_ns(), lo, hi, want;
 
-	rx->win_bytes += bytes;
-	if (now - rx->win_start_ns < VS_RX_WINDOW_NS)
-		return;
 	lo = m && m->max_queued ? m->max_queued : VS_MAX_QUEUED_DEFAULT;
 	hi = m && m->max_queued_cap > lo ? m->max_queued_cap : lo;
-	b = 2 * rx->win_bytes;
-	rx->bound = b < lo ? lo : b > hi ? hi : b;
+	rx->win_bytes += bytes;
+	want = 2 * rx->win_bytes;
+	if (want > rx->bound)
+		rx->bound = want < hi ? want : hi;
+	if (now - rx->win_start_ns < VS_RX_WINDOW_NS)
+		return;
+	if (want < rx->bound / 2)
+		want = rx->bound / 2;
+	rx->bound = want < lo ? lo : want > hi ? hi : want;
 	rx->win_bytes = 0;
 	rx->win_start_ns = now;
 }

@@ -78,6 +78,13 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } vs_listeners SEC(".maps");
 
+/* Socket events for vsockd (enum vs_event_type). */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, VS_EVENTS_BYTES);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} vs_events SEC(".maps");
+
 /* Attached cgroups: cgroup id -> config (the detach flag lives here). */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);

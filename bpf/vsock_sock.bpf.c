@@ -30,10 +30,12 @@ int vsock_create(struct bpf_sock *sk)
 	e.protocol = sk->protocol;
 	e.status = VS_ST_UNCONNECTED;
 	e.reason = VS_R_NOT_ESTABLISHED;
-	if (bpf_map_update_elem(&vs_socktbl, &cookie, &e, BPF_NOEXIST))
+	if (bpf_map_update_elem(&vs_socktbl, &cookie, &e, BPF_NOEXIST)) {
 		vs_count(VS_C_SOCKTBL_FULL, 1);
-	else
-		vs_count(VS_C_SOCK_CREATED, 1);
+		return 1;
+	}
+	vs_count(VS_C_SOCK_CREATED, 1);
+	vs_emit(VS_EV_CREATED, cookie, &e, true);
 	return 1;
 }
 
@@ -57,6 +59,7 @@ static __always_inline int on_bind(struct bpf_sock *sk, bool v6)
 	vs_addr_set(&e->local, ip, sk->src_port);
 	if (e->status == VS_ST_UNCONNECTED)
 		e->status = VS_ST_BOUND;
+	vs_emit(VS_EV_BOUND, e->cookie, e, true);
 	return 1;
 }
 
@@ -83,6 +86,7 @@ int vsock_release(struct bpf_sock *sk)
 	if (e) {
 		e->status = VS_ST_TERMINATED;
 		vs_count(VS_C_SOCK_RELEASED, 1);
+		vs_emit(VS_EV_TERMINATED, e->cookie, e, true);
 	}
 	return 1;
 }

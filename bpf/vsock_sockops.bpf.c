@@ -354,21 +354,36 @@ static __always_inline void on_established(struct bpf_sock_ops *ops, bool active
 	e->in_sockhash = reason == VS_R_NONE;
 	if (reason == VS_R_NONE && !active)
 		link_peer(e, &peer);
+	vs_emit(VS_EV_CONNECTED, cookie, e, false);
 }
 
+static const __u8 status_event[VS_ST_MAX] = {
+	[VS_ST_LISTENING]	= VS_EV_LISTENING,
+	[VS_ST_CONNECTING]	= VS_EV_CONNECTING,
+	[VS_ST_CONNECTED]	= VS_EV_CONNECTED,
+	[VS_ST_SHUTDOWN]	= VS_EV_SHUTDOWN,
+	[VS_ST_DISCONNECTED]	= VS_EV_DISCONNECTED,
+};
+
+/* in_task: the callback runs in the syscall of the socket's process
+ * (listen, connect); state changes may run in softirq. */
 static __always_inline void set_status(struct bpf_sock_ops *ops, __u8 status,
-				       __u8 tcp_state)
+				       __u8 tcp_state, bool in_task)
 {
 	struct vs_sock_entry *e = vs_entry(bpf_get_socket_cookie(ops));
+	__u8 old;
 
 	if (!e)
 		return;
+	old = e->status;
 	/* the process closed it: later TCP states do not revive the status */
-	if (e->status != VS_ST_TERMINATED)
+	if (old != VS_ST_TERMINATED)
 		e->status = status;
 	e->tcp_state = tcp_state;
 	if (tcp_state == VS_TCP_CLOSE || tcp_state == VS_TCP_TIME_WAIT)
 		e->in_sockhash = 0;	/* the kernel unhashes it from every sockmap */
+	if (e->status != old && status < VS_ST_MAX && status_event[status])
+		vs_emit(status_event[status], e->cookie, e, in_task);
 }
 
 SEC("sockops")
@@ -376,10 +391,10 @@ int vsock_sockops(struct bpf_sock_ops *ops)
 {
 	switch (ops->op) {
 	case BPF_SOCK_OPS_TCP_CONNECT_CB:
-		set_status(ops, VS_ST_CONNECTING, VS_TCP_SYN_SENT);
+		set_status(ops, VS_ST_CONNECTING, VS_TCP_SYN_SENT, true);
 		break;
 	case BPF_SOCK_OPS_TCP_LISTEN_CB:
-		set_status(ops, VS_ST_LISTENING, VS_TCP_LISTEN);
+		set_status(ops, VS_ST_LISTENING, VS_TCP_LISTEN, true);
 		record_listener(ops);
 		break;
 	case BPF_SOCK_OPS_ACTIVE_ESTABLISHED_CB:
@@ -392,7 +407,7 @@ int vsock_sockops(struct bpf_sock_ops *ops)
 		if (ops->args[1] != VS_TCP_CLOSE)	/* CLOSE unhashes it anyway */
 			leave_if_blocking(ops);
 		set_status(ops, vs_status_from_tcp_state(ops->args[1]),
-			   ops->args[1]);
+			   ops->args[1], false);
 		break;
 	case BPF_SOCK_OPS_HDR_OPT_LEN_CB:
 		leave_if_blocking(ops);	/* reserves no option space */

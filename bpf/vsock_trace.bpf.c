@@ -44,8 +44,10 @@ int BPF_PROG(vsock_destroy, struct sock *sk)
 	st = bpf_sk_storage_get(&vs_skstate, sk, 0, 0);
 	if (st)
 		bpf_map_delete_elem(&vs_rxstate, &st->key);
-	if (!bpf_map_delete_elem(&vs_socktbl, &cookie))
+	if (!bpf_map_delete_elem(&vs_socktbl, &cookie)) {
 		vs_count(VS_C_SOCK_DESTROYED, 1);
+		vs_emit(VS_EV_RELEASED, cookie, NULL, false);
+	}
 	return 0;
 }
 

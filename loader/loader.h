@@ -101,6 +101,7 @@ enum vs_map_id {
 	VS_MAP_STATS,		/* vs_stats */
 	VS_MAP_META,		/* vs_meta */
 	VS_MAP_RXSTATE,		/* vs_rxstate */
+	VS_MAP_EVENTS,		/* vs_events (ring buffer) */
 	VS_MAP_COUNT,
 };
 int loader_map_fd(struct vs_loader *ld, enum vs_map_id id);

@@ -88,6 +88,8 @@ static const char *const counter_names[] = {
 	[VS_C_PASS_DETACHED]	= "pass_detached",
 	[VS_C_TO_PASS]		= "to_pass",
 	[VS_C_LEFT_BLOCKING]	= "left_blocking",
+	[VS_C_EVENTS]		= "events",
+	[VS_C_EVENTS_LOST]	= "events_lost",
 	[VS_C_TO_REDIRECT]	= "to_redirect",
 };
 _Static_assert(ARRAY_SIZE(counter_names) == VS_C_MAX, "a counter has no name");
@@ -122,6 +124,8 @@ static const char *const counter_texts[] = {
 	[VS_C_PASS_DETACHED]	= "Messages passed: cgroup detached",
 	[VS_C_TO_PASS]		= "Directions that left the fast path",
 	[VS_C_LEFT_BLOCKING]	= "Sockets that turned blocking and left the sockhash",
+	[VS_C_EVENTS]		= "Socket events published for vsockd",
+	[VS_C_EVENTS_LOST]	= "Socket events dropped: ring buffer full (no or slow consumer)",
 	[VS_C_TO_REDIRECT]	= "Directions that joined the fast path after TCP drained",
 };
 _Static_assert(ARRAY_SIZE(counter_texts) == VS_C_MAX, "a counter has no text");

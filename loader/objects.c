@@ -36,6 +36,7 @@ static const char *const map_names[VS_MAP_COUNT] = {
 	[VS_MAP_STATS]   = "vs_stats",
 	[VS_MAP_META]    = "vs_meta",
 	[VS_MAP_RXSTATE] = "vs_rxstate",
+	[VS_MAP_EVENTS]  = "vs_events",
 };
 
 const char *loader_map_name(enum vs_map_id id)

@@ -167,6 +167,37 @@ struct vs_meta {
 					 * bound grows to (tcp_rmem max at load) */
 };
 
+/* Socket events (ring buffer vs_events), for vsockd. A consumer that falls
+ * behind loses events (counted: events_lost) and rebuilds its view from the
+ * socket table and /proc. */
+enum vs_event_type {
+	VS_EV_CREATED = 1,	/* cgroup/sock_create; tgid/comm are the creator */
+	VS_EV_BOUND,		/* post_bind */
+	VS_EV_LISTENING,
+	VS_EV_CONNECTING,
+	VS_EV_CONNECTED,	/* established; reason says if it is accelerated */
+	VS_EV_SHUTDOWN,
+	VS_EV_DISCONNECTED,
+	VS_EV_TERMINATED,	/* cgroup/sock_release: the process closed it */
+	VS_EV_RELEASED,		/* the kernel freed it; its table entry is gone */
+	VS_EV_MAX,
+};
+
+struct vs_event {
+	__u64 cookie;		/* socket cookie: key of vs_socktbl */
+	__u64 peer_cookie;	/* 0 if none or unknown */
+	__u64 ts_ns;		/* CLOCK_MONOTONIC */
+	__u32 tgid;		/* process in whose context the hook ran; 0 in
+				 * softirq context (established, state changes) */
+	__u8  type;		/* enum vs_event_type */
+	__u8  status;		/* enum vs_status after the event */
+	__u8  reason;		/* enum vs_reason */
+	__u8  tcp_state;
+	char  comm[16];		/* with tgid; empty when tgid is 0 */
+};
+
+#define VS_EVENTS_BYTES (1u << 20)	/* ring buffer size */
+
 /* Global per-CPU counters (map vs_stats), summed in userspace. */
 enum vs_counter {
 	VS_C_SOCK_CREATED = 0,	/* TCP sockets created in attached cgroups */
@@ -198,6 +229,8 @@ enum vs_counter {
 	VS_C_TO_PASS,		/* a direction left the fast path */
 	VS_C_TO_REDIRECT,	/* a direction (re)joined it after TCP drained */
 	VS_C_LEFT_BLOCKING,	/* sockets that turned blocking and left the sockhash */
+	VS_C_EVENTS,		/* socket events published */
+	VS_C_EVENTS_LOST,	/* events dropped: ring buffer full (no or slow consumer) */
 	VS_C_MAX,
 };
 
@@ -208,6 +241,7 @@ _Static_assert(sizeof(struct vs_sock_entry) == 168, "vs_sock_entry ABI");
 _Static_assert(sizeof(struct vs_cgroup_cfg) == 208, "vs_cgroup_cfg ABI");
 _Static_assert(sizeof(struct vs_meta) == 32, "vs_meta ABI");
 _Static_assert(sizeof(struct vs_rx_state) == 56, "vs_rx_state ABI");
+_Static_assert(sizeof(struct vs_event) == 48, "vs_event ABI");
 _Static_assert(VS_ST_MAX == 10, "ten statuses");
 #endif
 

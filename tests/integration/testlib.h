@@ -60,6 +60,7 @@
 
 #include "vsock/abi.h"
 #include "loader.h"
+#include "vsock/names.h"
 
 /* Messages are cut to their buffers on purpose. */
 #if defined(__GNUC__) && !defined(__clang__)
@@ -901,24 +902,7 @@ TL_API void *tl_xfer_recv_thread(void *arg)
 
 TL_API const char *tl_reason_name(unsigned int r)
 {
-	static const char *const n[VS_R_MAX] = {
-		[VS_R_NONE] = "none",
-		[VS_R_NOT_ESTABLISHED] = "not_established",
-		[VS_R_NO_PEER] = "no_peer",
-		[VS_R_BLOCKING] = "blocking",
-		[VS_R_MPTCP] = "mptcp",
-		[VS_R_ULP] = "ulp",
-		[VS_R_OTHER_MAP] = "other_map",
-		[VS_R_MAP_FULL] = "map_full",
-		[VS_R_QUEUE_LIMIT] = "queue_limit",
-		[VS_R_TCP_UNREAD] = "tcp_unread",
-		[VS_R_DETACHED] = "detached",
-		[VS_R_NO_STATE] = "no_state",
-		[VS_R_INSERT_FAILED] = "insert_failed",
-		[VS_R_LISTENER_UNKNOWN] = "listener_unknown",
-	};
-
-	return r < VS_R_MAX && n[r] ? n[r] : "?";
+	return vs_reason_name(r);
 }
 
 TL_API __u64 tl_cookie(int fd)
