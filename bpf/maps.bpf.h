@@ -17,11 +17,15 @@ struct vs_sk_state {
 	struct vs_sock_key peer_key;	/* key the peer registered under */
 	__u64 redir_seen;		/* entry tx_redir_bytes at the last send
 					 * tracepoint: splits a send into both paths */
+	__u64 peer_tx_seen;		/* peer's tx_msgs when we last looked */
+	__u32 small_run;		/* small messages in a row, peer silent */
+	__u16 segs;			/* segments sent while in the map (saturates) */
 	__u8  tx_mode;			/* enum vs_tx_mode */
 	__u8  tx_reason;		/* enum vs_reason */
 	__u8  in_map;			/* in vs_socks */
-	__u8  leave_phase;		/* 1: found blocking, peers told to stop */
-	__u8  pad[4];
+	__u8  leave_phase;		/* 1: leaving, peers told to stop */
+	__u8  leave_reason;		/* enum vs_reason it leaves for */
+	__u8  pad[5];
 };
 
 /* Redirect targets: canonical 4-tuple + netns -> socket. 8-byte value so a

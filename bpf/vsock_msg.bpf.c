@@ -12,6 +12,7 @@ static const __u32 pass_counter[VS_R_MAX] = {
 	[VS_R_TCP_UNREAD]	= VS_C_PASS_TCP_UNREAD,
 	[VS_R_DETACHED]		= VS_C_PASS_DETACHED,
 	[VS_R_NO_STATE]		= VS_C_PASS_NO_STATE,
+	[VS_R_SMALL_WRITES]	= VS_C_PASS_SMALL_WRITES,
 };
 
 static __always_inline void account(struct vs_sk_state *st, __u8 mode,
@@ -52,7 +53,7 @@ int vsock_msg(struct sk_msg_md *msg)
 	struct bpf_sock *sk = msg->sk;
 	struct vs_tx_decision d;
 	struct vs_sock_key peer_key;
-	struct vs_rx_state *rx;
+	struct vs_rx_state *rx, *self_rx;
 	struct vs_sk_state *st;
 	struct tcp_sock *tp;
 
@@ -77,10 +78,18 @@ int vsock_msg(struct sk_msg_md *msg)
 	in.max_queued = VS_MAX_QUEUED_DEFAULT;
 	in.self_enabled = vs_cgroup_enabled(st->attach_cg);
 	in.blocking = vs_file_blocking(vs_sk(tp));
+	/* our own message count, for the peer's alternation test */
+	self_rx = bpf_map_lookup_elem(&vs_rxstate, &st->key);
+	if (self_rx)
+		self_rx->tx_msgs++;
 	peer_key = st->peer_key;
 	rx = bpf_map_lookup_elem(&vs_rxstate, &peer_key);
+	st->small_run = vs_small_run(st->small_run, &st->peer_tx_seen,
+				     rx ? rx->tx_msgs : 0, msg->size);
+	in.small_run = st->small_run;
 	if (rx) {
 		in.peer_found = 1;
+		in.peer_closed = rx->closed;
 		in.peer_enabled = vs_cgroup_enabled(rx->attach_cg);
 		in.blocking |= rx->has_file && !rx->nonblock;
 		in.peer_queued = rx->queued;

@@ -221,8 +221,9 @@ static __always_inline void evict_peer(const struct vs_sock_key *peer, __u8 reas
 	bpf_map_delete_elem(&vs_rxstate, peer);
 }
 
-/* In the map: also watch every segment it sends, the earliest moment
- * (besides its own sk_msg, which cannot delete) to see it turn blocking. */
+/* In the map: also watch every segment it sends. Redirected traffic sends
+ * none, so this costs only traffic already on TCP, and it is where a
+ * sockops program (sk_msg cannot delete) sees that the fast path is over. */
 static __always_inline void mark_in_map(struct bpf_sock_ops *ops,
 					struct bpf_sock *sk)
 {
@@ -235,21 +236,40 @@ static __always_inline void mark_in_map(struct bpf_sock_ops *ops,
 				  BPF_SOCK_OPS_WRITE_HDR_OPT_CB_FLAG);
 }
 
-/* A socket in the map whose file is now blocking (fcntl after connect or
- * accept, accept without SOCK_NONBLOCK from a non-blocking listener) would
- * get spurious EAGAIN from tcp_bpf_recvmsg. It leaves the map, in two steps
- * so nothing is lost: first its peers are told to stop redirecting into it
- * (vs_rxstate.nonblock = 0, read by their sk_msg before every message);
- * at a later callback, once its fast-path queue is empty, it is deleted,
- * which restores the plain TCP proto. Called from sockops callbacks of the
- * socket itself: segments it sends and TCP state changes (shutdown). */
-static __always_inline void leave_if_blocking(struct bpf_sock_ops *ops)
+/* Why a socket in the map should leave it now, VS_R_NONE if it should stay.
+ * A socket stays only while it can still use the fast path: in the map,
+ * every send it passes pays tcp_bpf (DESIGN.md, "PASS is not free"), and a
+ * blocking reader gets spurious EAGAIN from tcp_bpf_recvmsg. */
+static __always_inline __u8 leave_reason(struct vs_sk_state *st, struct sock *sk)
+{
+	struct vs_rx_state *prx;
+
+	if (vs_file_blocking(sk))
+		return VS_R_BLOCKING;	/* fcntl after connect/accept */
+	if (st->tx_mode == VS_TX_PASS && vs_reason_is_final(st->tx_reason))
+		return st->tx_reason;	/* small writes, detached */
+	if (!vs_cgroup_enabled(st->attach_cg))
+		return VS_R_DETACHED;
+	prx = bpf_map_lookup_elem(&vs_rxstate, &st->peer_key);
+	if (st->segs >= VS_PEER_WAIT_SEGS && (!prx || prx->closed))
+		return VS_R_NO_PEER;	/* never joined, or left */
+	return VS_R_NONE;
+}
+
+/* Leave the sockhash without losing a byte, in two steps: first mark our
+ * receiver facts closed, so every peer's sk_msg passes from its next
+ * message on; at a later callback, once our fast-path queue is empty,
+ * delete ourselves, which restores the plain TCP proto. Runs in sockops
+ * callbacks of the socket itself (segments it sends, state changes): the
+ * only program type that may delete from a sockhash. */
+static __always_inline void leave_if_done(struct bpf_sock_ops *ops)
 {
 	struct bpf_sock *sk = ops->sk;
 	struct vs_sock_entry *e;
 	struct vs_rx_state *rx;
 	struct vs_sk_state *st;
 	struct tcp_sock *tp;
+	__u8 why;
 
 	if (!sk)
 		return;
@@ -257,34 +277,51 @@ static __always_inline void leave_if_blocking(struct bpf_sock_ops *ops)
 	if (!st || !st->in_map)
 		return;
 	tp = bpf_skc_to_tcp_sock(sk);
-	if (!tp || !vs_file_blocking(vs_sk(tp)))
+	if (!tp)
 		return;
-	rx = bpf_map_lookup_elem(&vs_rxstate, &st->key);
-	if (rx) {
-		rx->has_file = 1;
-		rx->nonblock = 0;
-	}
 	if (!st->leave_phase) {
+		why = leave_reason(st, vs_sk(tp));
+		if (why == VS_R_NONE)
+			return;
+		rx = bpf_map_lookup_elem(&vs_rxstate, &st->key);
+		if (rx)
+			rx->closed = 1;
 		st->leave_phase = 1;
+		st->leave_reason = why;
 		return;
 	}
 	if (vs_psock_queued(vs_sk(tp)))
 		return;		/* redirected bytes still unread: next time */
 	if (bpf_map_delete_elem(&vs_socks, &st->key))
 		return;
+	why = st->leave_reason;
 	st->in_map = 0;
 	st->tx_mode = VS_TX_PASS;
-	st->tx_reason = VS_R_BLOCKING;
+	st->tx_reason = why;
 	bpf_map_delete_elem(&vs_rxstate, &st->key);
-	vs_count(VS_C_LEFT_BLOCKING, 1);
+	vs_count(why == VS_R_BLOCKING ? VS_C_LEFT_BLOCKING : VS_C_LEFT_DONE, 1);
 	e = vs_entry(st->cookie);
 	if (e) {
 		e->in_sockhash = 0;
-		e->reason = VS_R_BLOCKING;
+		e->reason = why;
 		e->tx_mode = VS_TX_PASS;
 	}
 	bpf_sock_ops_cb_flags_set(ops, ops->bpf_sock_ops_cb_flags &
 				  ~BPF_SOCK_OPS_WRITE_HDR_OPT_CB_FLAG);
+}
+
+/* A segment sent by a socket in the map: its traffic is on TCP. */
+static __always_inline void on_segment(struct bpf_sock_ops *ops)
+{
+	struct bpf_sock *sk = ops->sk;
+	struct vs_sk_state *st;
+
+	if (!sk)
+		return;
+	st = bpf_sk_storage_get(&vs_skstate, sk, 0, 0);
+	if (st && st->segs < 0xffff)
+		st->segs++;
+	leave_if_done(ops);	/* reserves no option space */
 }
 
 static __always_inline void on_established(struct bpf_sock_ops *ops, bool active)
@@ -405,12 +442,12 @@ int vsock_sockops(struct bpf_sock_ops *ops)
 		break;
 	case BPF_SOCK_OPS_STATE_CB:
 		if (ops->args[1] != VS_TCP_CLOSE)	/* CLOSE unhashes it anyway */
-			leave_if_blocking(ops);
+			leave_if_done(ops);
 		set_status(ops, vs_status_from_tcp_state(ops->args[1]),
 			   ops->args[1], false);
 		break;
 	case BPF_SOCK_OPS_HDR_OPT_LEN_CB:
-		leave_if_blocking(ops);	/* reserves no option space */
+		on_segment(ops);
 		break;
 	}
 	return 1;

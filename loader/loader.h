@@ -120,6 +120,9 @@ int loader_read_meta(struct vs_loader *ld, struct vs_meta *out);
 /* Iterate the socket table; cb returns non-zero to stop. */
 typedef int (*vs_sock_cb)(const struct vs_sock_entry *e, void *ctx);
 int loader_for_each_socket(struct vs_loader *ld, vs_sock_cb cb, void *ctx);
+/* One socket-table entry by cookie (loader/lookup.c); -ENOENT if absent. */
+int loader_lookup_socket(struct vs_loader *ld, __u64 cookie,
+			 struct vs_sock_entry *out);
 
 /* Cgroup id of a cgroup v2 directory (the kernfs node id). */
 int loader_cgroup_id(const char *cg_path, __u64 *id);

@@ -38,6 +38,7 @@ static const char *const reason_names[] = {
 	[VS_R_NO_STATE]		= "no_state",
 	[VS_R_INSERT_FAILED]	= "insert_failed",
 	[VS_R_LISTENER_UNKNOWN]	= "listener_unknown",
+	[VS_R_SMALL_WRITES]	= "small_writes",
 };
 _Static_assert(ARRAY_SIZE(reason_names) == VS_R_MAX, "a reason has no name");
 
@@ -56,6 +57,7 @@ static const char *const reason_texts[] = {
 	[VS_R_NO_STATE]		= "no per-socket state (socket predates attach)",
 	[VS_R_INSERT_FAILED]	= "sockhash insert failed",
 	[VS_R_LISTENER_UNKNOWN]	= "accepted from a listener that predates attach: blocking mode unknown",
+	[VS_R_SMALL_WRITES]	= "a long one-way run of small writes: TCP carries those faster",
 };
 _Static_assert(ARRAY_SIZE(reason_texts) == VS_R_MAX, "a reason has no text");
 
@@ -88,6 +90,8 @@ static const char *const counter_names[] = {
 	[VS_C_PASS_DETACHED]	= "pass_detached",
 	[VS_C_TO_PASS]		= "to_pass",
 	[VS_C_LEFT_BLOCKING]	= "left_blocking",
+	[VS_C_LEFT_DONE]	= "left_done",
+	[VS_C_PASS_SMALL_WRITES] = "pass_small_writes",
 	[VS_C_EVENTS]		= "events",
 	[VS_C_EVENTS_LOST]	= "events_lost",
 	[VS_C_TO_REDIRECT]	= "to_redirect",
@@ -124,6 +128,8 @@ static const char *const counter_texts[] = {
 	[VS_C_PASS_DETACHED]	= "Messages passed: cgroup detached",
 	[VS_C_TO_PASS]		= "Directions that left the fast path",
 	[VS_C_LEFT_BLOCKING]	= "Sockets that turned blocking and left the sockhash",
+	[VS_C_LEFT_DONE]	= "Sockets that left the sockhash because their fast path was over",
+	[VS_C_PASS_SMALL_WRITES] = "Messages passed to TCP: small-write stream",
 	[VS_C_EVENTS]		= "Socket events published for vsockd",
 	[VS_C_EVENTS_LOST]	= "Socket events dropped: ring buffer full (no or slow consumer)",
 	[VS_C_TO_REDIRECT]	= "Directions that joined the fast path after TCP drained",

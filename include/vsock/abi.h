@@ -17,6 +17,17 @@
  * queue its send buffer plus the receiver's window; 4 MiB is the default
  * tcp_wmem maximum, so the fast path never holds more than TCP's sender side. */
 #define VS_MAX_QUEUED_DEFAULT (4u << 20)
+/* A message shorter than this is "small"; a direction that sends more
+ * than VS_SMALL_RUN of them in a row while its peer sends nothing leaves
+ * the fast path for good. Measured (docs/performance.md): per-message
+ * redirect loses to TCP below 16 KiB writes and wins from 64 KiB. */
+#define VS_SMALL_WRITE (32u << 10)
+#define VS_SMALL_RUN 64
+/* Segments a connected socket sends before it concludes that a peer that
+ * never joined the sockhash never will (TCP_DEFER_ACCEPT creates the
+ * peer only when the first data segment arrives). */
+#define VS_PEER_WAIT_SEGS 4
+
 /* Read-rate window of the adaptive queue bound: a receiver that read B
  * bytes in the last window may have 2*B queued (TCP's receive-buffer
  * autotuning does the same per RTT), between max_queued and its cap. */
@@ -72,6 +83,8 @@ enum vs_reason {
 	VS_R_INSERT_FAILED,	/* sockhash insert failed for another reason */
 	VS_R_LISTENER_UNKNOWN,	/* accepted from a listener vsock did not see listen():
 				 * its blocking mode cannot be predicted */
+	VS_R_SMALL_WRITES,	/* a long one-way run of small writes: TCP coalesces
+				 * them better than per-message redirect (DESIGN.md) */
 	VS_R_MAX,
 };
 
@@ -109,7 +122,8 @@ struct vs_sock_entry {
 	__u64 tx_redir_bytes;	/* sent through the fast path */
 	__u64 tx_redir_msgs;
 	__u64 tx_pass_bytes;	/* sent through TCP while tracked */
-	__u64 tx_pass_msgs;
+	__u64 tx_pass_msgs;	/* messages sk_msg passed; once the socket left the
+				 * sockhash its sends are counted in bytes only */
 	struct vs_addr local;
 	struct vs_addr remote;
 	__u32 owner_tgid;	/* process that created or accepted it; 0 unknown */
@@ -140,11 +154,14 @@ struct vs_rx_state {
 				 * max_queued_cap while the reader keeps reading */
 	__u64 win_start_ns;	/* current read-rate window (CLOCK_MONOTONIC) */
 	__u64 win_bytes;	/* bytes read in it */
+	__u64 tx_msgs;		/* messages it sent: its peer sees whether the
+				 * two sides alternate (request/response) */
 	__u32 copied_seq;	/* tcp copied_seq at its last read: everything
 				 * before it was handed to the application */
 	__u8  has_file;		/* accepted (or connected) by a process */
 	__u8  nonblock;		/* its file had O_NONBLOCK when last seen */
-	__u8  pad[2];
+	__u8  closed;		/* leaving the sockhash: redirect nothing more into it */
+	__u8  pad;
 };
 
 /* Per-cgroup configuration (map vs_cgcfg), keyed by cgroup id. */
@@ -229,6 +246,9 @@ enum vs_counter {
 	VS_C_TO_PASS,		/* a direction left the fast path */
 	VS_C_TO_REDIRECT,	/* a direction (re)joined it after TCP drained */
 	VS_C_LEFT_BLOCKING,	/* sockets that turned blocking and left the sockhash */
+	VS_C_LEFT_DONE,		/* sockets that left the sockhash: fast path over
+				 * (small writes, detached, peer never joined) */
+	VS_C_PASS_SMALL_WRITES,	/* messages passed: small-write stream */
 	VS_C_EVENTS,		/* socket events published */
 	VS_C_EVENTS_LOST,	/* events dropped: ring buffer full (no or slow consumer) */
 	VS_C_MAX,
@@ -240,7 +260,7 @@ _Static_assert(sizeof(struct vs_addr) == 24, "vs_addr ABI");
 _Static_assert(sizeof(struct vs_sock_entry) == 168, "vs_sock_entry ABI");
 _Static_assert(sizeof(struct vs_cgroup_cfg) == 208, "vs_cgroup_cfg ABI");
 _Static_assert(sizeof(struct vs_meta) == 32, "vs_meta ABI");
-_Static_assert(sizeof(struct vs_rx_state) == 56, "vs_rx_state ABI");
+_Static_assert(sizeof(struct vs_rx_state) == 64, "vs_rx_state ABI");
 _Static_assert(sizeof(struct vs_event) == 48, "vs_event ABI");
 _Static_assert(VS_ST_MAX == 10, "ten statuses");
 #endif

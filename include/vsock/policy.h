@@ -108,7 +108,10 @@ struct vs_tx_input {
 	__u8  peer_enabled;	/* peer's attached cgroup still allows redirects */
 	__u8  blocking;		/* own or peer file is blocking */
 	__u8  tcp_drained;	/* peer has read every byte we sent through TCP */
-	__u8  pad[2];
+	__u8  peer_closed;	/* peer is leaving the sockhash */
+	__u8  pad;
+	__u32 small_run;	/* small messages in a row, peer silent meanwhile */
+	__u32 pad2;
 	__u64 peer_queued;	/* bytes on the peer's fast-path queue */
 	__u64 msg_size;
 	__u64 max_queued;
@@ -129,12 +132,14 @@ static inline struct vs_tx_decision vs_tx_decide(const struct vs_tx_input *in)
 
 	if (!in->self_enabled)
 		d.reason = VS_R_DETACHED;
-	else if (!in->peer_found)
+	else if (!in->peer_found || in->peer_closed)
 		d.reason = VS_R_NO_PEER;
 	else if (!in->peer_enabled)
 		d.reason = VS_R_DETACHED;
 	else if (in->blocking)
 		d.reason = VS_R_BLOCKING;
+	else if (in->small_run > VS_SMALL_RUN)
+		d.reason = VS_R_SMALL_WRITES;
 	else if (in->peer_queued + in->msg_size > in->max_queued &&
 		 in->peer_queued > 0)
 		d.reason = VS_R_QUEUE_LIMIT;	/* one oversized message still goes */
@@ -148,7 +153,21 @@ static inline struct vs_tx_decision vs_tx_decide(const struct vs_tx_input *in)
 /* Reasons after which a direction never returns to the fast path. */
 static inline bool vs_reason_is_final(__u8 reason)
 {
-	return reason == VS_R_DETACHED || reason == VS_R_BLOCKING;
+	return reason == VS_R_DETACHED || reason == VS_R_BLOCKING ||
+	       reason == VS_R_SMALL_WRITES;
+}
+
+/* Count a message into the small-write run of a direction. peer_tx_msgs is
+ * how many messages the peer has sent; any change means the two sides
+ * alternate (request/response), which keeps the fast path's latency win. */
+static inline __u32 vs_small_run(__u32 run, __u64 *peer_seen, __u64 peer_tx_msgs,
+				 __u64 msg_size)
+{
+	if (peer_tx_msgs != *peer_seen) {
+		*peer_seen = peer_tx_msgs;
+		run = 0;
+	}
+	return msg_size < VS_SMALL_WRITE ? run + 1 : 0;
 }
 
 #endif /* VSOCK_POLICY_H */

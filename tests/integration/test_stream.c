@@ -226,6 +226,73 @@ out:
 	return tl_verdict();
 }
 
+/* A one-way stream of small writes: per-message redirect loses to TCP's
+ * coalescing there (DESIGN.md "Small writes lose"), so after VS_SMALL_RUN
+ * messages the direction passes for good, and both ends then leave the
+ * sockhash (plain TCP again). The bytes stay in order across the switch. */
+static int case_small_writes_leave(void)
+{
+	const __u64 total = 4 * MiB;
+	struct tl_xfer tx = { .seed = 0x5a11, .len = total, .min_io = 1, .max_io = 512,
+			      .rng = 7, .timeout_ms = 30000, .shut_wr = true };
+	struct tl_xfer rx = { .seed = 0x5a11, .len = total, .max_io = 256 * KiB,
+			      .timeout_ms = 30000, .expect_eof = true };
+	__u64 st0[VS_C_MAX], st1[VS_C_MAX];
+	struct vs_sock_entry ce, se;
+	char s1[400], s2[400];
+	bool started = false;
+	pthread_t th;
+	int c = -1, s = -1, r, i;
+
+	r = tl_pair(AF_INET, true, &c, &s);
+	TL_EXPECT(!r, "pair: %s", strerror(-r));
+	TL_EXPECT(!tl_stats(st0), "loader_read_stats");
+	tx.fd = c;
+	rx.fd = s;
+	TL_EXPECT(!pthread_create(&th, NULL, tl_xfer_recv_thread, &rx), "pthread_create");
+	started = true;
+	tl_xfer_send(&tx);
+	if (tx.err)
+		shutdown(s, SHUT_RDWR);
+	pthread_join(th, NULL);
+	started = false;
+	TL_EXPECT(!tx.err && !rx.err, "sender: %s; reader: %s", tx.err ? tx.why : "ok",
+		  rx.err ? rx.why : "ok");
+	TL_EXPECT(rx.done == total, "reader got %llu of %llu",
+		  (unsigned long long)rx.done, (unsigned long long)total);
+	/* both ends leave once the TCP segments that follow give sockops a say */
+	for (i = 0; i < 50; i++) {
+		TL_EXPECT(!tl_entry(c, &ce) && !tl_entry(s, &se), "socket-table entries missing");
+		if (!ce.in_sockhash && !se.in_sockhash)
+			break;
+		tl_sleep_ms(20);
+	}
+	TL_EXPECT(!tl_stats(st1), "loader_read_stats");
+	tl_entry_str(&ce, s1, sizeof(s1));
+	tl_entry_str(&se, s2, sizeof(s2));
+	tl_diag("client: %s", s1);
+	tl_diag("server: %s", s2);
+	EXPECT_ACCOUNTING("client", c, total);
+	TL_EXPECT(ce.tx_redir_msgs >= 1 && ce.tx_redir_msgs <= VS_SMALL_RUN + 1,
+		  "want the first messages (at most %u) redirected: %s", VS_SMALL_RUN + 1, s1);
+	TL_EXPECT(ce.reason == VS_R_SMALL_WRITES && !ce.in_sockhash,
+		  "client: want reason=small_writes, out of the sockhash: %s", s1);
+	TL_EXPECT(!se.in_sockhash, "server still in the sockhash: %s", s2);
+	TL_EXPECT(st1[VS_C_PASS_SMALL_WRITES] > st0[VS_C_PASS_SMALL_WRITES] &&
+		  st1[VS_C_LEFT_DONE] >= st0[VS_C_LEFT_DONE] + 2,
+		  "counters: pass_small_writes +%llu, left_done +%llu",
+		  (unsigned long long)(st1[VS_C_PASS_SMALL_WRITES] - st0[VS_C_PASS_SMALL_WRITES]),
+		  (unsigned long long)(st1[VS_C_LEFT_DONE] - st0[VS_C_LEFT_DONE]));
+out:
+	if (started) {
+		shutdown(s, SHUT_RDWR);
+		pthread_join(th, NULL);
+	}
+	tl_close(c);
+	tl_close(s);
+	return tl_verdict();
+}
+
 static int case_rr_client_first(void)
 {
 	return rr_case(true);
@@ -498,6 +565,7 @@ out:
 }
 
 static const struct tl_case cases[] = {
+	{ "small_writes_leave", case_small_writes_leave, 60 },
 	{ "stream_256m_random_writes", case_stream_256m, 120 },
 	{ "reqresp_client_first_1000", case_rr_client_first, 60 },
 	{ "reqresp_server_first_1000", case_rr_server_first, 60 },

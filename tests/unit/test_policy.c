@@ -256,6 +256,49 @@ static void test_decide_no_peer(void **state)
 	expect(&in, VS_TX_PASS, VS_R_NO_PEER);
 }
 
+static void test_decide_peer_closed(void **state)
+{
+	struct vs_tx_input in = good();
+
+	(void)state;
+	in.peer_closed = 1;	/* the peer is leaving the sockhash */
+	expect(&in, VS_TX_PASS, VS_R_NO_PEER);
+}
+
+static void test_decide_small_writes(void **state)
+{
+	struct vs_tx_input in = good();
+
+	(void)state;
+	in.small_run = VS_SMALL_RUN;
+	expect(&in, VS_TX_REDIRECT, VS_R_NONE);
+	in.small_run = VS_SMALL_RUN + 1;
+	expect(&in, VS_TX_PASS, VS_R_SMALL_WRITES);
+}
+
+/* The run counts small messages sent while the peer stayed silent. */
+static void test_small_run(void **state)
+{
+	__u64 seen = 0;
+	__u32 run = 0;
+	int i;
+
+	(void)state;
+	for (i = 0; i < 10; i++)
+		run = vs_small_run(run, &seen, 0, 64);
+	assert_int_equal(run, 10);
+	run = vs_small_run(run, &seen, 0, VS_SMALL_WRITE);	/* a large write */
+	assert_int_equal(run, 0);
+	run = vs_small_run(run, &seen, 0, 64);
+	run = vs_small_run(run, &seen, 0, 64);
+	assert_int_equal(run, 2);
+	run = vs_small_run(run, &seen, 7, 64);	/* the peer answered */
+	assert_int_equal(run, 1);
+	assert_int_equal(seen, 7);
+	run = vs_small_run(run, &seen, 7, 64);
+	assert_int_equal(run, 2);
+}
+
 static void test_decide_blocking(void **state)
 {
 	struct vs_tx_input in = good();
@@ -358,7 +401,8 @@ static void test_reason_is_final(void **state)
 	(void)state;
 	for (r = 0; r < VS_R_MAX; r++)
 		assert_int_equal(vs_reason_is_final(r),
-				 r == VS_R_DETACHED || r == VS_R_BLOCKING);
+				 r == VS_R_DETACHED || r == VS_R_BLOCKING ||
+				 r == VS_R_SMALL_WRITES);
 }
 
 int main(void)
@@ -383,6 +427,9 @@ int main(void)
 		cmocka_unit_test(test_decide_precedence),
 		cmocka_unit_test(test_decide_reason_iff_pass),
 		cmocka_unit_test(test_reason_is_final),
+		cmocka_unit_test(test_decide_peer_closed),
+		cmocka_unit_test(test_decide_small_writes),
+		cmocka_unit_test(test_small_run),
 	};
 
 	return cmocka_run_group_tests_name("policy", tests, NULL, NULL);
