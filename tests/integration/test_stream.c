@@ -33,6 +33,23 @@ static bool check_accounting(const char *what, int fd, __u64 sent, int line)
 			goto out;					\
 	} while (0)
 
+/* Send tx on c while a thread reads rx on s; 0 when the thread could start
+ * (then it has been joined). A failed sender shuts s so the reader stops. */
+static int stream_once(int c, int s, struct tl_xfer *tx, struct tl_xfer *rx)
+{
+	pthread_t th;
+
+	tx->fd = c;
+	rx->fd = s;
+	if (pthread_create(&th, NULL, tl_xfer_recv_thread, rx))
+		return -1;
+	tl_xfer_send(tx);
+	if (tx->err)
+		shutdown(s, SHUT_RDWR);	/* let the reader stop */
+	pthread_join(th, NULL);
+	return 0;
+}
+
 /* b) 256 MiB, random write sizes 1 B..256 KiB, nonblocking both ends. */
 static int case_stream_256m(void)
 {
@@ -44,22 +61,12 @@ static int case_stream_256m(void)
 			      .timeout_ms = 90000, .expect_eof = true };
 	__u64 st0[VS_C_MAX], st1[VS_C_MAX];
 	struct vs_sock_entry ce, se;
-	bool started = false;
-	pthread_t th;
 	int c = -1, s = -1, r;
 
 	r = tl_pair(AF_INET, true, &c, &s);
 	TL_EXPECT(!r, "pair: %s", strerror(-r));
 	TL_EXPECT(!tl_stats(st0), "loader_read_stats");
-	tx.fd = c;
-	rx.fd = s;
-	TL_EXPECT(!pthread_create(&th, NULL, tl_xfer_recv_thread, &rx), "pthread_create");
-	started = true;
-	tl_xfer_send(&tx);
-	if (tx.err)
-		shutdown(s, SHUT_RDWR);	/* let the reader stop */
-	pthread_join(th, NULL);
-	started = false;
+	TL_EXPECT(!stream_once(c, s, &tx, &rx), "pthread_create");
 	TL_EXPECT(!tx.err && !rx.err, "sender: %s; reader: %s", tx.err ? tx.why : "ok",
 		  rx.err ? rx.why : "ok");
 	TL_EXPECT(rx.done == total, "reader got %llu of %llu",
@@ -100,10 +107,6 @@ static int case_stream_256m(void)
 		  (unsigned long long)(st1[VS_C_MSG_REDIRECTED] - st0[VS_C_MSG_REDIRECTED]),
 		  (unsigned long long)ce.tx_redir_msgs);
 out:
-	if (started) {
-		shutdown(s, SHUT_RDWR);
-		pthread_join(th, NULL);
-	}
 	tl_close(c);
 	tl_close(s);
 	return tl_verdict();
@@ -240,22 +243,12 @@ static int case_small_writes_leave(void)
 	__u64 st0[VS_C_MAX], st1[VS_C_MAX];
 	struct vs_sock_entry ce, se;
 	char s1[400], s2[400];
-	bool started = false;
-	pthread_t th;
 	int c = -1, s = -1, r, i;
 
 	r = tl_pair(AF_INET, true, &c, &s);
 	TL_EXPECT(!r, "pair: %s", strerror(-r));
 	TL_EXPECT(!tl_stats(st0), "loader_read_stats");
-	tx.fd = c;
-	rx.fd = s;
-	TL_EXPECT(!pthread_create(&th, NULL, tl_xfer_recv_thread, &rx), "pthread_create");
-	started = true;
-	tl_xfer_send(&tx);
-	if (tx.err)
-		shutdown(s, SHUT_RDWR);
-	pthread_join(th, NULL);
-	started = false;
+	TL_EXPECT(!stream_once(c, s, &tx, &rx), "pthread_create");
 	TL_EXPECT(!tx.err && !rx.err, "sender: %s; reader: %s", tx.err ? tx.why : "ok",
 		  rx.err ? rx.why : "ok");
 	TL_EXPECT(rx.done == total, "reader got %llu of %llu",
@@ -284,10 +277,6 @@ static int case_small_writes_leave(void)
 		  (unsigned long long)(st1[VS_C_PASS_SMALL_WRITES] - st0[VS_C_PASS_SMALL_WRITES]),
 		  (unsigned long long)(st1[VS_C_LEFT_DONE] - st0[VS_C_LEFT_DONE]));
 out:
-	if (started) {
-		shutdown(s, SHUT_RDWR);
-		pthread_join(th, NULL);
-	}
 	tl_close(c);
 	tl_close(s);
 	return tl_verdict();
