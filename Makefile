@@ -18,6 +18,9 @@ PIN_ROOT	?= /sys/fs/bpf/vsock
 # Debian 12 packages the build, the tests and the demo need.
 DEB_PACKAGES	:= clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev \
 		   libcmocka-dev pkg-config iproute2 util-linux python3 make gcc
+# vsockd: sd_notify, JSON on the control socket, INI config, libFuzzer
+# runtime (clang -fsanitize=fuzzer), systemd-analyze for the unit test
+DEB_PACKAGES	+= libsystemd-dev libjansson-dev libinih-dev libclang-rt-14-dev systemd
 
 CFLAGS		?= -O2 -g
 WARNINGS	:= -Wall -Wextra -Werror
@@ -26,6 +29,15 @@ ALL_CPPFLAGS	:= -D_GNU_SOURCE -Iinclude -Iloader -I$(O) \
 ALL_CFLAGS	:= $(WARNINGS) $(CFLAGS) $(shell $(PKG_CONFIG) --cflags libbpf 2>/dev/null)
 LIBBPF_LIBS	:= $(shell $(PKG_CONFIG) --libs libbpf 2>/dev/null || echo -lbpf) -lelf -lz
 CMOCKA_LIBS	:= $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null || echo -lcmocka)
+JANSSON_LIBS	:= $(shell $(PKG_CONFIG) --libs jansson 2>/dev/null || echo -ljansson)
+DAEMON_PKGS	:= libsystemd jansson inih
+DAEMON_CFLAGS	:= $(shell $(PKG_CONFIG) --cflags $(DAEMON_PKGS) 2>/dev/null)
+DAEMON_LIBS	:= $(shell $(PKG_CONFIG) --libs $(DAEMON_PKGS) 2>/dev/null || \
+		     echo -lsystemd -ljansson -linih) -lpthread
+UNITDIR		?= $(shell $(PKG_CONFIG) --variable=systemdsystemunitdir systemd 2>/dev/null || \
+		     echo /lib/systemd/system)
+FUZZ_CC		?= $(CLANG)
+FUZZ_TIME	?= 300
 BPF_CFLAGS	:= -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -D__bpf__ \
 		   $(WARNINGS) -Wno-unused-function -Wno-unused-parameter -I$(O) -Iinclude -Ibpf
 
@@ -51,6 +63,16 @@ CLI_OBJS	:= $(patsubst %.c,$(O)/%.o,$(CLI_SRCS))
 CLI_LIB_OBJS	:= $(filter-out $(O)/cli/main.o,$(CLI_OBJS))
 USER_HDRS	:= $(wildcard include/vsock/*.h loader/*.h cli/*.h)
 
+# vsockd: daemon/*.c; the library part (all but main.o) also links into
+# the unit tests. fmt.o and json.o are vsockctl's formatting, shared.
+DAEMON_SRCS	:= $(wildcard daemon/*.c)
+DAEMON_OBJS	:= $(patsubst %.c,$(O)/%.o,$(DAEMON_SRCS))
+DAEMON_LIB_OBJS	:= $(filter-out $(O)/daemon/main.o,$(DAEMON_OBJS))
+DAEMON_LIB	:= $(O)/libvsockd.a
+DAEMON_SHARED	:= $(O)/cli/fmt.o $(O)/cli/json.o
+DAEMON_HDRS	:= $(wildcard daemon/*.h)
+FUZZ_BIN	:= $(O)/tests/fuzz/fuzz_ctlmsg
+
 BENCH_SRCS	:= $(wildcard bench/*.c)
 BENCH_BINS	:= $(patsubst %.c,$(O)/%,$(BENCH_SRCS))
 UNIT_SRCS	:= $(wildcard tests/unit/test_*.c)
@@ -61,8 +83,10 @@ KTEST_BINS	:= $(patsubst %.c,$(O)/%,$(KTEST_SRCS))
 .DELETE_ON_ERROR:
 .SECONDARY:
 .PHONY: all check demo deps bench install uninstall clean vmlinux help tests
+.PHONY: install-vsockd fuzz
 
 all: $(O)/vsockctl
+all: $(O)/vsockd
 
 $(O) $(O)/bpf $(O)/loader $(O)/cli $(O)/bench $(O)/tests/unit $(O)/tests/bpf $(O)/tests/integration:
 	$(Q)mkdir -p $@
@@ -101,12 +125,35 @@ $(O)/cli/%.o: cli/%.c $(USER_HDRS) | $(O)/cli
 
 $(O)/vsockctl: $(CLI_OBJS) $(LIBLOADER)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBBPF_LIBS)
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBBPF_LIBS) $(JANSSON_LIBS)
 
-$(O)/tests/unit/%: tests/unit/%.c $(CLI_LIB_OBJS) $(LIBLOADER) $(USER_HDRS) | $(O)/tests/unit
+$(O)/daemon $(O)/tests/fuzz:
+	$(Q)mkdir -p $@
+
+$(O)/daemon/%.o: daemon/%.c $(USER_HDRS) $(DAEMON_HDRS) | $(O)/daemon
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(ALL_CPPFLAGS) -Icli $(ALL_CFLAGS) -o $@ $< $(CLI_LIB_OBJS) \
-		$(LIBLOADER) $(CMOCKA_LIBS) $(LIBBPF_LIBS)
+	$(Q)$(CC) $(ALL_CPPFLAGS) -Icli $(DAEMON_CFLAGS) $(ALL_CFLAGS) -c $< -o $@
+
+$(DAEMON_LIB): $(DAEMON_LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)$(AR) rcs $@ $^
+
+$(O)/vsockd: $(O)/daemon/main.o $(DAEMON_LIB) $(DAEMON_SHARED) $(LIBLOADER)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBBPF_LIBS) $(DAEMON_LIBS)
+
+# libFuzzer target for the control-message parser (no libbpf, no root).
+$(FUZZ_BIN): tests/fuzz/fuzz_ctlmsg.c daemon/ctlmsg.c daemon/ctlmsg.h daemon/ctlproto.h | $(O)/tests/fuzz
+	$(call msg,FUZZ-CC,$@)
+	$(Q)$(FUZZ_CC) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+		-D_GNU_SOURCE -Idaemon -Iinclude $(DAEMON_CFLAGS) $(WARNINGS) \
+		-o $@ tests/fuzz/fuzz_ctlmsg.c daemon/ctlmsg.c $(JANSSON_LIBS)
+
+$(O)/tests/unit/%: tests/unit/%.c $(CLI_LIB_OBJS) $(DAEMON_LIB) $(LIBLOADER) $(USER_HDRS) $(DAEMON_HDRS) | $(O)/tests/unit
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(ALL_CPPFLAGS) -Icli -Idaemon $(DAEMON_CFLAGS) $(ALL_CFLAGS) -o $@ $< \
+		$(CLI_LIB_OBJS) $(DAEMON_LIB) $(LIBLOADER) $(CMOCKA_LIBS) $(LIBBPF_LIBS) \
+		$(DAEMON_LIBS)
 
 KTEST_DEPS	:= $(LIBLOADER) $(SKELS) $(USER_HDRS) tests/integration/testlib.h
 KTEST_BUILD	= $(CC) $(ALL_CPPFLAGS) -Itests/integration $(ALL_CFLAGS) -o $@ $< \
@@ -120,11 +167,19 @@ $(O)/tests/integration/%: tests/integration/%.c $(KTEST_DEPS) | $(O)/tests/integ
 	$(call msg,CC,$@)
 	$(Q)$(KTEST_BUILD)
 
+# the daemon test talks to vsockd through vsockctl's control-socket client
+$(O)/tests/integration/test_daemon: tests/integration/test_daemon.c $(KTEST_DEPS) \
+		$(O)/cli/ctlsock.o daemon/ctlproto.h | $(O)/tests/integration
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(ALL_CPPFLAGS) -Itests/integration -Icli $(ALL_CFLAGS) -o $@ $< \
+		$(O)/cli/ctlsock.o $(LIBLOADER) $(LIBBPF_LIBS) $(JANSSON_LIBS) -lpthread
+
 $(O)/bench/%: bench/%.c $(wildcard bench/*.h) | $(O)/bench
 	$(call msg,CC,$@)
 	$(Q)$(CC) -D_GNU_SOURCE -Ibench $(ALL_CFLAGS) -o $@ $< -lpthread -lm
 
 tests: $(O)/vsockctl $(UNIT_BINS) $(KTEST_BINS)
+tests: $(O)/vsockd $(FUZZ_BIN)
 
 # Install missing Debian packages, non-interactively; a no-op when all are there.
 deps:
@@ -157,10 +212,29 @@ install: all
 	install -m 0755 $(O)/vsockctl $(DESTDIR)$(SBINDIR)/vsockctl
 	install -m 0644 docs/vsockctl.8 $(DESTDIR)$(MANDIR)/man8/vsockctl.8
 	install -m 0644 cli/vsockctl.bash $(DESTDIR)$(BASHCOMPDIR)/vsockctl
+install: install-vsockd
+
+# the unit names /usr/local/sbin/vsockd; installed, it names $(SBINDIR)
+install-vsockd: $(O)/vsockd
+	install -m 0755 -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UNITDIR)
+	install -m 0755 $(O)/vsockd $(DESTDIR)$(SBINDIR)/vsockd
+	install -m 0644 docs/vsockd.8 $(DESTDIR)$(MANDIR)/man8/vsockd.8
+	sed 's|/usr/local/sbin/vsockd|$(SBINDIR)/vsockd|' daemon/vsockd.service > $(DESTDIR)$(UNITDIR)/vsockd.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/vsockd.service
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/vsockctl $(DESTDIR)$(MANDIR)/man8/vsockctl.8 \
 	      $(DESTDIR)$(BASHCOMPDIR)/vsockctl
+	rm -f $(DESTDIR)$(SBINDIR)/vsockd $(DESTDIR)$(MANDIR)/man8/vsockd.8 \
+	      $(DESTDIR)$(UNITDIR)/vsockd.service
+
+# Fuzz the control-message parser for FUZZ_TIME seconds (make check: 20 s).
+fuzz:
+	$(Q)$(MAKE) --no-print-directory deps
+	$(Q)$(MAKE) --no-print-directory $(FUZZ_BIN)
+	$(Q)mkdir -p $(O)/tests/fuzz/corpus
+	$(Q)$(FUZZ_BIN) -max_total_time=$(FUZZ_TIME) -max_len=70000 -timeout=10 \
+		-dict=tests/fuzz/ctlmsg.dict $(O)/tests/fuzz/corpus tests/fuzz/corpus
 
 clean:
 	$(call msg,CLEAN,$(O))
@@ -168,11 +242,12 @@ clean:
 
 help:
 	@echo 'make [O=dir] [V=1] TARGET'
-	@echo '  all      build vsockctl and the BPF objects (default)'
+	@echo '  all      build vsockctl, vsockd and the BPF objects (default)'
 	@echo '  deps     install missing Debian packages'
 	@echo '  check    deps + build + unit, BPF load and kernel integration tests'
 	@echo '  demo     deps + build + two processes talking through the fast path'
 	@echo '  bench    loopback TCP vs vsock vs AF_UNIX table, docs/performance.md (QUICK=1)'
-	@echo '  install  install vsockctl, its man page and completion (PREFIX, DESTDIR)'
+	@echo '  install  install vsockctl, vsockd, man pages, completion, unit (PREFIX, DESTDIR)'
+	@echo '  fuzz     fuzz the control-message parser for FUZZ_TIME seconds (default 300)'
 	@echo '  vmlinux  generate $(O)/vmlinux.h from $(VMLINUX_BTF)'
 	@echo '  clean    remove $(O)'

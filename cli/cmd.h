@@ -81,6 +81,7 @@ int do_status(struct ctl *ctl, int argc, char **argv);
 int do_stats(struct ctl *ctl, int argc, char **argv);
 int do_version(struct ctl *ctl, int argc, char **argv);
 int do_sockets(struct ctl *ctl, int argc, char **argv);
+int do_handles(struct ctl *ctl, int argc, char **argv);
 int do_needs_vsockd(struct ctl *ctl, int argc, char **argv);
 
 /* sockets filters; AND-ed. */

@@ -1,9 +1,68 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* attach, detach and unload: the commands that change what is loaded. */
+/* attach, detach and unload: the commands that change what is loaded.
+ * attach and detach go through vsockd when it runs (it keeps its view of
+ * the attached cgroups and logs the change), else through the loader. */
 #include <errno.h>
 #include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "cmd.h"
+#include "ctlsock.h"
+
+/* vsockd runs elsewhere: relative paths must become absolute. A path that
+ * no longer exists (a removed cgroup, for detach) is kept as typed. */
+static void abs_path(const char *p, char *out, size_t len)
+{
+	char cwd[PATH_MAX], *rp = realpath(p, NULL);
+
+	if (rp) {
+		snprintf(out, len, "%s", rp);
+		free(rp);
+	} else if (p[0] != '/' && getcwd(cwd, sizeof(cwd))) {
+		if (snprintf(out, len, "%s/%s", cwd, p) >= (int)len)
+			snprintf(out, len, "%s", p);	/* vsockd refuses it */
+	} else {
+		snprintf(out, len, "%s", p);
+	}
+}
+
+/* Ask vsockd to attach or detach. Returns 1 when vsockd does not run (or
+ * works on other pins, or this user may not reach its socket): the caller
+ * then uses the loader itself. Otherwise 0 with *changed set, or a
+ * negative errno with ctl->err set. */
+static int via_daemon(struct ctl *ctl, const char *verb, const char *cg,
+		      __u64 max_queued, bool *changed)
+{
+	struct vs_loader_opts o;
+	char path[PATH_MAX], err[CTL_ERR_LEN];
+	json_t *req, *reply = NULL;
+	int r;
+
+	ctl_loader_opts(ctl, &o);
+	abs_path(cg, path, sizeof(path));
+	req = json_pack("{s:s, s:s, s:s}", "request", verb, "cgroup", path,
+			"pin_root", loader_pin_root(&o));
+	if (req && max_queued)
+		json_object_set_new(req, "max_queued", json_integer((json_int_t)max_queued));
+	r = ctlsock_call(ctlsock_path(), req, &reply, CTLSOCK_TIMEOUT_MS, err, sizeof(err));
+	json_decref(req);
+	if (r == -ENOTCONN || r == -EACCES || r == -EPERM)
+		return 1;
+	if (r)
+		return ctl_errf(ctl, r, "%s", err);
+	r = ctlsock_reply_err(reply, err, sizeof(err));
+	*changed = json_is_true(json_object_get(reply, "changed"));
+	json_decref(reply);
+	if (r == -EXDEV)
+		return 1;	/* vsockd serves other pins than ours */
+	if (r == -ENOENT && !strcmp(verb, "detach"))
+		return ctl_errf(ctl, r, "%s: not attached", cg);
+	if (r)
+		return ctl_errf(ctl, r, "vsockd: %s", err);
+	return 0;
+}
 
 /* "64K", "4M", "1G" or plain bytes; at least 64 KiB: below that a single
  * write would already pass to TCP and the fast path would never be used. */
@@ -30,12 +89,27 @@ static int parse_bytes(const char *s, __u64 *out)
 	return *out >= (64u << 10) ? 0 : -ERANGE;
 }
 
+/* attach is idempotent: a second attach is a success that changed nothing */
+static void attach_done(struct ctl *ctl, const char *cg, bool already)
+{
+	struct out_row *r;
+
+	if (already)
+		out_textf(&ctl->doc, "%s: already attached", cg);
+	else
+		out_textf(&ctl->doc, "attached %s", cg);
+	r = out_record(&ctl->doc, NULL, NULL);
+	out_str(r, NULL, "cgroup", cg);
+	out_bool(r, NULL, "attached", true);
+	out_bool(r, NULL, "changed", !already);
+}
+
 int do_attach(struct ctl *ctl, int argc, char **argv)
 {
 	struct vs_loader *ld = NULL;
 	struct vs_err e = { "" };
 	__u64 max_queued = 0;
-	struct out_row *r;
+	bool changed = false;
 	const char *cg;
 	int err;
 
@@ -53,6 +127,12 @@ int do_attach(struct ctl *ctl, int argc, char **argv)
 	err = loader_check_cgroup(cg, &e);
 	if (err)
 		return ctl_loader_err(ctl, err, &e);
+	err = via_daemon(ctl, "attach", cg, max_queued, &changed);
+	if (err <= 0) {
+		if (!err)
+			attach_done(ctl, cg, !changed);
+		return err;
+	}
 	ctl->max_queued = max_queued;
 	err = ctl_open(ctl, &ld, true);
 	if (err)
@@ -71,15 +151,7 @@ int do_attach(struct ctl *ctl, int argc, char **argv)
 		}
 		goto out;
 	}
-	/* attach is idempotent: a second attach is a success that changed nothing */
-	if (err == 1)
-		out_textf(&ctl->doc, "%s: already attached", cg);
-	else
-		out_textf(&ctl->doc, "attached %s", cg);
-	r = out_record(&ctl->doc, NULL, NULL);
-	out_str(r, NULL, "cgroup", cg);
-	out_bool(r, NULL, "attached", true);
-	out_bool(r, NULL, "changed", err == 0);
+	attach_done(ctl, cg, err == 1);
 	err = 0;
 	if (max_queued && (err = loader_set_max_queued(ld, max_queued)))
 		ctl_errf(ctl, err, "set max_queued: %s", strerror(-err));
@@ -88,17 +160,33 @@ out:
 	return err;
 }
 
+static void detach_done(struct ctl *ctl, const char *cg)
+{
+	struct out_row *r;
+
+	out_textf(&ctl->doc, "detached %s", cg);
+	r = out_record(&ctl->doc, NULL, NULL);
+	out_str(r, NULL, "cgroup", cg);
+	out_bool(r, NULL, "detached", true);
+}
+
 int do_detach(struct ctl *ctl, int argc, char **argv)
 {
 	struct vs_loader *ld = NULL;
 	struct vs_err e = { "" };
-	struct out_row *r;
+	bool changed;
 	const char *cg;
 	int err;
 
 	err = arg_one(ctl, "detach", "CGROUP", argc, argv, &cg);
 	if (err)
 		return err;
+	err = via_daemon(ctl, "detach", cg, 0, &changed);
+	if (err <= 0) {
+		if (!err)
+			detach_done(ctl, cg);
+		return err;
+	}
 	err = ctl_open(ctl, &ld, false);
 	if (err)
 		return err;
@@ -111,10 +199,7 @@ int do_detach(struct ctl *ctl, int argc, char **argv)
 		ctl_loader_err(ctl, err, &e);
 		goto out;
 	}
-	out_textf(&ctl->doc, "detached %s", cg);
-	r = out_record(&ctl->doc, NULL, NULL);
-	out_str(r, NULL, "cgroup", cg);
-	out_bool(r, NULL, "detached", true);
+	detach_done(ctl, cg);
 out:
 	loader_close(ld);
 	return err;

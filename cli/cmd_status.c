@@ -7,6 +7,7 @@
 #include <bpf/libbpf.h>
 #include "vsock/names.h"
 #include "cmd.h"
+#include "ctlsock.h"
 #include "fmt.h"
 
 static int no_args(struct ctl *ctl, int argc, char **argv)
@@ -120,6 +121,57 @@ static void add_counters(struct ctl *ctl, const __u64 c[VS_C_MAX], bool all,
 	}
 }
 
+/* "3d 4h", "5m 12s": uptime for people. */
+static char *fmt_uptime(char *buf, size_t len, __u64 s)
+{
+	if (s >= 86400)
+		snprintf(buf, len, "%llud %lluh", s / 86400, s % 86400 / 3600);
+	else if (s >= 3600)
+		snprintf(buf, len, "%lluh %llum", s / 3600, s % 3600 / 60);
+	else
+		snprintf(buf, len, "%llum %llus", s / 60, s % 60);
+	return buf;
+}
+
+/* vsockd, when it answers: pid, uptime and what its handle tables hold.
+ * Not running is not an error, as "loaded: no" is not. */
+static void add_daemon(struct ctl *ctl)
+{
+	struct out_row *r = out_record(&ctl->doc, "daemon", "vsockd");
+	char err[CTL_ERR_LEN], buf[32];
+	json_t *req, *reply = NULL;
+	int e;
+
+	req = json_pack("{s:s}", "request", "status");
+	e = ctlsock_call(ctlsock_path(), req, &reply, 5000, err, sizeof(err));
+	json_decref(req);
+	if (!e)
+		e = ctlsock_reply_err(reply, err, sizeof(err));
+	out_bool(r, "running", "running", !e);
+	out_str(r, "socket", "socket", ctlsock_path());
+	if (e) {
+		if (e != -ENOTCONN)
+			out_str(r, "error", "error", err);
+		json_decref(reply);
+		return;
+	}
+#define NUM(col, key) out_num(r, col, key, (__u64)json_integer_value(json_object_get(reply, key)), NULL)
+	NUM("pid", "pid");
+	out_num(r, "uptime", "uptime_s",
+		(__u64)json_integer_value(json_object_get(reply, "uptime_s")),
+		fmt_uptime(buf, sizeof(buf),
+			   (__u64)json_integer_value(json_object_get(reply, "uptime_s"))));
+	NUM("processes", "processes");
+	NUM("handles", "handles");
+	NUM("sockets tracked", "sockets");
+	NUM("events", "events");
+	NUM("events lost", "events_lost");
+	NUM("rescans", "rescans");
+	NUM("reload failures", "reload_failures");
+#undef NUM
+	json_decref(reply);
+}
+
 static int count_entry(const struct vs_sock_entry *e, void *ctx)
 {
 	(void)e;
@@ -201,6 +253,7 @@ int do_status(struct ctl *ctl, int argc, char **argv)
 		err = add_loaded(ctl, ld, r, pf.cgroup2_root);
 	else
 		err = 0;
+	add_daemon(ctl);
 	add_checks(ctl, &pf);
 	loader_close(ld);
 	return err;

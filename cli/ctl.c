@@ -19,12 +19,12 @@ const struct cmd cmd_table[] = {
 	  "vsockctl [OPTIONS] sockets [cgroup PATH] [pid PID] [status NAME] [port PORT] [all]" },
 	{ "stats",   do_stats,   "vsockctl [OPTIONS] stats [--prometheus]" },
 	{ "unload",  do_unload,  "vsockctl [OPTIONS] unload [--force] [--wait SECONDS]" },
+	{ "handles", do_handles, "vsockctl [OPTIONS] handles [PID]" },
 	{ "version", do_version, "vsockctl [OPTIONS] version" },
 	{ "help",    do_help,    "vsockctl [OPTIONS] help [COMMAND]" },
 	/* in the interface contract, but they need vsockd */
 	{ "policy",  do_needs_vsockd, NULL },
 	{ "proxy",   do_needs_vsockd, NULL },
-	{ "handles", do_needs_vsockd, NULL },
 	{ "enable",  do_needs_vsockd, NULL },
 	{ "disable", do_needs_vsockd, NULL },
 	{ NULL, NULL, NULL },

@@ -22,7 +22,7 @@ _vsockctl()
 		cword=$COMP_CWORD
 	}
 
-	local commands="attach detach status sockets stats unload version help"
+	local commands="attach detach status sockets stats handles unload version help"
 	local globals="-j --json -p --pretty -d --debug --pin-root -V --version -h --help"
 	local i cmd= cmd_idx=0
 
@@ -69,6 +69,10 @@ _vsockctl()
 		;;
 	stats)
 		COMPREPLY=( $(compgen -W "--prometheus" -- "$cur") )
+		;;
+	handles)
+		((cword == cmd_idx + 1)) &&
+			COMPREPLY=( $(compgen -W "$(cd /proc 2>/dev/null && compgen -G '[0-9]*')" -- "$cur") )
 		;;
 	unload)
 		[[ $prev == --wait ]] && return 0

@@ -256,8 +256,11 @@ static void test_needs_vsockd(void **state)
 	EXPECT_ERR("'policy' needs vsockd, which is not available in this version",
 		   "policy", "list");
 	EXPECT_ERR("'proxy' needs vsockd, which is not available in this version", "proxy");
-	EXPECT_ERR("'handles' needs vsockd, which is not available in this version",
-		   "handles", "1");
+	/* handles talks to vsockd; its arguments are checked before */
+	EXPECT_ERR("handles: invalid pid 'x': expected a positive integer", "handles", "x");
+	EXPECT_ERR("handles: invalid pid '0': expected a positive integer", "handles", "0");
+	EXPECT_ERR("handles: unexpected argument '2'; see 'vsockctl help handles'",
+		   "handles", "1", "2");
 	EXPECT_ERR("'enable' needs vsockd, which is not available in this version", "en");
 	EXPECT_ERR("'disable' needs vsockd, which is not available in this version", "disable");
 	EXPECT_ERR("'policy' needs vsockd, which is not available in this version",

@@ -1,0 +1,1246 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* vsockd against the real kernel: the daemon runs with the harness's
+ * private pin root, a private control socket and a NOTIFY_SOCKET this test
+ * reads; it lives in the original network namespace while the test's
+ * sockets live in the runner's own, so its sock_diag helper must enter
+ * that namespace. Every daemon is a child of the runner, killed by pid at
+ * the end of its case (and by the supervisor's cgroup sweep if the runner
+ * dies). */
+#include <grp.h>
+#include <sys/un.h>
+#include <jansson.h>
+#include "testlib.h"
+#include "ctlsock.h"
+#include "../../daemon/ctlproto.h"
+
+static char dir[PATH_MAX];		/* /tmp/vsock-test-<supervisor pid> */
+static char conf[PATH_MAX + 16], sockp[PATH_MAX + 16], notifyp[PATH_MAX + 16];
+static char vsockd_bin[PATH_MAX], vsockctl_bin[PATH_MAX];
+
+struct daemon {
+	pid_t pid;
+	int nfd;		/* our end of NOTIFY_SOCKET */
+	/* A thread reads NOTIFY_SOCKET all the time, as systemd does: a unix
+	 * datagram queue holds 10 messages, and sd_notify() blocks on a full one. */
+	pthread_t reader;
+	bool reading;
+	volatile bool stop_reading;
+	pthread_mutex_t mu;
+	char notes[16384];	/* every notification, one per line */
+	size_t nlen;
+	uint64_t t0_ns;
+	uint64_t ready_ms;
+	bool exited;		/* reaped while waiting for READY=1 */
+	int status;
+	char log[PATH_MAX + 32];
+};
+
+/* ------------------------------------------------------------------ */
+/* Files and processes                                                 */
+
+static void remove_dir(void)
+{
+	char cmd[PATH_MAX + 16];
+
+	/* supervisor only: the runner _exit()s */
+	if (dir[0] && getpid() == tl.supervisor) {
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+		if (system(cmd))
+			fprintf(stderr, "# could not remove %s\n", dir);
+	}
+}
+
+/* The binaries next to ours: $(O)/tests/integration/test_daemon. */
+static int find_bins(void)
+{
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+	if (n <= 0)
+		return -errno;
+	exe[n] = '\0';
+	*strrchr(exe, '/') = '\0';
+	snprintf(vsockd_bin, sizeof(vsockd_bin), "%s/../../vsockd", exe);
+	snprintf(vsockctl_bin, sizeof(vsockctl_bin), "%s/../../vsockctl", exe);
+	return access(vsockd_bin, X_OK) ? -errno : 0;
+}
+
+/* Replace a file at once (write a sibling, rename), as an editor would. */
+static int put_file(const char *path, const char *text)
+{
+	char tmp[PATH_MAX + 32];
+	FILE *f;
+	int r;
+
+	snprintf(tmp, sizeof(tmp), "%s.new", path);
+	f = fopen(tmp, "we");
+	if (!f)
+		return -errno;
+	r = fputs(text, f) < 0 ? -EIO : 0;
+	if (fclose(f) && !r)
+		r = -errno;
+	if (!r && rename(tmp, path))
+		r = -errno;
+	return r;
+}
+
+/* The config every case starts from, plus extra lines for [vsockd]. */
+static int write_conf(const char *extra)
+{
+	char buf[4096];
+
+	snprintf(buf, sizeof(buf),
+		 "# written by test_daemon\n"
+		 "[vsockd]\n"
+		 "pin_root = %s\n"
+		 "control_socket = %s\n"
+		 "control_socket_mode = 0666\n"
+		 "log_level = debug\n"
+		 "rescan_interval = 3600\n"
+		 "%s"
+		 "[cgroups]\n"
+		 "attach = %s\n", tl.pin_root, sockp, extra ? extra : "", tl.cg_main);
+	return put_file(conf, buf);
+}
+
+static void *notes_thread(void *arg)
+{
+	struct daemon *d = arg;
+	struct pollfd p = { .fd = d->nfd, .events = POLLIN };
+	char buf[4096];
+	ssize_t n;
+
+	while (!d->stop_reading) {
+		if (poll(&p, 1, 50) <= 0)
+			continue;
+		while ((n = recv(d->nfd, buf, sizeof(buf) - 1, MSG_DONTWAIT)) > 0) {
+			pthread_mutex_lock(&d->mu);
+			if (d->nlen + n + 2 < sizeof(d->notes)) {
+				memcpy(d->notes + d->nlen, buf, n);
+				d->nlen += n;
+				d->notes[d->nlen++] = '\n';
+				d->notes[d->nlen] = '\0';
+			}
+			pthread_mutex_unlock(&d->mu);
+		}
+	}
+	return NULL;
+}
+
+static size_t notes_mark(struct daemon *d)
+{
+	size_t n;
+
+	pthread_mutex_lock(&d->mu);
+	n = d->nlen;
+	pthread_mutex_unlock(&d->mu);
+	return n;
+}
+
+/* Wait for a notification line starting with what, after offset from. */
+static bool wait_note(struct daemon *d, size_t from, const char *what, int ms)
+{
+	uint64_t deadline = tl_now_ms() + ms;
+	size_t l = strlen(what);
+	const char *p;
+	bool found = false;
+
+	for (;;) {
+		pthread_mutex_lock(&d->mu);
+		for (p = d->notes + from; !found && (p = strstr(p, what)); p += l)
+			found = p == d->notes || p[-1] == '\n';
+		pthread_mutex_unlock(&d->mu);
+		if (found)
+			return true;
+		if (tl_now_ms() >= deadline)
+			return false;
+		tl_sleep_ms(20);
+	}
+}
+
+static int notify_socket(struct daemon *d)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+
+	d->nfd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (d->nfd < 0)
+		return -errno;
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", notifyp);
+	unlink(notifyp);
+	if (bind(d->nfd, (struct sockaddr *)&sa, sizeof(sa)))
+		return -errno;
+	if (pthread_create(&d->reader, NULL, notes_thread, d))
+		return -EAGAIN;
+	d->reading = true;
+	return 0;
+}
+
+static void daemon_init(struct daemon *d)
+{
+	memset(d, 0, sizeof(*d));
+	d->nfd = -1;
+	pthread_mutex_init(&d->mu, NULL);
+}
+
+/* Start vsockd in the original network namespace; 0 once READY=1 came. */
+static int start_daemon(struct daemon *d, const char *logname)
+{
+	char ns[64];
+	int nsfd, r;
+
+	daemon_init(d);
+	snprintf(d->log, sizeof(d->log), "%s/%s", dir, logname);
+	r = notify_socket(d);
+	if (r)
+		return r;
+	snprintf(ns, sizeof(ns), "/proc/%d/ns/net", (int)tl.supervisor);
+	nsfd = open(ns, O_RDONLY | O_CLOEXEC);
+	if (nsfd < 0)
+		return -errno;
+	d->t0_ns = tl_now_ns();
+	fflush(stdout);
+	d->pid = fork();
+	if (d->pid < 0) {
+		close(nsfd);
+		return -errno;
+	}
+	if (d->pid == 0) {
+		int log = open(d->log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+
+		alarm(0);
+		if (setns(nsfd, CLONE_NEWNET) || log < 0)
+			_exit(126);
+		dup2(log, 1);
+		dup2(log, 2);
+		setenv("NOTIFY_SOCKET", notifyp, 1);
+		setenv("WATCHDOG_USEC", "1000000", 1);
+		unsetenv("WATCHDOG_PID");
+		unsetenv("JOURNAL_STREAM");
+		execl(vsockd_bin, "vsockd", "--config", conf, (char *)NULL);
+		_exit(127);
+	}
+	close(nsfd);
+	if (tl.nchildren < TL_MAX_CHILDREN)
+		tl.children[tl.nchildren++] = d->pid;
+	while (!wait_note(d, 0, "READY=1", 100)) {
+		/* a daemon that refused to start says so by exiting */
+		if (waitpid(d->pid, &d->status, WNOHANG) == d->pid) {
+			d->exited = true;
+			return -ECHILD;
+		}
+		if (tl_now_ns() - d->t0_ns > 15000000000ull)
+			return -ETIMEDOUT;
+	}
+	d->ready_ms = (tl_now_ns() - d->t0_ns) / 1000000;
+	return 0;
+}
+
+/* Never kill(0, ...): that is our whole process group, supervisor included. */
+static int signal_daemon(struct daemon *d, int sig)
+{
+	return d->pid > 0 ? kill(d->pid, sig) : -ESRCH;
+}
+
+/* Signal the daemon and reap it; returns its wait status or -1. */
+static int stop_daemon(struct daemon *d, int sig)
+{
+	uint64_t deadline = tl_now_ms() + 10000;
+	int st, i;
+
+	if (d->pid <= 0)
+		return -1;
+	if (d->exited) {
+		st = d->status;
+		goto reaped;
+	}
+	signal_daemon(d, sig);
+	while (waitpid(d->pid, &st, WNOHANG) == 0) {
+		if (tl_now_ms() > deadline) {
+			kill(d->pid, SIGKILL);
+			waitpid(d->pid, &st, 0);
+			break;
+		}
+		tl_sleep_ms(10);
+	}
+reaped:
+	for (i = 0; i < tl.nchildren; i++)
+		if (tl.children[i] == d->pid)
+			tl.children[i] = tl.children[--tl.nchildren];
+	d->pid = 0;
+	tl_sleep_ms(60);	/* the reader's next poll takes what is left */
+	return st;
+}
+
+static void daemon_free(struct daemon *d)
+{
+	if (d->pid > 0)
+		stop_daemon(d, SIGKILL);
+	if (d->reading) {
+		d->stop_reading = true;
+		pthread_join(d->reader, NULL);
+		d->reading = false;
+	}
+	if (d->nfd >= 0)
+		close(d->nfd);
+	d->nfd = -1;
+}
+
+/* Print the daemon's log as diagnostics (after a failure). */
+static void show_log(const struct daemon *d)
+{
+	char line[512];
+	FILE *f = fopen(d->log, "re");
+
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = '\0';
+		tl_diag("log: %s", line);
+	}
+	fclose(f);
+}
+
+/* ------------------------------------------------------------------ */
+/* Talking to vsockd                                                   */
+
+static json_t *call(const char *req_json)
+{
+	json_t *req = json_loads(req_json, 0, NULL), *reply = NULL;
+	char err[512];
+	int r;
+
+	r = ctlsock_call(sockp, req, &reply, 10000, err, sizeof(err));
+	json_decref(req);
+	if (r) {
+		tl_diag("%s: %s", req_json, err);
+		return NULL;
+	}
+	return reply;
+}
+
+static bool ok(json_t *j)
+{
+	return json_is_true(json_object_get(j, "ok"));
+}
+
+static __u64 jnum(json_t *j, const char *key)
+{
+	return (__u64)json_integer_value(json_object_get(j, key));
+}
+
+static json_t *handles_of(pid_t pid)
+{
+	char req[96];
+
+	snprintf(req, sizeof(req), "{\"request\":\"handles\",\"pid\":%d}", (int)pid);
+	return call(req);
+}
+
+/* Poll until pid's private table has n handles; returns the reply. */
+static json_t *wait_handles(pid_t pid, size_t n, int ms)
+{
+	uint64_t deadline = tl_now_ms() + ms;
+	json_t *r;
+
+	for (;;) {
+		r = handles_of(pid);
+		if (r && ok(r) && json_array_size(json_object_get(r, "handles")) == n)
+			return r;
+		if (tl_now_ms() >= deadline)
+			return r;
+		json_decref(r);
+		tl_sleep_ms(50);
+	}
+}
+
+static json_t *handle_by_fd(json_t *reply, int fd)
+{
+	json_t *h;
+	size_t i;
+
+	json_array_foreach(json_object_get(reply, "handles"), i, h)
+		if ((int)jnum(h, "fd") == fd)
+			return h;
+	return NULL;
+}
+
+/* Run vsockctl with the test's control socket; output (stdout and
+ * stderr) into out. Returns its exit status, or -1. */
+static TL_PRINTF(3, 4) int run_ctl(char *out, size_t len, const char *fmt, ...)
+{
+	char args[1024], cmd[2048];
+	size_t n = 0;
+	va_list ap;
+	FILE *p;
+	int st;
+
+	va_start(ap, fmt);
+	vsnprintf(args, sizeof(args), fmt, ap);
+	va_end(ap);
+	snprintf(cmd, sizeof(cmd), "VSOCK_CONTROL_SOCKET='%s' %s 2>&1", sockp, args);
+	p = popen(cmd, "r");
+	if (!p)
+		return -1;
+	n = fread(out, 1, len - 1, p);
+	out[n] = '\0';
+	st = pclose(p);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* vsock programs loaded anywhere on the host (bpftool prog list | grep). */
+static int count_vsock_progs(void)
+{
+	struct bpf_prog_info info;
+	__u32 id = 0, len;
+	int fd, n = 0;
+
+	while (!bpf_prog_get_next_id(id, &id)) {
+		fd = bpf_prog_get_fd_by_id(id);
+		if (fd < 0)
+			continue;
+		memset(&info, 0, sizeof(info));
+		len = sizeof(info);
+		if (!bpf_obj_get_info_by_fd(fd, &info, &len) &&
+		    !strncmp(info.name, "vsock_", 6))
+			n++;
+		close(fd);
+	}
+	return n;
+}
+
+/* IDs of the programs pinned under our pin root, summed: the same set of
+ * programs gives the same sum, a reloaded set does not (IDs only grow). */
+static __u64 pinned_prog_ids(void)
+{
+	char path[PATH_MAX + 300];
+	struct bpf_prog_info info;
+	struct dirent *de;
+	__u64 sum = 0;
+	__u32 len;
+	DIR *d;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/progs", tl.pin_root);
+	d = opendir(path);
+	if (!d)
+		return 0;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/progs/%s", tl.pin_root, de->d_name);
+		fd = bpf_obj_get(path);
+		if (fd < 0)
+			continue;
+		memset(&info, 0, sizeof(info));
+		len = sizeof(info);
+		if (!bpf_obj_get_info_by_fd(fd, &info, &len))
+			sum += info.id;
+		close(fd);
+	}
+	closedir(d);
+	return sum;
+}
+
+/* ------------------------------------------------------------------ */
+/* Cases                                                               */
+
+static int case_start_ready_status(void)
+{
+	struct daemon d;
+	struct stat st;
+	json_t *r = NULL;
+	char out[4096];
+	int rc;
+
+	daemon_init(&d);
+	TL_EXPECT(!write_conf(NULL), "write %s", conf);
+	rc = start_daemon(&d, "start.log");
+	TL_EXPECT(!rc, "vsockd did not send READY=1: %s", strerror(-rc));
+	tl_diag("start-up to READY=1 (pins adopted, 1 cgroup): %llu ms",
+		(unsigned long long)d.ready_ms);
+	TL_EXPECT(wait_note(&d, 0, "STATUS=attached 1 cgroup;", 1000),
+		  "no STATUS= with the attached cgroup in: %s", d.notes);
+	/* WATCHDOG_USEC=1s: a ping at least every 0.5 s */
+	TL_EXPECT(wait_note(&d, 0, "WATCHDOG=1", 2000), "no WATCHDOG=1 in: %s", d.notes);
+	TL_EXPECT(!stat(sockp, &st) && S_ISSOCK(st.st_mode) && (st.st_mode & 0777) == 0666,
+		  "control socket %s: mode %o", sockp, st.st_mode & 0777);
+	r = call("{\"request\":\"status\"}");
+	TL_EXPECT(r && ok(r), "status request failed");
+	TL_EXPECT(!strcmp(json_string_value(json_object_get(r, "pin_root")), tl.pin_root),
+		  "pin_root %s", json_string_value(json_object_get(r, "pin_root")));
+	TL_EXPECT(jnum(r, "pid") == (__u64)d.pid, "pid %llu, started %d",
+		  (unsigned long long)jnum(r, "pid"), (int)d.pid);
+	TL_EXPECT(jnum(r, "attached_cgroups") == 1, "attached_cgroups %llu",
+		  (unsigned long long)jnum(r, "attached_cgroups"));
+	/* vsockctl status shows it */
+	rc = run_ctl(out, sizeof(out), "%s -j --pin-root %s status", vsockctl_bin, tl.pin_root);
+	TL_EXPECT(rc == 0 && strstr(out, "\"daemon\":{\"running\":true"),
+		  "vsockctl status (%d): %.300s", rc, out);
+	rc = stop_daemon(&d, SIGTERM);
+	TL_EXPECT(WIFEXITED(rc) && WEXITSTATUS(rc) == 0, "SIGTERM: wait status %#x", rc);
+	TL_EXPECT(wait_note(&d, 0, "STOPPING=1", 1000), "no STOPPING=1 in: %s", d.notes);
+	TL_EXPECT(stat(sockp, &st) && errno == ENOENT, "control socket left behind");
+	/* the fast path needs no daemon: pins and attachment stay */
+	snprintf(out, sizeof(out), "%s/vs_meta", tl.pin_root);
+	TL_EXPECT(!access(out, F_OK), "pins gone after SIGTERM");
+	rc = run_ctl(out, sizeof(out), "%s -j --pin-root %s status", vsockctl_bin, tl.pin_root);
+	TL_EXPECT(rc == 0 && strstr(out, "\"daemon\":{\"running\":false"),
+		  "vsockctl status without vsockd (%d): %.300s", rc, out);
+out:
+	if (tl.failed)
+		show_log(&d);
+	json_decref(r);
+	daemon_free(&d);
+	return tl_verdict();
+}
+
+/* A process with known descriptors: a listener, a connection's two ends
+ * and a dup of the client end, on fds 100..103. */
+struct holder {
+	int rep[2];	/* child → parent: pid and cookies */
+	int cmd[2];	/* parent → child: 'c' close 102 and 103, 'x' exit */
+};
+
+struct holder_rep {
+	pid_t pid;
+	__u64 cookie[4];
+};
+
+/* Close what a forked child inherited (the runner's sockets), so /proc
+ * lists only what the child made itself. */
+static void close_inherited(int keep1, int keep2, int keep3)
+{
+	struct dirent *de;
+	DIR *d = opendir("/proc/self/fd");
+	int fd;
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		fd = atoi(de->d_name);
+		if (fd > 2 && fd != dirfd(d) && fd != keep1 && fd != keep2 && fd != keep3)
+			close(fd);
+	}
+	closedir(d);
+}
+
+static int holder_fn(void *arg, int wfd)
+{
+	struct holder *h = arg;
+	struct holder_rep rep = { .pid = getpid() };
+	int l, c, a, i;
+	char cmd;
+
+	close_inherited(wfd, h->rep[1], h->cmd[0]);
+	l = tl_listen(AF_INET, NULL, 0, false);
+	c = l < 0 ? -1 : tl_connect(AF_INET, NULL, tl_port(l), true);
+	if (c < 0 || tl_wait_connected(c, 2000))
+		return tl_child_fail(wfd, "connect");
+	a = tl_accept(l, true, 2000);
+	if (a < 0)
+		return tl_child_fail(wfd, "accept");
+	if (dup2(l, 100) < 0 || dup2(c, 101) < 0 || dup2(a, 102) < 0 || dup2(c, 103) < 0)
+		return tl_child_fail(wfd, "dup2: %s", strerror(errno));
+	close(l);
+	close(c);
+	close(a);
+	for (i = 0; i < 4; i++)
+		rep.cookie[i] = tl_cookie(100 + i);
+	if (write(h->rep[1], &rep, sizeof(rep)) != sizeof(rep))
+		return tl_child_fail(wfd, "report");
+	while (read(h->cmd[0], &cmd, 1) == 1) {
+		if (cmd == 'x')
+			return 0;
+		if (cmd == 'c') {
+			close(102);
+			close(103);
+			if (write(h->rep[1], "k", 1) != 1)
+				return tl_child_fail(wfd, "ack");
+		}
+	}
+	return tl_child_fail(wfd, "parent went away");
+}
+
+/* The socket fds /proc lists for pid, as a bit set of fd numbers < 128. */
+static int proc_socket_fds(pid_t pid, __u64 set[2])
+{
+	char path[64], link[64];
+	struct dirent *de;
+	DIR *d;
+	int fd, n = 0;
+
+	set[0] = set[1] = 0;
+	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
+	d = opendir(path);
+	if (!d)
+		return -errno;
+	while ((de = readdir(d))) {
+		ssize_t l = readlinkat(dirfd(d), de->d_name, link, sizeof(link) - 1);
+
+		if (l <= 0)
+			continue;
+		link[l] = '\0';
+		fd = atoi(de->d_name);
+		if (!strncmp(link, "socket:", 7) && fd < 128) {
+			set[fd / 64] |= 1ull << (fd % 64);
+			n++;
+		}
+	}
+	closedir(d);
+	return n;
+}
+
+static int case_handles_match_proc(void)
+{
+	static const char *const status[4] = { "listening", "connected", "connected", "connected" };
+	struct holder h = { { -1, -1 }, { -1, -1 } };
+	struct holder_rep rep = { 0 };
+	struct tl_child child = { 0 };
+	struct daemon d;
+	json_t *r = NULL, *e;
+	__u64 set[2];
+	char out[8192], why[256];
+	int i, rc;
+
+	daemon_init(&d);
+	TL_EXPECT(!write_conf(NULL), "write %s", conf);
+	rc = start_daemon(&d, "handles.log");
+	TL_EXPECT(!rc, "vsockd did not start: %s", strerror(-rc));
+	TL_EXPECT(!pipe2(h.rep, O_CLOEXEC) && !pipe2(h.cmd, O_CLOEXEC), "pipe");
+	TL_EXPECT(!tl_child_start(&child, holder_fn, &h), "fork");
+	TL_EXPECT(read(h.rep[0], &rep, sizeof(rep)) == sizeof(rep), "holder did not report");
+
+	/* built from events only: rescan_interval is an hour */
+	r = wait_handles(rep.pid, 4, 3000);
+	TL_EXPECT(r && json_array_size(json_object_get(r, "handles")) == 4,
+		  "daemon lists %zu handles for pid %d, want 4",
+		  json_array_size(json_object_get(r, "handles")), (int)rep.pid);
+	TL_EXPECT(proc_socket_fds(rep.pid, set) == 4 && set[1] == (0xfull << 36),
+		  "/proc/%d/fd: sockets are not exactly 100..103", (int)rep.pid);
+	for (i = 0; i < 4; i++) {
+		e = handle_by_fd(r, 100 + i);
+		TL_EXPECT(e, "fd %d missing", 100 + i);
+		TL_EXPECT(jnum(e, "cookie") == rep.cookie[i], "fd %d: cookie %llu, SO_COOKIE %llu",
+			  100 + i, (unsigned long long)jnum(e, "cookie"),
+			  (unsigned long long)rep.cookie[i]);
+		TL_EXPECT(!strcmp(json_string_value(json_object_get(e, "status")) ?: "", status[i]),
+			  "fd %d: status %s", 100 + i,
+			  json_string_value(json_object_get(e, "status")));
+	}
+	TL_EXPECT(jnum(r, "start_time") > 0, "no start time");
+	json_decref(r);
+	r = NULL;
+
+	/* the same through vsockctl, table and JSON */
+	rc = run_ctl(out, sizeof(out), "%s -j handles %d", vsockctl_bin, (int)rep.pid);
+	TL_EXPECT(rc == 0, "vsockctl -j handles: %d %.300s", rc, out);
+	r = json_loads(out, 0, NULL);
+	TL_EXPECT(r && json_array_size(json_object_get(r, "handles")) == 4 &&
+		  jnum(json_array_get(json_object_get(r, "handles"), 0), "fd") == 100 &&
+		  jnum(json_array_get(json_object_get(r, "handles"), 0), "cookie") == rep.cookie[0],
+		  "vsockctl -j handles: %.400s", out);
+	json_decref(r);
+	r = NULL;
+	rc = run_ctl(out, sizeof(out), "%s -j handles", vsockctl_bin);
+	snprintf(why, sizeof(why), "{\"pid\":%d,", (int)rep.pid);
+	TL_EXPECT(rc == 0 && strstr(out, why) && strstr(out, "\"handles\":4,"),
+		  "vsockctl -j handles (master): %.400s", out);
+	rc = run_ctl(out, sizeof(out), "%s handles %d", vsockctl_bin, (int)rep.pid);
+	TL_EXPECT(rc == 0 && strstr(out, "listening") && strstr(out, "\n103 "),
+		  "vsockctl handles: %.400s", out);
+
+	/* closing the last fd of the accepted socket is an event: the
+	 * process is re-read, and the dup 103 goes with it */
+	TL_EXPECT(write(h.cmd[1], "c", 1) == 1 && read(h.rep[0], out, 1) == 1, "close");
+	r = wait_handles(rep.pid, 2, 3000);
+	TL_EXPECT(r && json_array_size(json_object_get(r, "handles")) == 2 &&
+		  handle_by_fd(r, 100) && handle_by_fd(r, 101),
+		  "after close: %zu handles", json_array_size(json_object_get(r, "handles")));
+	json_decref(r);
+	r = NULL;
+
+	/* the process exits: it leaves the master table */
+	TL_EXPECT(write(h.cmd[1], "x", 1) == 1, "exit");
+	rc = tl_child_wait(&child, 5000, why, sizeof(why));
+	TL_EXPECT(!rc, "holder: %s", why);
+	for (i = 0; i < 40; i++) {
+		r = call("{\"request\":\"handles\"}");
+		snprintf(why, sizeof(why), "{\"pid\":%d,", (int)rep.pid);
+		if (r && !strstr(json_dumps(r, 0) ?: "", why))
+			break;
+		json_decref(r);
+		r = NULL;
+		tl_sleep_ms(50);
+	}
+	TL_EXPECT(i < 40, "pid %d still in the master table after exit", (int)rep.pid);
+out:
+	if (tl.failed)
+		show_log(&d);
+	json_decref(r);
+	daemon_free(&d);
+	for (i = 0; i < 2; i++) {
+		if (h.rep[i] >= 0)
+			close(h.rep[i]);
+		if (h.cmd[i] >= 0)
+			close(h.cmd[i]);
+	}
+	return tl_verdict();
+}
+
+static int case_sighup_bad_config_keeps_old(void)
+{
+	struct daemon d;
+	json_t *r = NULL;
+	size_t mark;
+	int rc;
+
+	daemon_init(&d);
+	TL_EXPECT(!write_conf("max_processes = 100\n"), "write %s", conf);
+	rc = start_daemon(&d, "reload.log");
+	TL_EXPECT(!rc, "vsockd did not start: %s", strerror(-rc));
+
+	/* an unknown key on line 9: refused, the old config stays */
+	TL_EXPECT(!write_conf("max_processes = 200\nfrobnicate = 1\n"), "write");
+	mark = notes_mark(&d);
+	signal_daemon(&d, SIGHUP);
+	TL_EXPECT(wait_note(&d, mark, "RELOADING=1", 3000), "no RELOADING=1: %s", d.notes + mark);
+	TL_EXPECT(strstr(d.notes + mark, "MONOTONIC_USEC="), "RELOADING=1 without MONOTONIC_USEC");
+	TL_EXPECT(wait_note(&d, mark, "READY=1", 3000), "no READY=1 after the reload");
+	TL_EXPECT(!signal_daemon(&d, 0), "vsockd died on a bad config");
+	r = call("{\"request\":\"status\"}");
+	TL_EXPECT(r && ok(r), "status after a bad reload");
+	TL_EXPECT(jnum(r, "reload_failures") == 1 && jnum(r, "reloads") == 0,
+		  "reloads %llu, failures %llu", (unsigned long long)jnum(r, "reloads"),
+		  (unsigned long long)jnum(r, "reload_failures"));
+	TL_EXPECT(strstr(json_string_value(json_object_get(r, "last_reload_error")) ?: "",
+			 "vsockd.conf:9: unknown key 'frobnicate' in [vsockd]"),
+		  "last_reload_error: %s",
+		  json_string_value(json_object_get(r, "last_reload_error")));
+	TL_EXPECT(jnum(json_object_get(r, "limits"), "max_processes") == 100,
+		  "max_processes changed to %llu by a refused config",
+		  (unsigned long long)jnum(json_object_get(r, "limits"), "max_processes"));
+	json_decref(r);
+
+	/* a good one is applied, by signal and by request */
+	TL_EXPECT(!write_conf("max_processes = 300\n"), "write");
+	mark = notes_mark(&d);
+	signal_daemon(&d, SIGHUP);
+	TL_EXPECT(wait_note(&d, mark, "READY=1", 3000), "no READY=1 after a good reload");
+	r = call("{\"request\":\"status\"}");
+	TL_EXPECT(r && jnum(json_object_get(r, "limits"), "max_processes") == 300 &&
+		  jnum(r, "reloads") == 1 &&
+		  json_is_null(json_object_get(r, "last_reload_error")),
+		  "good reload not applied");
+	json_decref(r);
+	TL_EXPECT(!write_conf("max_processes = 400\n"), "write");
+	r = call("{\"request\":\"reload\"}");
+	TL_EXPECT(r && ok(r), "reload request refused");
+	json_decref(r);
+	TL_EXPECT(!write_conf("max_processes = nine\n"), "write");
+	r = call("{\"request\":\"reload\"}");
+	TL_EXPECT(r && !ok(r) && strstr(json_string_value(json_object_get(r, "error")) ?: "",
+					"max_processes: 'nine' is not a number"),
+		  "bad reload request: %s", r ? json_dumps(r, 0) : "no reply");
+	json_decref(r);
+	r = call("{\"request\":\"status\"}");
+	TL_EXPECT(r && jnum(json_object_get(r, "limits"), "max_processes") == 400,
+		  "limits after the reload request");
+out:
+	if (tl.failed)
+		show_log(&d);
+	json_decref(r);
+	daemon_free(&d);
+	return tl_verdict();
+}
+
+/* --- kill -9 mid-stream --------------------------------------------- */
+
+#define STREAM_BYTES (6ull << 30)
+
+struct stream {
+	int port[2];	/* server → parent → client: listening port */
+	int srep[2];	/* server → parent: its cookie */
+	int crep[2];	/* client → parent: its cookie */
+	int go[2];	/* parent → children: exit (one byte each) */
+};
+
+static int stream_server(void *arg, int wfd)
+{
+	struct stream *s = arg;
+	struct tl_xfer x = { .seed = 0xd0, .len = STREAM_BYTES, .timeout_ms = 60000,
+			     .max_io = 1 << 20 };
+	int l, port;
+	__u64 c;
+	char b;
+
+	l = tl_listen(AF_INET, NULL, 0, false);
+	port = l < 0 ? -1 : tl_port(l);
+	if (write(s->port[1], &port, sizeof(port)) != sizeof(port) || l < 0)
+		return tl_child_fail(wfd, "listen");
+	x.fd = tl_accept(l, true, 5000);
+	if (x.fd < 0)
+		return tl_child_fail(wfd, "accept");
+	c = tl_cookie(x.fd);
+	if (write(s->srep[1], &c, sizeof(c)) != sizeof(c))
+		return tl_child_fail(wfd, "report");
+	if (tl_xfer_recv(&x))
+		return tl_child_fail(wfd, "receive: %s", x.why);
+	/* stay until the restarted daemon was checked */
+	return read(s->go[0], &b, 1) == 1 ? 0 : tl_child_fail(wfd, "go");
+}
+
+static int stream_client(void *arg, int wfd)
+{
+	struct stream *s = arg;
+	struct tl_xfer x = { .seed = 0xd0, .len = STREAM_BYTES, .timeout_ms = 60000,
+			     .max_io = 1 << 20 };
+	int port;
+	__u64 c;
+	char b;
+
+	if (read(s->port[0], &port, sizeof(port)) != sizeof(port) || port <= 0)
+		return tl_child_fail(wfd, "no port");
+	x.fd = tl_connect(AF_INET, NULL, port, true);
+	if (x.fd < 0 || tl_wait_connected(x.fd, 2000))
+		return tl_child_fail(wfd, "connect");
+	c = tl_cookie(x.fd);
+	if (write(s->crep[1], &c, sizeof(c)) != sizeof(c))
+		return tl_child_fail(wfd, "report");
+	if (tl_xfer_send(&x))
+		return tl_child_fail(wfd, "send: %s", x.why);
+	return read(s->go[0], &b, 1) == 1 ? 0 : tl_child_fail(wfd, "go");
+}
+
+static bool has_cookie(json_t *reply, __u64 cookie)
+{
+	json_t *h;
+	size_t i;
+
+	json_array_foreach(json_object_get(reply, "handles"), i, h)
+		if (jnum(h, "cookie") == cookie)
+			return true;
+	return false;
+}
+
+static int case_kill9_midstream_restart_adopts(void)
+{
+	struct stream s = { { -1, -1 }, { -1, -1 }, { -1, -1 }, { -1, -1 } };
+	struct tl_child srv = { 0 }, cli = { 0 };
+	struct vs_sock_entry e0, e1;
+	struct daemon d, d2;
+	__u64 ck[2], ids;
+	json_t *r = NULL;
+	char why[256];
+	int progs, rc, i;
+
+	daemon_init(&d2);
+	daemon_init(&d);
+	TL_EXPECT(!write_conf(NULL), "write %s", conf);
+	rc = start_daemon(&d, "kill9-first.log");
+	TL_EXPECT(!rc, "vsockd did not start: %s", strerror(-rc));
+	progs = count_vsock_progs();
+	ids = pinned_prog_ids();
+	TL_EXPECT(!pipe2(s.port, O_CLOEXEC) && !pipe2(s.srep, O_CLOEXEC) &&
+		  !pipe2(s.crep, O_CLOEXEC) && !pipe2(s.go, O_CLOEXEC), "pipe");
+	TL_EXPECT(!tl_child_start(&srv, stream_server, &s), "fork server");
+	TL_EXPECT(!tl_child_start(&cli, stream_client, &s), "fork client");
+	TL_EXPECT(read(s.srep[0], &ck[0], 8) == 8 && read(s.crep[0], &ck[1], 8) == 8,
+		  "no cookies");
+	/* mid-stream: the client has sent something through the fast path */
+	for (i = 0; i < 100; i++) {
+		if (!tl_entry_by_cookie(ck[1], &e0) && e0.tx_redir_bytes > (64ull << 20))
+			break;
+		tl_sleep_ms(10);
+	}
+	TL_EXPECT(i < 100 && e0.in_sockhash, "stream is not on the fast path");
+	TL_EXPECT(e0.tx_redir_bytes < STREAM_BYTES, "stream ended before the kill");
+	rc = stop_daemon(&d, SIGKILL);
+	TL_EXPECT(WIFSIGNALED(rc) && WTERMSIG(rc) == SIGKILL, "kill -9: status %#x", rc);
+	tl_diag("killed vsockd at %llu MiB of %llu", (unsigned long long)(e0.tx_redir_bytes >> 20),
+		(unsigned long long)(STREAM_BYTES >> 20));
+
+	/* restart: the pins are adopted, nothing is loaded twice */
+	rc = start_daemon(&d2, "kill9-second.log");
+	TL_EXPECT(!rc, "vsockd did not restart: %s", strerror(-rc));
+	TL_EXPECT(count_vsock_progs() == progs, "%d vsock programs after the restart, %d before",
+		  count_vsock_progs(), progs);
+	TL_EXPECT(pinned_prog_ids() == ids, "the pinned programs were replaced");
+	TL_EXPECT(strstr(d2.notes, "STATUS=attached 1 cgroup;"), "restart STATUS: %s", d2.notes);
+
+	/* the stream finishes intact: every byte checked against its pattern */
+	for (i = 0; i < 6000; i++) {
+		if (!tl_entry_by_cookie(e0.cookie, &e1) &&
+		    e1.tx_redir_bytes + e1.tx_pass_bytes >= STREAM_BYTES)
+			break;
+		tl_sleep_ms(10);
+	}
+	TL_EXPECT(!tl_entry_by_cookie(e0.cookie, &e1), "sender left the table");
+	TL_EXPECT(e1.tx_redir_bytes + e1.tx_pass_bytes >= STREAM_BYTES &&
+		  e1.tx_redir_bytes > e0.tx_redir_bytes,
+		  "after the kill: %llu redirected (%llu at the kill), %llu passed",
+		  (unsigned long long)e1.tx_redir_bytes, (unsigned long long)e0.tx_redir_bytes,
+		  (unsigned long long)e1.tx_pass_bytes);
+	tl_diag("redirected %.1f%% of the stream",
+		100.0 * e1.tx_redir_bytes / (double)STREAM_BYTES);
+
+	/* the new daemon rebuilt its tables from the pins and /proc */
+	r = wait_handles(srv.pid, 2, 3000);	/* its listener and the stream */
+	TL_EXPECT(r && has_cookie(r, ck[0]),
+		  "server's table after the restart lacks its socket %llu: %.600s",
+		  (unsigned long long)ck[0], r ? json_dumps(r, 0) : "no reply");
+	json_decref(r);
+	r = wait_handles(cli.pid, 1, 3000);
+	TL_EXPECT(r && has_cookie(r, ck[1]), "client's table after the restart lacks its socket");
+	TL_EXPECT(write(s.go[1], "xx", 2) == 2, "go");
+	rc = tl_child_wait(&srv, 60000, why, sizeof(why));
+	TL_EXPECT(!rc, "receiver: %s", why);
+out:
+	if (tl.failed) {
+		show_log(&d);
+		show_log(&d2);
+	}
+	json_decref(r);
+	daemon_free(&d);
+	daemon_free(&d2);
+	for (i = 0; i < 2; i++) {
+		if (s.port[i] >= 0)
+			close(s.port[i]);
+		if (s.srep[i] >= 0)
+			close(s.srep[i]);
+		if (s.crep[i] >= 0)
+			close(s.crep[i]);
+		if (s.go[i] >= 0)
+			close(s.go[i]);
+	}
+	return tl_verdict();
+}
+
+/* --- an unprivileged client ------------------------------------------ */
+
+static int check_refused(int wfd, const char *req, const char *text)
+{
+	json_t *r = call(req);
+	const char *e = r ? json_string_value(json_object_get(r, "error")) : NULL;
+	int ret = 0;
+
+	if (!r || ok(r) || !e || !strstr(e, text) ||
+	    strcmp(json_string_value(json_object_get(r, "code")) ?: "", "EPERM"))
+		ret = tl_child_fail(wfd, "%s: expected EPERM '%s', got %s", req, text,
+				    r ? json_dumps(r, 0) : "no reply");
+	json_decref(r);
+	return ret;
+}
+
+static int nobody_fn(void *arg, int wfd)
+{
+	char req[256];
+	json_t *r, *p;
+	int c, s;
+
+	(void)arg;
+	close_inherited(wfd, -1, -1);
+	/* sockets of our own, then drop every privilege */
+	if (tl_pair(AF_INET, true, &c, &s))
+		return tl_child_fail(wfd, "pair");
+	if (setgroups(0, NULL) || setresgid(65534, 65534, 65534) ||
+	    setresuid(65534, 65534, 65534))
+		return tl_child_fail(wfd, "setresuid: %s", strerror(errno));
+	snprintf(req, sizeof(req), "{\"request\":\"attach\",\"cgroup\":\"%s\"}", tl.cg_main);
+	if (check_refused(wfd, req, "needs root or the control group") ||
+	    check_refused(wfd, "{\"request\":\"reload\"}", "needs root") ||
+	    check_refused(wfd, "{\"request\":\"detach\",\"cgroup\":\"/x\"}", "needs root") ||
+	    check_refused(wfd, "{\"request\":\"handles\",\"pid\":1}",
+			  "may read only its own handles"))
+		return -1;
+	/* its own table: both ends of its pair */
+	r = wait_handles(getpid(), 2, 3000);
+	if (!r || !ok(r) || json_array_size(json_object_get(r, "handles")) != 2)
+		return tl_child_fail(wfd, "own handles: %s", r ? json_dumps(r, 0) : "no reply");
+	json_decref(r);
+	/* the master table shows it alone */
+	r = call("{\"request\":\"handles\"}");
+	p = r ? json_object_get(r, "processes") : NULL;
+	if (!p || json_array_size(p) != 1 ||
+	    jnum(json_array_get(p, 0), "pid") != (__u64)getpid())
+		return tl_child_fail(wfd, "master table as nobody: %s",
+				     r ? json_dumps(r, 0) : "no reply");
+	json_decref(r);
+	return 0;
+}
+
+static int case_unprivileged_client(void)
+{
+	struct tl_child child = { 0 };
+	struct daemon d;
+	char out[2048], why[512];
+	int rc;
+
+	daemon_init(&d);
+	TL_EXPECT(!write_conf(NULL), "write %s", conf);
+	rc = start_daemon(&d, "nobody.log");
+	TL_EXPECT(!rc, "vsockd did not start: %s", strerror(-rc));
+	TL_EXPECT(!tl_child_start(&child, nobody_fn, NULL), "fork");
+	/* root's own sockets, so the master table has more than nobody's */
+	TL_EXPECT(!tl_pair(AF_INET, true, &(int){ 0 }, &(int){ 0 }), "pair");
+	rc = tl_child_wait(&child, 10000, why, sizeof(why));
+	TL_EXPECT(!rc, "as nobody: %s", why);
+	/* vsockctl as nobody: the daemon refuses, vsockctl says so */
+	rc = run_ctl(out, sizeof(out), "setpriv --reuid=65534 --regid=65534 --clear-groups %s attach %s",
+		     vsockctl_bin, tl.cg_main);
+	TL_EXPECT(rc == 1 && strstr(out, "vsockctl: vsockd: 'attach' needs root or the control group"),
+		  "vsockctl attach as nobody (%d): %s", rc, out);
+	rc = run_ctl(out, sizeof(out), "setpriv --reuid=65534 --regid=65534 --clear-groups %s handles 1",
+		     vsockctl_bin);
+	TL_EXPECT(rc == 1 && strstr(out, "may read only its own handles"),
+		  "vsockctl handles 1 as nobody (%d): %s", rc, out);
+	/* root may */
+	rc = run_ctl(out, sizeof(out), "%s -j handles 1", vsockctl_bin);
+	TL_EXPECT(rc == 0, "vsockctl handles 1 as root (%d): %s", rc, out);
+out:
+	if (tl.failed)
+		show_log(&d);
+	daemon_free(&d);
+	return tl_verdict();
+}
+
+/* --- bad input on the real socket ------------------------------------ */
+
+static int raw_connect(void)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct timeval tv = { 5, 0 };
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sockp);
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* The code of the next reply ("" for a success, NULL at EOF). */
+static const char *raw_reply(int fd, char *code, size_t len)
+{
+	unsigned char hdr[4];
+	char buf[4096];
+	json_t *j;
+	uint32_t n;
+
+	if (recv(fd, hdr, 4, MSG_WAITALL) != 4)
+		return NULL;
+	n = vs_ctl_get_len(hdr);
+	if (n >= sizeof(buf) || recv(fd, buf, n, MSG_WAITALL) != (ssize_t)n)
+		return NULL;
+	j = json_loadb(buf, n, 0, NULL);
+	snprintf(code, len, "%s", ok(j) ? "" :
+		 json_string_value(json_object_get(j, "code")) ?: "?");
+	json_decref(j);
+	return code;
+}
+
+static int case_malformed_requests(void)
+{
+	static const struct {
+		const char *p;
+		size_t n;
+		const char *code;
+	} bad[] = {
+#define BAD(s, code) { s, sizeof(s) - 1, code }	/* an embedded NUL counts */
+		BAD("hello", "EINVAL"),
+		BAD("[]", "EINVAL"),
+		BAD("{\"request\":1", "EINVAL"),
+		BAD("{\"request\":\"nuke\"}", "EOPNOTSUPP"),
+		BAD("{\"request\":\"status\"}\0", "EINVAL"),
+		BAD("{\"request\":\"handles\",\"pid\":-1}", "EINVAL"),
+#undef BAD
+	};
+	unsigned char frame[64];
+	struct daemon d;
+	const char *c;
+	char code[32], junk[64];
+	json_t *r = NULL;
+	unsigned int i;
+	int fd = -1, rc;
+
+	daemon_init(&d);
+	TL_EXPECT(!write_conf(NULL), "write %s", conf);
+	rc = start_daemon(&d, "malformed.log");
+	TL_EXPECT(!rc, "vsockd did not start: %s", strerror(-rc));
+	fd = raw_connect();
+	TL_EXPECT(fd >= 0, "connect");
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		vs_ctl_put_len(frame, (uint32_t)bad[i].n);
+		memcpy(frame + 4, bad[i].p, bad[i].n);
+		TL_EXPECT(send(fd, frame, 4 + bad[i].n, MSG_NOSIGNAL) == (ssize_t)(4 + bad[i].n),
+			  "send");
+		c = raw_reply(fd, code, sizeof(code));
+		TL_EXPECT(c && !strcmp(c, bad[i].code), "request %u: reply %s, want %s", i,
+			  c ?: "none", bad[i].code);
+	}
+	/* the same connection still serves */
+	TL_EXPECT(send(fd, "\x00\x00\x00\x14{\"request\":\"status\"}", 24, MSG_NOSIGNAL) == 24,
+		  "send");
+	c = raw_reply(fd, code, sizeof(code));
+	TL_EXPECT(c && !*c, "status after bad requests: %s", c ?: "no reply");
+	/* oversized: answered, then closed */
+	TL_EXPECT(send(fd, "\x7f\xff\xff\xff", 4, MSG_NOSIGNAL) == 4, "send");
+	c = raw_reply(fd, code, sizeof(code));
+	TL_EXPECT(c && !strcmp(c, "EMSGSIZE"), "oversized: %s", c ?: "no reply");
+	TL_EXPECT(recv(fd, junk, sizeof(junk), 0) == 0, "not closed after an oversized frame");
+	close(fd);
+	/* truncated: the stream ends mid-frame */
+	fd = raw_connect();
+	TL_EXPECT(fd >= 0 && send(fd, "\x00\x00\x01\x00{\"requ", 10, MSG_NOSIGNAL) == 10, "send");
+	shutdown(fd, SHUT_WR);
+	c = raw_reply(fd, code, sizeof(code));
+	TL_EXPECT(c && !strcmp(c, "EBADMSG"), "truncated: %s", c ?: "no reply");
+	close(fd);
+	/* random bytes from many clients at once */
+	for (i = 0; i < 32; i++) {
+		int f = raw_connect();
+		uint64_t rng = i + 1, k;
+
+		for (k = 0; k < sizeof(junk); k++)
+			junk[k] = (char)tl_rand(&rng);
+		if (f >= 0) {
+			rc = send(f, junk, sizeof(junk), MSG_NOSIGNAL);
+			close(f);
+		}
+	}
+	fd = -1;
+	r = call("{\"request\":\"status\"}");
+	TL_EXPECT(r && ok(r) && !signal_daemon(&d, 0), "vsockd does not serve after bad input");
+	TL_EXPECT(jnum(r, "request_errors") >= 7, "request_errors %llu",
+		  (unsigned long long)jnum(r, "request_errors"));
+out:
+	if (tl.failed)
+		show_log(&d);
+	if (fd >= 0)
+		close(fd);
+	json_decref(r);
+	daemon_free(&d);
+	return tl_verdict();
+}
+
+/* --- lost events lead to a rescan ------------------------------------ */
+
+static int case_lost_events_rescan(void)
+{
+	struct daemon d;
+	json_t *r = NULL;
+	__u64 rescans = 0, lost;
+	int i, c, s, rc;
+
+	daemon_init(&d);
+	TL_EXPECT(!write_conf(NULL), "write %s", conf);
+	rc = start_daemon(&d, "lost.log");
+	TL_EXPECT(!rc, "vsockd did not start: %s", strerror(-rc));
+	r = call("{\"request\":\"status\"}");
+	TL_EXPECT(r, "status");
+	rescans = jnum(r, "rescans");
+	lost = jnum(r, "events_lost");
+	json_decref(r);
+	r = NULL;
+	/* a stopped consumer: the 1 MiB ring overflows (about 10 events per
+	 * connection, 48 bytes each) */
+	signal_daemon(&d, SIGSTOP);
+	for (i = 0; i < 3000; i++) {
+		if (tl_pair(AF_INET, true, &c, &s))
+			break;
+		tl_close(c);
+		tl_close(s);
+	}
+	/* one connection that is still open when the daemon wakes up */
+	TL_EXPECT(!tl_pair(AF_INET, true, &c, &s), "pair");
+	signal_daemon(&d, SIGCONT);
+	TL_EXPECT(i == 3000, "only %d connections", i);
+	for (i = 0; i < 60; i++) {
+		r = call("{\"request\":\"status\"}");
+		if (r && jnum(r, "rescans") > rescans)
+			break;
+		json_decref(r);
+		r = NULL;
+		tl_sleep_ms(50);
+	}
+	TL_EXPECT(r && jnum(r, "events_lost") > lost,
+		  "no events lost (%llu)", r ? (unsigned long long)jnum(r, "events_lost") : 0ull);
+	TL_EXPECT(i < 60, "no rescan after lost events");
+	json_decref(r);
+	r = wait_handles(getpid(), 2, 2000);
+	TL_EXPECT(r && json_array_size(json_object_get(r, "handles")) == 2,
+		  "runner's open connection not in its table after the rescan");
+out:
+	if (tl.failed)
+		show_log(&d);
+	json_decref(r);
+	daemon_free(&d);
+	return tl_verdict();
+}
+
+/* --- a second daemon on the same socket ------------------------------ */
+
+static int case_second_daemon_refused(void)
+{
+	struct daemon d, d2;
+	char line[512];
+	FILE *f = NULL;
+	bool said = false;
+	int rc;
+
+	daemon_init(&d2);
+	daemon_init(&d);
+	TL_EXPECT(!write_conf(NULL), "write %s", conf);
+	rc = start_daemon(&d, "first.log");
+	TL_EXPECT(!rc, "vsockd did not start: %s", strerror(-rc));
+	rc = start_daemon(&d2, "second.log");
+	TL_EXPECT(rc == -ECHILD, "a second vsockd did not exit (%d)", rc);
+	rc = stop_daemon(&d2, 0);
+	TL_EXPECT(WIFEXITED(rc) && WEXITSTATUS(rc) == 1, "second vsockd: status %#x", rc);
+	f = fopen(d2.log, "re");
+	while (f && fgets(line, sizeof(line), f))
+		said |= strstr(line, "is another vsockd running?") != NULL;
+	TL_EXPECT(said, "second vsockd did not say why");
+	TL_EXPECT(!signal_daemon(&d, 0), "the first vsockd is gone");
+	json_decref(call("{\"request\":\"status\"}"));
+out:
+	if (f)
+		fclose(f);
+	daemon_free(&d);
+	daemon_free(&d2);
+	return tl_verdict();
+}
+
+static const struct tl_case cases[] = {
+	{ "start_ready_status", case_start_ready_status, 30 },
+	{ "handles_match_proc", case_handles_match_proc, 30 },
+	{ "sighup_bad_config_keeps_old", case_sighup_bad_config_keeps_old, 30 },
+	{ "unprivileged_client", case_unprivileged_client, 30 },
+	{ "malformed_requests", case_malformed_requests, 30 },
+	{ "lost_events_rescan", case_lost_events_rescan, 30 },
+	{ "second_daemon_refused", case_second_daemon_refused, 30 },
+	{ "kill9_midstream_restart_adopts", case_kill9_midstream_restart_adopts, 90 },
+};
+
+int main(void)
+{
+	int r;
+
+	if (geteuid() == 0) {
+		if (find_bins())
+			return tl_skip_all(cases, TL_NCASES(cases),
+					   "vsockd is not built next to this test");
+		snprintf(dir, sizeof(dir), "/tmp/vsock-test-%d", (int)getpid());
+		if (mkdir(dir, 0755)) {
+			printf("not ok - setup: mkdir %s: %s\n", dir, strerror(errno));
+			return 1;
+		}
+		atexit(remove_dir);	/* runs after the harness's cleanup */
+		snprintf(conf, sizeof(conf), "%s/vsockd.conf", dir);
+		snprintf(sockp, sizeof(sockp), "%s/vsockd.sock", dir);
+		snprintf(notifyp, sizeof(notifyp), "%s/notify", dir);
+	}
+	r = tl_main("test_daemon", cases, TL_NCASES(cases));
+	return r;
+}

@@ -1,0 +1,277 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* daemon/config.c: every key, the defaults, bad values and unknown keys
+ * refused with FILE:LINE, and a failed parse leaving the defaults. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include "config.h"
+#include "log.h"
+
+static char err[CFG_ERR_LEN];
+
+static int load(struct cfg *c, const char *text)
+{
+	return cfg_load_string(c, "t.conf", text, err, sizeof(err));
+}
+
+/* The text must be refused with exactly this message. */
+static void expect_err(const char *text, const char *msg)
+{
+	struct cfg c;
+
+	assert_int_not_equal(load(&c, text), 0);
+	assert_string_equal(err, msg);
+	/* a refused file leaves nothing half-applied */
+	assert_int_equal(c.nattach, 0);
+	assert_int_equal(c.max_processes, 4096);
+	cfg_free(&c);
+}
+
+static void test_defaults(void **state)
+{
+	struct cfg c;
+
+	(void)state;
+	assert_int_equal(load(&c, ""), 0);
+	assert_string_equal(c.pin_root, VS_PIN_ROOT);
+	assert_int_equal(c.log_level, LOG_INFO);
+	assert_string_equal(c.control_socket, "/run/vsock/vsockd.sock");
+	assert_string_equal(c.control_group, "");
+	assert_int_equal(c.control_mode, 0660);
+	assert_int_equal(c.max_processes, 4096);
+	assert_int_equal(c.max_handles_per_process, 65536);
+	assert_int_equal(c.max_handles, 262144);
+	assert_int_equal(c.rescan_interval, 60);
+	assert_int_equal(c.nattach, 0);
+	cfg_free(&c);
+}
+
+static void test_every_key(void **state)
+{
+	struct cfg c;
+
+	(void)state;
+	assert_int_equal(load(&c,
+		"# comment\n"
+		"; another\n"
+		"[vsockd]\n"
+		"pin_root = /sys/fs/bpf/other\n"
+		"log_level = debug\n"
+		"control_socket = /run/x/ctl.sock\n"
+		"control_group = root\n"
+		"control_socket_mode = 0666\n"
+		"max_processes = 10\n"
+		"max_handles_per_process = 20\n"
+		"max_handles = 30\n"
+		"rescan_interval = 0\n"
+		"\n"
+		"[cgroups]\n"
+		"attach = /sys/fs/cgroup/a\n"
+		"attach = /sys/fs/cgroup/b c\n"), 0);
+	assert_string_equal(c.pin_root, "/sys/fs/bpf/other");
+	assert_int_equal(c.log_level, LOG_DEBUG);
+	assert_string_equal(c.control_socket, "/run/x/ctl.sock");
+	assert_string_equal(c.control_group, "root");
+	assert_int_equal(c.control_gid, 0);
+	assert_int_equal(c.control_mode, 0666);
+	assert_int_equal(c.max_processes, 10);
+	assert_int_equal(c.max_handles_per_process, 20);
+	assert_int_equal(c.max_handles, 30);
+	assert_int_equal(c.rescan_interval, 0);
+	assert_int_equal(c.nattach, 2);
+	assert_string_equal(c.attach[0], "/sys/fs/cgroup/a");
+	assert_string_equal(c.attach[1], "/sys/fs/cgroup/b c");
+	assert_true(cfg_has_attach(&c, "/sys/fs/cgroup/a"));
+	assert_false(cfg_has_attach(&c, "/sys/fs/cgroup/b"));
+	cfg_free(&c);
+}
+
+static void test_levels_and_groups(void **state)
+{
+	struct cfg c;
+
+	(void)state;
+	assert_int_equal(load(&c, "[vsockd]\nlog_level = err\n"), 0);
+	assert_int_equal(c.log_level, LOG_ERR);
+	assert_int_equal(load(&c, "[vsockd]\nlog_level = warning\n"), 0);
+	assert_int_equal(c.log_level, LOG_WARNING);
+	assert_int_equal(load(&c, "[vsockd]\nlog_level = info\n"), 0);
+	assert_int_equal(c.log_level, LOG_INFO);
+	/* a numeric group needs no entry in /etc/group */
+	assert_int_equal(load(&c, "[vsockd]\ncontrol_group = 4242\n"), 0);
+	assert_int_equal(c.control_gid, 4242);
+	/* empty: root only, as the default */
+	assert_int_equal(load(&c, "[vsockd]\ncontrol_group =\n"), 0);
+	assert_string_equal(c.control_group, "");
+}
+
+static void test_bad_values(void **state)
+{
+	(void)state;
+	expect_err("[vsockd]\nlog_level = loud\n",
+		   "t.conf:2: log_level: 'loud' is not one of err, warning, info, debug");
+	expect_err("[vsockd]\nlog_level = trace\n",
+		   "t.conf:2: log_level: 'trace' is not one of err, warning, info, debug");
+	expect_err("\n[vsockd]\npin_root = relative/path\n",
+		   "t.conf:3: pin_root: 'relative/path' is not an absolute path");
+	expect_err("[vsockd]\ncontrol_socket = /run/"
+		   "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		   "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n",
+		   "t.conf:2: control_socket: path longer than 107 bytes");
+	expect_err("[vsockd]\ncontrol_group = no-such-group-vsock\n",
+		   "t.conf:2: control_group: no group 'no-such-group-vsock'");
+	expect_err("[vsockd]\ncontrol_socket_mode = 0999\n",
+		   "t.conf:2: control_socket_mode: '0999' is not an octal mode (0000..0777)");
+	expect_err("[vsockd]\ncontrol_socket_mode = 01777\n",
+		   "t.conf:2: control_socket_mode: '01777' is not an octal mode (0000..0777)");
+	expect_err("[vsockd]\nmax_processes = 0\n",
+		   "t.conf:2: max_processes: '0' is not a number in 1..1048576");
+	expect_err("[vsockd]\nmax_processes = -5\n",
+		   "t.conf:2: max_processes: '-5' is not a number in 1..1048576");
+	expect_err("[vsockd]\nmax_processes = 10k\n",
+		   "t.conf:2: max_processes: '10k' is not a number in 1..1048576");
+	expect_err("[vsockd]\nmax_handles_per_process = 99999999999\n",
+		   "t.conf:2: max_handles_per_process: '99999999999' is not a number in 1..16777216");
+	expect_err("[vsockd]\nmax_handles = 0\n",
+		   "t.conf:2: max_handles: '0' is not a number in 1..67108864");
+	expect_err("[vsockd]\nrescan_interval = 86401\n",
+		   "t.conf:2: rescan_interval: '86401' is not a number in 0..86400");
+	expect_err("[vsockd]\nrescan_interval =\n", "t.conf:2: rescan_interval: empty value");
+	expect_err("[cgroups]\nattach = app\n",
+		   "t.conf:2: attach: 'app' is not an absolute path");
+	expect_err("[cgroups]\nattach = /a\nattach = /b\nattach = /a\n",
+		   "t.conf:4: attach: '/a' is listed twice");
+	expect_err("[vsockd]\nlog_level = info\nlog_level = debug\n",
+		   "t.conf:3: log_level: given twice (first at line 2)");
+}
+
+static void test_unknown_keys(void **state)
+{
+	(void)state;
+	expect_err("[vsockd]\nlog_level = info\n\nfrobnicate = 1\n",
+		   "t.conf:4: unknown key 'frobnicate' in [vsockd]");
+	expect_err("[cgroups]\npin_root = /x\n", "t.conf:2: unknown key 'pin_root' in [cgroups]");
+	expect_err("[cgroup]\nattach = /x\n",
+		   "t.conf:2: unknown section [cgroup] (expected [vsockd] or [cgroups])");
+	expect_err("log_level = info\n", "t.conf:1: 'log_level' is outside a section");
+	/* the first problem is the one reported, whatever follows */
+	expect_err("[vsockd]\nbad1 = 1\nbad2 = 2\n", "t.conf:2: unknown key 'bad1' in [vsockd]");
+}
+
+static void test_syntax(void **state)
+{
+	char big[400];
+
+	(void)state;
+	expect_err("[vsockd]\nlog_level info\n",
+		   "t.conf:2: syntax error: expected '[section]' or 'key = value'");
+	expect_err("[vsockd\n", "t.conf:1: syntax error: expected '[section]' or 'key = value'");
+	/* inih would split a long line and parse its tail as another one */
+	memset(big, 'a', sizeof(big));
+	memcpy(big, "[vsockd]\npin_root = /", 21);
+	big[sizeof(big) - 2] = '\n';
+	big[sizeof(big) - 1] = '\0';
+	expect_err(big, "t.conf:2: line longer than 198 bytes");
+	/* a syntax error before a bad key: the earlier line is reported */
+	expect_err("[vsockd]\nnonsense\nbad = 1\n",
+		   "t.conf:2: syntax error: expected '[section]' or 'key = value'");
+}
+
+static void test_files(void **state)
+{
+	char path[] = "/tmp/vsockd-test-XXXXXX";
+	struct cfg c;
+	FILE *f;
+	int fd;
+
+	(void)state;
+	/* a missing default file is the defaults; a named one is an error */
+	assert_int_equal(cfg_load(&c, "/nonexistent/vsockd.conf", true, err, sizeof(err)), 0);
+	assert_int_equal(c.max_processes, 4096);
+	assert_int_not_equal(cfg_load(&c, "/nonexistent/vsockd.conf", false, err,
+				      sizeof(err)), 0);
+	assert_string_equal(err, "/nonexistent/vsockd.conf: No such file or directory");
+
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	f = fdopen(fd, "w");
+	fputs("[vsockd]\nmax_processes = 7\n[cgroups]\nattach = /x\nattach = /y\n", f);
+	fclose(f);
+	assert_int_equal(cfg_load(&c, path, false, err, sizeof(err)), 0);
+	assert_int_equal(c.max_processes, 7);
+	assert_int_equal(c.nattach, 2);
+	cfg_free(&c);
+
+	f = fopen(path, "w");
+	fputs("[vsockd]\nmax_processes = 7\nmax_procs = 8\n", f);
+	fclose(f);
+	assert_int_not_equal(cfg_load(&c, path, false, err, sizeof(err)), 0);
+	assert_non_null(strstr(err, ":3: unknown key 'max_procs' in [vsockd]"));
+	assert_memory_equal(err, path, strlen(path));
+	unlink(path);
+}
+
+/* daemon/vsockd.conf.example lists every key at its default: parsing it
+ * must give exactly the embedded defaults. */
+static void test_example_is_defaults(void **state)
+{
+	char exe[4096], path[4200];
+	struct cfg c, d;
+	ssize_t n;
+
+	(void)state;
+	snprintf(path, sizeof(path), "daemon/vsockd.conf.example");
+	if (access(path, R_OK)) {
+		/* run from elsewhere: the binary is $(O)/tests/unit/<test> */
+		n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+		assert_true(n > 0);
+		exe[n] = '\0';
+		*strrchr(exe, '/') = '\0';
+		snprintf(path, sizeof(path), "%s/../../../daemon/vsockd.conf.example", exe);
+	}
+	if (access(path, R_OK)) {
+		if (getenv("CI") && !strcmp(getenv("CI"), "true"))
+			fail_msg("daemon/vsockd.conf.example not found");
+		skip();
+	}
+	assert_int_equal(cfg_load(&c, path, false, err, sizeof(err)), 0);
+	cfg_defaults(&d);
+	assert_memory_equal(&c, &d, sizeof(c));
+	cfg_free(&c);
+}
+
+static void test_copy(void **state)
+{
+	struct cfg a, b;
+
+	(void)state;
+	assert_int_equal(load(&a, "[cgroups]\nattach = /x\n"), 0);
+	assert_int_equal(cfg_copy(&b, &a), 0);
+	cfg_free(&a);
+	assert_int_equal(b.nattach, 1);
+	assert_string_equal(b.attach[0], "/x");
+	cfg_free(&b);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_every_key),
+		cmocka_unit_test(test_levels_and_groups),
+		cmocka_unit_test(test_bad_values),
+		cmocka_unit_test(test_unknown_keys),
+		cmocka_unit_test(test_syntax),
+		cmocka_unit_test(test_files),
+		cmocka_unit_test(test_example_is_defaults),
+		cmocka_unit_test(test_copy),
+	};
+
+	return cmocka_run_group_tests_name("config", tests, NULL, NULL);
+}
