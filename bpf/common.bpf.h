@@ -135,15 +135,25 @@ static __always_inline __u32 vs_psock_queued(struct sock *sk)
 	return BPF_CORE_READ(psock, msg_tot_len);
 }
 
+/* Write only when the value changes: senders on another CPU read this
+ * cache line for every message, and a busy-polling reader refreshes it
+ * constantly; needless stores would bounce the line between the CPUs. */
+#define VS_SET(field, val)			\
+	do {					\
+		typeof(field) __v = (val);	\
+		if ((field) != __v)		\
+			(field) = __v;		\
+	} while (0)
+
 /* Refresh what senders read about this receiving socket. */
 static __always_inline void vs_rx_refresh(struct vs_rx_state *rx, struct sock *sk)
 {
 	long f = vs_file_flags(sk);
 
-	rx->copied_seq = BPF_CORE_READ((struct tcp_sock *)sk, copied_seq);
-	rx->queued = vs_psock_queued(sk);
-	rx->has_file = f >= 0;
-	rx->nonblock = f >= 0 && (f & VS_O_NONBLOCK);
+	VS_SET(rx->copied_seq, BPF_CORE_READ((struct tcp_sock *)sk, copied_seq));
+	VS_SET(rx->queued, (__u64)vs_psock_queued(sk));
+	VS_SET(rx->has_file, (__u8)(f >= 0));
+	VS_SET(rx->nonblock, (__u8)(f >= 0 && (f & VS_O_NONBLOCK)));
 }
 
 static __always_inline struct vs_meta *vs_get_meta(void)
@@ -162,25 +172,28 @@ static __always_inline __u64 vs_max_queued(void)
 
 /* After a read of `bytes`: adapt the receiver's queue bound to its read
  * rate, like TCP's receive-buffer autotuning: grow at once to twice what
- * it read in the current window, shrink at most by half per window. */
-static __always_inline void vs_rx_account_read(struct vs_rx_state *rx, __u64 bytes)
+ * it read in the current window, shrink at most by half per window. The
+ * window lives in the reader's own storage; only the bound is shared. */
+static __always_inline void vs_rx_account_read(struct vs_rx_state *rx,
+					       struct vs_sk_state *st, __u64 bytes)
 {
 	struct vs_meta *m = vs_get_meta();
-	__u64 now = bpf_ktime_get_ns(), lo, hi, want;
+	__u64 now = bpf_ktime_get_ns(), lo, hi, want, b = rx->bound;
 
 	lo = m && m->max_queued ? m->max_queued : VS_MAX_QUEUED_DEFAULT;
 	hi = m && m->max_queued_cap > lo ? m->max_queued_cap : lo;
-	rx->win_bytes += bytes;
-	want = 2 * rx->win_bytes;
-	if (want > rx->bound)
-		rx->bound = want < hi ? want : hi;
-	if (now - rx->win_start_ns < VS_RX_WINDOW_NS)
-		return;
-	if (want < rx->bound / 2)
-		want = rx->bound / 2;
-	rx->bound = want < lo ? lo : want > hi ? hi : want;
-	rx->win_bytes = 0;
-	rx->win_start_ns = now;
+	st->win_bytes += bytes;
+	want = 2 * st->win_bytes;
+	if (want > b)
+		b = want < hi ? want : hi;
+	if (now - st->win_start_ns >= VS_RX_WINDOW_NS) {
+		if (want < b / 2)
+			want = b / 2;
+		b = want < lo ? lo : want > hi ? hi : want;
+		st->win_bytes = 0;
+		st->win_start_ns = now;
+	}
+	VS_SET(rx->bound, b);
 }
 
 static __always_inline void vs_addr_set(struct vs_addr *a, const __u8 ip[16],

@@ -18,6 +18,8 @@ struct vs_sk_state {
 	__u64 redir_seen;		/* entry tx_redir_bytes at the last send
 					 * tracepoint: splits a send into both paths */
 	__u64 peer_tx_seen;		/* peer's tx_msgs when we last looked */
+	__u64 win_start_ns;		/* read-rate window of the queue bound: */
+	__u64 win_bytes;		/* kept here, off the line senders read */
 	__u32 small_run;		/* small messages in a row, peer silent */
 	__u16 segs;			/* segments sent while in the map (saturates) */
 	__u8  tx_mode;			/* enum vs_tx_mode */

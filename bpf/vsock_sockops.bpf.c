@@ -192,7 +192,6 @@ static __always_inline bool publish_rx(struct tcp_sock *tp, __u64 cookie,
 		.cookie = cookie,
 		.attach_cg = attach_cg,
 		.bound = vs_max_queued(),
-		.win_start_ns = bpf_ktime_get_ns(),
 	};
 
 	vs_rx_refresh(&rx, vs_sk(tp));

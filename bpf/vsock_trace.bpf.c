@@ -85,6 +85,10 @@ static __always_inline void on_io(struct sock *sk, int ret, bool read)
 	struct vs_rx_state *rx;
 	struct vs_sk_state *st;
 
+	/* nothing moved (EAGAIN of a polling loop, an error): nothing to
+	 * refresh, and the hot path of a busy poller must stay cheap */
+	if (ret <= 0)
+		return;
 	st = bpf_sk_storage_get(&vs_skstate, sk, 0, 0);
 	if (!st)
 		return;		/* not a socket we track: the common case */
@@ -99,19 +103,19 @@ static __always_inline void on_io(struct sock *sk, int ret, bool read)
 		return;
 	if (read) {
 		vs_rx_refresh(rx, sk);
-		if (ret > 0)
-			vs_rx_account_read(rx, ret);
+		vs_rx_account_read(rx, st, ret);
 	} else {
-		rx->has_file = 1;
-		rx->nonblock = !vs_file_blocking(sk);
+		VS_SET(rx->has_file, 1);
+		VS_SET(rx->nonblock, (__u8)!vs_file_blocking(sk));
 	}
 }
 
 SEC("tp_btf/sock_recv_length")
 int BPF_PROG(vsock_recv, struct sock *sk, int ret, int flags)
 {
-	/* a peek reads nothing: it must not count toward the read rate */
-	on_io(sk, flags & VS_MSG_PEEK ? 0 : ret, true);
+	/* a peek consumes nothing: no state of ours changes */
+	if (!(flags & VS_MSG_PEEK))
+		on_io(sk, ret, true);
 	return 0;
 }
 

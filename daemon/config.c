@@ -21,7 +21,8 @@
 enum key_id {
 	K_PIN_ROOT, K_LOG_LEVEL, K_CONTROL_SOCKET, K_CONTROL_GROUP,
 	K_CONTROL_MODE, K_MAX_PROCESSES, K_MAX_HANDLES_PER_PROCESS,
-	K_MAX_HANDLES, K_RESCAN_INTERVAL, K_ATTACH, K_COUNT,
+	K_MAX_HANDLES, K_RESCAN_INTERVAL, K_MAX_SOCKETS, K_MAX_QUEUED, K_ATTACH,
+	K_COUNT,
 };
 
 static const struct key {
@@ -38,6 +39,8 @@ static const struct key {
 	[K_MAX_HANDLES_PER_PROCESS] = { "vsockd", "max_handles_per_process", 1, 1u << 24 },
 	[K_MAX_HANDLES]		= { "vsockd", "max_handles", 1, 1u << 26 },
 	[K_RESCAN_INTERVAL]	= { "vsockd", "rescan_interval", 0, 86400 },
+	[K_MAX_SOCKETS]		= { "bpf", "max_sockets", 1024, 1u << 22 },
+	[K_MAX_QUEUED]		= { "bpf", "max_queued", 64u << 10, 1u << 31 },
 	[K_ATTACH]		= { "cgroups", "attach" },
 };
 
@@ -67,6 +70,8 @@ void cfg_defaults(struct cfg *c)
 	c->max_handles_per_process = 65536;
 	c->max_handles = 262144;
 	c->rescan_interval = 60;
+	c->max_sockets = VS_MAX_SOCKS_DEFAULT;
+	c->max_queued = VS_MAX_QUEUED_DEFAULT;
 }
 
 void cfg_free(struct cfg *c)
@@ -220,6 +225,8 @@ static int set_number(struct parse *p, enum key_id id, const char *v)
 	case K_MAX_PROCESSES:		p->c->max_processes = n; break;
 	case K_MAX_HANDLES_PER_PROCESS:	p->c->max_handles_per_process = n; break;
 	case K_MAX_HANDLES:		p->c->max_handles = n; break;
+	case K_MAX_SOCKETS:		p->c->max_sockets = n; break;
+	case K_MAX_QUEUED:		p->c->max_queued = n; break;
 	default:			p->c->rescan_interval = n; break;
 	}
 	return 1;

@@ -24,6 +24,8 @@ struct cfg {
 	unsigned int max_handles_per_process;
 	unsigned int max_handles;	/* handles in all private tables */
 	unsigned int rescan_interval;	/* seconds; 0: only on lost events */
+	unsigned int max_sockets;	/* [bpf] socket map entries, at load */
+	unsigned int max_queued;	/* [bpf] fast-path queue floor, bytes */
 	char **attach;			/* cgroups to attach at start */
 	int nattach;
 };

@@ -179,7 +179,11 @@ static int check_cgroups(const struct cfg *c)
 
 int vsd_init(struct vsd *d)
 {
-	struct vs_loader_opts o = { .pin_root = d->cfg.pin_root };
+	struct vs_loader_opts o = {
+		.pin_root = d->cfg.pin_root,
+		.max_socks = d->cfg.max_sockets,
+		.max_queued = d->cfg.max_queued,
+	};
 	struct proctbl_limits lim = limits_of(&d->cfg);
 	struct vs_err e = { "" };
 	char err[CFG_ERR_LEN];
@@ -207,6 +211,10 @@ int vsd_init(struct vsd *d)
 	}
 	pr_info("%s pins under %s", loader_created(d->ld) ? "loaded and pinned" : "adopted",
 		d->cfg.pin_root);
+	/* max_sockets sizes maps at load only; max_queued applies at any time */
+	r = loader_set_max_queued(d->ld, d->cfg.max_queued);
+	if (r)
+		pr_warn("set max_queued: %s", strerror(-r));
 	r = attach_all(d, &d->cfg, NULL, err, sizeof(err));
 	if (r) {
 		pr_err("%s", err);
@@ -339,6 +347,11 @@ int vsd_reload(struct vsd *d, char *err, size_t errlen)
 	    c.max_handles != d->cfg.max_handles)
 		d->need_rescan = true;
 	d->next_rescan_ms = vsd_now_ms() + c.rescan_interval * 1000ull;
+	if (c.max_queued != d->cfg.max_queued &&
+	    (r = loader_set_max_queued(d->ld, c.max_queued)))
+		pr_warn("reload: set max_queued: %s", strerror(-r));
+	if (c.max_sockets != d->cfg.max_sockets)
+		pr_warn("reload: max_sockets applies when the maps are loaded; unload to change it");
 	cfg_free(&d->cfg);
 	d->cfg = c;
 	apply_level(d);

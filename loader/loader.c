@@ -183,7 +183,7 @@ static int check_abi(struct vs_loader *ld, struct vs_err *err)
 /* Open one object from its skeleton's ELF; maps are pinned by name under
  * the root (created by the first object, reused by the others). */
 static int load_object(struct vs_loader *ld, const struct vs_object_desc *od,
-		       struct bpf_object **objp, struct vs_err *err)
+		       __u32 max_socks, struct bpf_object **objp, struct vs_err *err)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .object_name = od->name,
 		    .pin_root_path = ld->root);
@@ -197,6 +197,15 @@ static int load_object(struct vs_loader *ld, const struct vs_object_desc *od,
 	if (!obj)
 		return vs_fail(err, errno, "open BPF object %s: %s", od->name,
 			       strerror(errno));
+	/* every object declares the maps; all must agree for pin reuse */
+	if (max_socks) {
+		static const char *const sized[] = { "vs_socks", "vs_socktbl", "vs_rxstate" };
+		size_t i;
+
+		for (i = 0; i < sizeof(sized) / sizeof(sized[0]); i++)
+			bpf_map__set_max_entries(bpf_object__find_map_by_name(obj, sized[i]),
+						 max_socks);
+	}
 	ret = bpf_object__load(obj);
 	if (ret) {
 		bpf_object__close(obj);
@@ -257,7 +266,8 @@ static int pin_and_attach(struct vs_loader *ld, struct bpf_object *obj,
 	return 0;
 }
 
-static int load_all(struct vs_loader *ld, __u64 max_queued, struct vs_err *err)
+static int load_all(struct vs_loader *ld, const struct vs_loader_opts *opts,
+		    struct vs_err *err)
 {
 	struct bpf_object *obj = NULL;
 	char path[PATH_MAX];
@@ -271,7 +281,8 @@ static int load_all(struct vs_loader *ld, __u64 max_queued, struct vs_err *err)
 		return vs_fail(err, -ret, "mkdir %s: %s", path, strerror(-ret));
 
 	for (i = 0; i < vs_nobjects && !ret; i++) {
-		ret = load_object(ld, &vs_objects[i], &obj, err);
+		ret = load_object(ld, &vs_objects[i], opts ? opts->max_socks : 0,
+				  &obj, err);
 		if (ret)
 			break;
 		if (i == 0)
@@ -281,7 +292,7 @@ static int load_all(struct vs_loader *ld, __u64 max_queued, struct vs_err *err)
 		bpf_object__close(obj);	/* pins and dup'ed fds keep what we need */
 	}
 	/* written last: its presence marks a complete load for later adopters */
-	if (!ret && (ret = vs_write_meta(ld, max_queued)))
+	if (!ret && (ret = vs_write_meta(ld, opts ? opts->max_queued : 0)))
 		vs_fail(err, -ret, "write vs_meta: %s", strerror(-ret));
 	return ret;
 }
@@ -356,7 +367,7 @@ int loader_open(struct vs_loader **ldp, const struct vs_loader_opts *opts,
 
 		ret = loader_preflight(&pf, err);
 		if (!ret)
-			ret = load_all(ld, opts ? opts->max_queued : 0, err);
+			ret = load_all(ld, opts, err);
 		ld->created = ret == 0;
 		if (ret) {
 			/* leave no partial state: the root had no complete load, and

@@ -19,6 +19,8 @@ struct vs_err {
 struct vs_loader_opts {
 	const char *pin_root;	/* NULL: $VSOCK_PIN_ROOT or VS_PIN_ROOT_DEFAULT */
 	__u64 max_queued;	/* 0: VS_MAX_QUEUED_DEFAULT; applied at load */
+	__u32 max_socks;	/* entries of vs_socks, vs_socktbl, vs_rxstate;
+				 * 0: VS_MAX_SOCKS_DEFAULT; applied at load only */
 };
 
 /* Result of one preflight check. */

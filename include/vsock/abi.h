@@ -152,8 +152,6 @@ struct vs_rx_state {
 				 * at its last read, plus what senders added since */
 	__u64 bound;		/* queue bound now: max_queued, grown toward
 				 * max_queued_cap while the reader keeps reading */
-	__u64 win_start_ns;	/* current read-rate window (CLOCK_MONOTONIC) */
-	__u64 win_bytes;	/* bytes read in it */
 	__u64 tx_msgs;		/* messages it sent: its peer sees whether the
 				 * two sides alternate (request/response) */
 	__u32 copied_seq;	/* tcp copied_seq at its last read: everything
@@ -260,7 +258,7 @@ _Static_assert(sizeof(struct vs_addr) == 24, "vs_addr ABI");
 _Static_assert(sizeof(struct vs_sock_entry) == 168, "vs_sock_entry ABI");
 _Static_assert(sizeof(struct vs_cgroup_cfg) == 208, "vs_cgroup_cfg ABI");
 _Static_assert(sizeof(struct vs_meta) == 32, "vs_meta ABI");
-_Static_assert(sizeof(struct vs_rx_state) == 64, "vs_rx_state ABI");
+_Static_assert(sizeof(struct vs_rx_state) == 48, "vs_rx_state ABI");
 _Static_assert(sizeof(struct vs_event) == 48, "vs_event ABI");
 _Static_assert(VS_ST_MAX == 10, "ten statuses");
 #endif

@@ -25,6 +25,7 @@ static __u32 prog_ids[MAX_NAMES];
 static int nprog_ids;
 static int npins;
 static char pin_root[PATH_MAX];
+#define TEST_MAX_SOCKS 4096
 static struct vs_loader_opts opts;
 
 static void names_add(struct names *s, const char *name)
@@ -226,6 +227,20 @@ static int case_load_and_pin(void)
 	TL_EXPECT(!r, "loader_open(create) %s: %s (%d)", pin_root, err.msg, r);
 	for (i = 0; i < VS_MAP_COUNT; i++)
 		TL_EXPECT(loader_map_fd(ld, i) >= 0, "no fd for map %s", loader_map_name(i));
+	{
+		static const enum vs_map_id sized[] = { VS_MAP_SOCKS, VS_MAP_SOCKTBL, VS_MAP_RXSTATE };
+		struct bpf_map_info info;
+		__u32 len;
+
+		for (i = 0; i < 3; i++) {
+			memset(&info, 0, sizeof(info));
+			len = sizeof(info);
+			TL_EXPECT(!bpf_obj_get_info_by_fd(loader_map_fd(ld, sized[i]), &info, &len),
+				  "map info %s", loader_map_name(sized[i]));
+			TL_EXPECT(info.max_entries == TEST_MAX_SOCKS, "%s has %u entries, want %u",
+				  loader_map_name(sized[i]), info.max_entries, TEST_MAX_SOCKS);
+		}
+	}
 
 	TL_EXPECT(!walk(pin_root, 0), "walk %s: %s", pin_root, strerror(errno));
 	for (i = 0; i < want_maps.n; i++)
@@ -348,6 +363,7 @@ int main(void)
 		return tl_skip_all(cases, TL_NCASES(cases), "needs root (BPF)");
 	snprintf(pin_root, sizeof(pin_root), "/sys/fs/bpf/vsock-test-load-%d", (int)getpid());
 	opts.pin_root = pin_root;
+	opts.max_socks = TEST_MAX_SOCKS;	/* not the default: proves the maps are sized */
 	atexit(cleanup);
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include "vsock/abi.h"
 #include "config.h"
 #include "log.h"
 
@@ -48,6 +49,8 @@ static void test_defaults(void **state)
 	assert_int_equal(c.max_handles_per_process, 65536);
 	assert_int_equal(c.max_handles, 262144);
 	assert_int_equal(c.rescan_interval, 60);
+	assert_int_equal(c.max_sockets, VS_MAX_SOCKS_DEFAULT);
+	assert_int_equal(c.max_queued, VS_MAX_QUEUED_DEFAULT);
 	assert_int_equal(c.nattach, 0);
 	cfg_free(&c);
 }
@@ -70,6 +73,9 @@ static void test_every_key(void **state)
 		"max_handles_per_process = 20\n"
 		"max_handles = 30\n"
 		"rescan_interval = 0\n"
+		"[bpf]\n"
+		"max_sockets = 2048\n"
+		"max_queued = 65536\n"
 		"\n"
 		"[cgroups]\n"
 		"attach = /sys/fs/cgroup/a\n"
@@ -84,6 +90,8 @@ static void test_every_key(void **state)
 	assert_int_equal(c.max_handles_per_process, 20);
 	assert_int_equal(c.max_handles, 30);
 	assert_int_equal(c.rescan_interval, 0);
+	assert_int_equal(c.max_sockets, 2048);
+	assert_int_equal(c.max_queued, 65536);
 	assert_int_equal(c.nattach, 2);
 	assert_string_equal(c.attach[0], "/sys/fs/cgroup/a");
 	assert_string_equal(c.attach[1], "/sys/fs/cgroup/b c");
@@ -138,6 +146,10 @@ static void test_bad_values(void **state)
 		   "t.conf:2: max_processes: '10k' is not a number in 1..1048576");
 	expect_err("[vsockd]\nmax_handles_per_process = 99999999999\n",
 		   "t.conf:2: max_handles_per_process: '99999999999' is not a number in 1..16777216");
+	expect_err("[bpf]\nmax_sockets = 10\n",
+		   "t.conf:2: max_sockets: '10' is not a number in 1024..4194304");
+	expect_err("[bpf]\nmax_queued = 4096\n",
+		   "t.conf:2: max_queued: '4096' is not a number in 65536..2147483648");
 	expect_err("[vsockd]\nmax_handles = 0\n",
 		   "t.conf:2: max_handles: '0' is not a number in 1..67108864");
 	expect_err("[vsockd]\nrescan_interval = 86401\n",
