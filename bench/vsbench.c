@@ -592,6 +592,14 @@ static void send_result(int fd, int rc)
 	(void)n;
 }
 
+/* Each test's two ends: the server gets the listener, the client the port. */
+static int (*const server_of[])(int lfd, char *buf) = {
+	[T_RR] = server_rr, [T_STREAM] = server_stream, [T_CHURN] = server_churn,
+};
+static int (*const client_of[])(int port, char *buf) = {
+	[T_RR] = client_rr, [T_STREAM] = client_stream, [T_CHURN] = client_churn,
+};
+
 static void run_server(int ready_fd, int res_fd)
 {
 	int lfd, port = -1, rc = -1;
@@ -612,17 +620,7 @@ static void run_server(int ready_fd, int res_fd)
 		fail("report port: %s", strerror(errno));
 		goto out;
 	}
-	switch (o.test) {
-	case T_RR:
-		rc = server_rr(lfd, buf);
-		break;
-	case T_STREAM:
-		rc = server_stream(lfd, buf);
-		break;
-	case T_CHURN:
-		rc = server_churn(lfd, buf);
-		break;
-	}
+	rc = server_of[o.test](lfd, buf);
 	close(lfd);
 out:
 	send_result(res_fd, rc);
@@ -642,17 +640,7 @@ static void run_client(int port, int res_fd)
 	}
 	if (join_cgroup(o.client_cg) || pin_cpu(o.client_cpu))
 		goto out;
-	switch (o.test) {
-	case T_RR:
-		rc = client_rr(port, buf);
-		break;
-	case T_STREAM:
-		rc = client_stream(port, buf);
-		break;
-	case T_CHURN:
-		rc = client_churn(port, buf);
-		break;
-	}
+	rc = client_of[o.test](port, buf);
 out:
 	send_result(res_fd, rc);
 	_exit(rc ? 1 : 0);
