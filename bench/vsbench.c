@@ -600,18 +600,29 @@ static int (*const client_of[])(int port, char *buf) = {
 	[T_RR] = client_rr, [T_STREAM] = client_stream, [T_CHURN] = client_churn,
 };
 
-static void run_server(int ready_fd, int res_fd)
+/* Common start of both ends: watchdog, buffer, cgroup, CPU, in this order
+ * so no socket exists before the process is in its cgroup. */
+static char *enter_role(const char *cg, int cpu)
 {
-	int lfd, port = -1, rc = -1;
 	char *buf;
 
 	alarm(o.timeout);
 	buf = malloc(buf_size());
 	if (!buf) {
 		fail("out of memory");
-		goto out;
+		return NULL;
 	}
-	if (join_cgroup(o.server_cg) || pin_cpu(o.server_cpu))
+	if (join_cgroup(cg) || pin_cpu(cpu))
+		return NULL;
+	return buf;
+}
+
+static void run_server(int ready_fd, int res_fd)
+{
+	int lfd, port = -1, rc = -1;
+	char *buf = enter_role(o.server_cg, o.server_cpu);
+
+	if (!buf)
 		goto out;
 	lfd = make_listener(&port);
 	if (lfd < 0)
@@ -630,15 +641,9 @@ out:
 static void run_client(int port, int res_fd)
 {
 	int rc = -1;
-	char *buf;
+	char *buf = enter_role(o.client_cg, o.client_cpu);
 
-	alarm(o.timeout);
-	buf = malloc(buf_size());
-	if (!buf) {
-		fail("out of memory");
-		goto out;
-	}
-	if (join_cgroup(o.client_cg) || pin_cpu(o.client_cpu))
+	if (!buf)
 		goto out;
 	rc = client_of[o.test](port, buf);
 out:

@@ -58,6 +58,7 @@ bool vs_path_exists(const char *path);
 int vs_ensure_bpffs(const char *root, struct vs_err *err);
 
 /* maps.c */
+int vs_count_keys(int fd, size_t key_size);
 int vs_open_pinned_maps(struct vs_loader *ld, struct vs_err *err);
 int vs_write_meta(struct vs_loader *ld, __u64 max_queued);
 

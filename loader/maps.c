@@ -30,9 +30,9 @@ int loader_read_stats(struct vs_loader *ld, __u64 out[VS_C_MAX])
 	return 0;
 }
 
-/* Keys of a hash map, one call per key; the map may change meanwhile, so a
- * deleted key restarts nothing: get_next_key of a missing key returns the first. */
-static int count_keys(int fd, size_t key_size)
+/* Keys of a map, one call per key. Under churn get_next_key of a deleted
+ * key starts over from the first one, so the walk is bounded. */
+int vs_count_keys(int fd, size_t key_size)
 {
 	unsigned char key[64], next[64];
 	void *prev = NULL;
@@ -43,7 +43,7 @@ static int count_keys(int fd, size_t key_size)
 	while (!bpf_map_get_next_key(fd, prev, next)) {
 		memcpy(key, next, key_size);
 		prev = key;
-		if (++n > 16 * VS_MAX_SOCKS_DEFAULT)
+		if (++n >= 1 << 24)
 			break;	/* map churning faster than we walk it */
 	}
 	return n;
@@ -51,7 +51,7 @@ static int count_keys(int fd, size_t key_size)
 
 int loader_count_sockhash(struct vs_loader *ld)
 {
-	return count_keys(ld->map_fds[VS_MAP_SOCKS], sizeof(struct vs_sock_key));
+	return vs_count_keys(ld->map_fds[VS_MAP_SOCKS], sizeof(struct vs_sock_key));
 }
 
 int loader_for_each_socket(struct vs_loader *ld, vs_sock_cb cb, void *ctx)

@@ -11,22 +11,16 @@
 
 static int sockhash_count(const char *root)
 {
-	struct vs_sock_key key, next;
 	char path[PATH_MAX];
-	void *prev = NULL;
-	int fd, n = 0;
+	int fd, n;
 
 	vs_pin_path(path, sizeof(path), root, NULL, "vs_socks");
 	fd = bpf_obj_get(path);
 	if (fd < 0)
 		return 0;
-	while (!bpf_map_get_next_key(fd, prev, &next) && n < (1 << 24)) {
-		key = next;
-		prev = &key;
-		n++;
-	}
+	n = vs_count_keys(fd, sizeof(struct vs_sock_key));
 	close(fd);
-	return n;
+	return n < 0 ? 0 : n;
 }
 
 /* Stop new redirects everywhere before anything disappears. */
