@@ -30,11 +30,21 @@ static __always_inline void vs_count(__u32 idx, __u64 n)
 /* Publish a socket event. in_task: the hook runs in the process's context,
  * so tgid and comm name the process; never in softirq (they would name
  * whatever task was interrupted). */
+static __always_inline struct vs_meta *vs_get_meta(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&vs_meta, &zero);
+}
+
 static __always_inline void vs_emit(__u8 type, __u64 cookie,
 				    const struct vs_sock_entry *e, bool in_task)
 {
+	struct vs_meta *m = vs_get_meta();
 	struct vs_event *ev;
 
+	if (!m || !(m->event_mask & VS_EV_BIT(type)))
+		return;		/* nobody reads this type */
 	ev = bpf_ringbuf_reserve(&vs_events, sizeof(*ev), 0);
 	if (!ev) {
 		vs_count(VS_C_EVENTS_LOST, 1);
@@ -105,8 +115,20 @@ static __always_inline __u64 vs_attached_ancestor(struct tcp_sock *tp,
 }
 
 /* File flags of a socket, or -1 when it has no file yet (an accepted
- * socket before accept()). */
+ * socket before accept()). sk must be a pointer the verifier knows (BTF):
+ * plain loads, no helper call, on the per-message path. */
 static __always_inline long vs_file_flags(struct sock *sk)
+{
+	struct socket *so = sk->sk_socket;
+	struct file *f = so ? so->file : NULL;
+
+	if (!f)
+		return -1;
+	return f->f_flags;
+}
+
+/* The same for a socket known only by its address (probe reads). */
+static __always_inline long vs_file_flags_probed(struct sock *sk)
 {
 	struct file *f = BPF_CORE_READ(sk, sk_socket, file);
 
@@ -122,14 +144,19 @@ static __always_inline bool vs_file_blocking(struct sock *sk)
 	return f >= 0 && !(f & VS_O_NONBLOCK);
 }
 
+/* The socket's psock: non-NULL while it is in some sockmap (close()
+ * removes it). sk must be a BTF pointer; the psock is read with probes. */
+static __always_inline struct sk_psock *vs_psock(struct sock *sk)
+{
+	/* low bits of sk_user_data are flags (SK_USER_DATA_NOCOPY|BPF|PSOCK) */
+	return (struct sk_psock *)((unsigned long)sk->sk_user_data & ~7UL);
+}
+
 /* Bytes queued on the fast path (psock ingress) of a socket, unread. */
 static __always_inline __u32 vs_psock_queued(struct sock *sk)
 {
-	unsigned long ud = (unsigned long)BPF_CORE_READ(sk, sk_user_data);
-	struct sk_psock *psock;
+	struct sk_psock *psock = vs_psock(sk);
 
-	/* low bits of sk_user_data are flags (SK_USER_DATA_NOCOPY|BPF|PSOCK) */
-	psock = (struct sk_psock *)(ud & ~7UL);
 	if (!psock)
 		return 0;
 	return BPF_CORE_READ(psock, msg_tot_len);
@@ -154,13 +181,6 @@ static __always_inline void vs_rx_refresh(struct vs_rx_state *rx, struct sock *s
 	VS_SET(rx->queued, (__u64)vs_psock_queued(sk));
 	VS_SET(rx->has_file, (__u8)(f >= 0));
 	VS_SET(rx->nonblock, (__u8)(f >= 0 && (f & VS_O_NONBLOCK)));
-}
-
-static __always_inline struct vs_meta *vs_get_meta(void)
-{
-	__u32 zero = 0;
-
-	return bpf_map_lookup_elem(&vs_meta, &zero);
 }
 
 static __always_inline __u64 vs_max_queued(void)

@@ -27,7 +27,8 @@ struct vs_sk_state {
 	__u8  in_map;			/* in vs_socks */
 	__u8  leave_phase;		/* 1: leaving, peers told to stop */
 	__u8  leave_reason;		/* enum vs_reason it leaves for */
-	__u8  pad[5];
+	__u8  owner_known;		/* the entry names its process */
+	__u8  pad[4];
 };
 
 /* Redirect targets: canonical 4-tuple + netns -> socket. 8-byte value so a

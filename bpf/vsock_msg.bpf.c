@@ -96,7 +96,7 @@ int vsock_msg(struct sk_msg_md *msg)
 		in.max_queued = rx->bound ? rx->bound : vs_max_queued();
 		/* every byte we ever gave TCP was handed to the peer's reader;
 		 * write_seq is stable: the sender holds its socket lock here */
-		in.tcp_drained = BPF_CORE_READ(tp, write_seq) == rx->copied_seq;
+		in.tcp_drained = tp->write_seq == rx->copied_seq;
 	}
 
 	d = vs_tx_decide(&in);

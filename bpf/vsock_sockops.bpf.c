@@ -93,7 +93,7 @@ static __always_inline long listener_flags(struct bpf_sock_ops *ops)
 	if (BPF_CORE_READ(lsk, __sk_common.skc_state) != VS_TCP_LISTEN ||
 	    BPF_CORE_READ(lsk, __sk_common.skc_num) != ops->local_port)
 		return -1;
-	return vs_file_flags(lsk);
+	return vs_file_flags_probed(lsk);
 }
 
 /* Why this socket must stay off the fast path, VS_R_NONE if it may join. */
@@ -167,7 +167,8 @@ static __always_inline void link_peer(struct vs_sock_entry *e,
  * tracepoints use it to name the owner of an accepted socket). */
 static __always_inline struct vs_sk_state *
 sk_state(struct bpf_sock *sk, __u64 cookie, __u64 attach_cg,
-	 const struct vs_sock_key *key, const struct vs_sock_key *peer)
+	 const struct vs_sock_key *key, const struct vs_sock_key *peer,
+	 const struct vs_sock_entry *e)
 {
 	struct vs_sk_state *st;
 
@@ -180,6 +181,7 @@ sk_state(struct bpf_sock *sk, __u64 cookie, __u64 attach_cg,
 	st->peer_key = *peer;
 	st->tx_mode = VS_TX_UNDECIDED;
 	st->tx_reason = VS_R_NONE;
+	st->owner_known = e && e->owner_tgid;	/* sock_create named it */
 	return st;
 }
 
@@ -261,23 +263,20 @@ static __always_inline __u8 leave_reason(struct vs_sk_state *st, struct sock *sk
  * delete ourselves, which restores the plain TCP proto. Runs in sockops
  * callbacks of the socket itself (segments it sends, state changes): the
  * only program type that may delete from a sockhash. */
-static __always_inline void leave_if_done(struct bpf_sock_ops *ops)
+static __always_inline void leave_if_done(struct bpf_sock_ops *ops,
+					  struct vs_sk_state *st)
 {
 	struct bpf_sock *sk = ops->sk;
 	struct vs_sock_entry *e;
 	struct vs_rx_state *rx;
-	struct vs_sk_state *st;
 	struct tcp_sock *tp;
 	__u8 why;
 
-	if (!sk)
-		return;
-	st = bpf_sk_storage_get(&vs_skstate, sk, 0, 0);
-	if (!st || !st->in_map)
+	if (!sk || !st->in_map)
 		return;
 	tp = bpf_skc_to_tcp_sock(sk);
-	if (!tp)
-		return;
+	if (!tp || !vs_psock(vs_sk(tp)))
+		return;		/* close() already took it out of the map */
 	if (!st->leave_phase) {
 		why = leave_reason(st, vs_sk(tp));
 		if (why == VS_R_NONE)
@@ -309,8 +308,19 @@ static __always_inline void leave_if_done(struct bpf_sock_ops *ops)
 				  ~BPF_SOCK_OPS_WRITE_HDR_OPT_CB_FLAG);
 }
 
-/* A segment sent by a socket in the map: its traffic is on TCP. */
-static __always_inline void on_segment(struct bpf_sock_ops *ops)
+/* States in which this end may still read or write through the map. In
+ * the others (LAST_ACK, CLOSING, TIME_WAIT, CLOSE) both sides are done, and
+ * close() has taken it out of every sockmap anyway. */
+static __always_inline bool may_leave(__u32 tcp_state)
+{
+	return tcp_state == VS_TCP_ESTABLISHED || tcp_state == VS_TCP_CLOSE_WAIT ||
+	       tcp_state == VS_TCP_FIN_WAIT1 || tcp_state == VS_TCP_FIN_WAIT2;
+}
+
+/* A state change of an open socket (a shutdown() of either side): a
+ * chance to leave while it can still read, which a blocking reader needs
+ * (the wakeup of its own FIN's ACK would be a spurious EAGAIN). */
+static __always_inline void on_state(struct bpf_sock_ops *ops)
 {
 	struct bpf_sock *sk = ops->sk;
 	struct vs_sk_state *st;
@@ -318,9 +328,24 @@ static __always_inline void on_segment(struct bpf_sock_ops *ops)
 	if (!sk)
 		return;
 	st = bpf_sk_storage_get(&vs_skstate, sk, 0, 0);
-	if (st && st->segs < 0xffff)
+	if (st)
+		leave_if_done(ops, st);
+}
+
+/* A segment sent by a socket in the map: its traffic is on TCP. */
+static __always_inline void on_segment(struct bpf_sock_ops *ops)
+{
+	struct bpf_sock *sk = ops->sk;
+	struct vs_sk_state *st;
+
+	if (!sk || !may_leave(ops->state))
+		return;
+	st = bpf_sk_storage_get(&vs_skstate, sk, 0, 0);
+	if (!st)
+		return;
+	if (st->segs < 0xffff)
 		st->segs++;
-	leave_if_done(ops);	/* reserves no option space */
+	leave_if_done(ops, st);	/* reserves no option space */
 }
 
 static __always_inline void on_established(struct bpf_sock_ops *ops, bool active)
@@ -368,7 +393,7 @@ static __always_inline void on_established(struct bpf_sock_ops *ops, bool active
 	reason = vs_cgroup_enabled(attach_cg) ? VS_R_NONE : VS_R_DETACHED;
 	if (reason == VS_R_NONE)
 		reason = classify(ops, tp, active, fflags, &peer);
-	if (!sk_state(sk, cookie, attach_cg, &key, &peer) && reason == VS_R_NONE)
+	if (!sk_state(sk, cookie, attach_cg, &key, &peer, e) && reason == VS_R_NONE)
 		reason = VS_R_NO_STATE;
 	if (reason == VS_R_NONE && !publish_rx(tp, cookie, attach_cg, &key))
 		reason = VS_R_MAP_FULL;
@@ -440,8 +465,8 @@ int vsock_sockops(struct bpf_sock_ops *ops)
 		on_established(ops, false);
 		break;
 	case BPF_SOCK_OPS_STATE_CB:
-		if (ops->args[1] != VS_TCP_CLOSE)	/* CLOSE unhashes it anyway */
-			leave_if_done(ops);
+		if (may_leave(ops->args[1]))
+			on_state(ops);
 		set_status(ops, vs_status_from_tcp_state(ops->args[1]),
 			   ops->args[1], false);
 		break;

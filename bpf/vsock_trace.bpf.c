@@ -42,7 +42,7 @@ int BPF_PROG(vsock_destroy, struct sock *sk)
 		return 0;
 	forget_listener(sk);
 	st = bpf_sk_storage_get(&vs_skstate, sk, 0, 0);
-	if (st)
+	if (st && st->in_map)	/* receiver facts exist only while in the map */
 		bpf_map_delete_elem(&vs_rxstate, &st->key);
 	if (!bpf_map_delete_elem(&vs_socktbl, &cookie)) {
 		vs_count(VS_C_SOCK_DESTROYED, 1);
@@ -53,10 +53,12 @@ int BPF_PROG(vsock_destroy, struct sock *sk)
 
 /* Owner of a passive socket: the first process that reads or writes it;
  * its file options become known then too. */
-static __always_inline void claim_owner(struct vs_sock_entry *e, struct sock *sk)
+static __always_inline void claim_owner(struct vs_sk_state *st,
+					struct vs_sock_entry *e, struct sock *sk)
 {
 	long f;
 
+	st->owner_known = 1;
 	if (e->owner_tgid)
 		return;
 	e->owner_tgid = bpf_get_current_pid_tgid() >> 32;
@@ -73,31 +75,36 @@ static __always_inline void account_send(struct vs_sk_state *st,
 	__u64 redir = e->tx_redir_bytes, delta = redir - st->redir_seen;
 
 	st->redir_seen = redir;
-	if (ret > 0 && (__u64)ret > delta) {
+	if ((__u64)ret > delta) {
 		__sync_fetch_and_add(&e->tx_pass_bytes, ret - delta);
 		vs_count(VS_C_BYTES_PASSED, ret - delta);
 	}
 }
 
+/* Runs for every socket of the host that moves data, so the common cases
+ * leave early: nothing moved (EAGAIN of a polling loop), not a socket we
+ * track, or a read on one that is off the fast path (nothing a sender
+ * needs). What stays is the exact per-socket count of bytes passed. */
 static __always_inline void on_io(struct sock *sk, int ret, bool read)
 {
-	struct vs_sock_entry *e;
+	struct vs_sock_entry *e = NULL;
 	struct vs_rx_state *rx;
 	struct vs_sk_state *st;
 
-	/* nothing moved (EAGAIN of a polling loop, an error): nothing to
-	 * refresh, and the hot path of a busy poller must stay cheap */
 	if (ret <= 0)
 		return;
 	st = bpf_sk_storage_get(&vs_skstate, sk, 0, 0);
 	if (!st)
-		return;		/* not a socket we track: the common case */
-	e = vs_entry(st->cookie);
-	if (e) {
-		claim_owner(e, sk);
-		if (!read)
+		return;
+	if (!st->owner_known || !read) {
+		e = vs_entry(st->cookie);
+		if (e && !st->owner_known)
+			claim_owner(st, e, sk);
+		if (e && !read)
 			account_send(st, e, ret);
 	}
+	if (!st->in_map)
+		return;
 	rx = bpf_map_lookup_elem(&vs_rxstate, &st->key);
 	if (!rx)
 		return;

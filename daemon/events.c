@@ -131,21 +131,34 @@ static int on_event(void *ctx, void *data, size_t size)
 	return 0;
 }
 
+/* The types on_event() acts on; the programs publish no others. */
+#define CONSUMED_EVENTS (VS_EV_BIT(VS_EV_LISTENING) | VS_EV_BIT(VS_EV_BOUND) |	\
+			 VS_EV_BIT(VS_EV_CONNECTING) | VS_EV_BIT(VS_EV_CONNECTED) |	\
+			 VS_EV_BIT(VS_EV_TERMINATED) | VS_EV_BIT(VS_EV_RELEASED))
+
 int events_open(struct vsd *d)
 {
-	int fd = loader_map_fd(d->ld, VS_MAP_EVENTS);
+	int fd = loader_map_fd(d->ld, VS_MAP_EVENTS), r;
 
 	if (fd < 0)
 		return fd;
 	d->rb = ring_buffer__new(fd, on_event, d, NULL);
 	if (!d->rb)
 		return -errno;
-	return vsd_epoll_add(d, ring_buffer__epoll_fd(d->rb), EPOLLIN,
-			     VSD_TAG(TAG_RING, 0));
+	r = vsd_epoll_add(d, ring_buffer__epoll_fd(d->rb), EPOLLIN,
+			  VSD_TAG(TAG_RING, 0));
+	if (r)
+		return r;
+	/* from here on the hooks publish: the first rescan follows, so an
+	 * event from before this point is not needed */
+	return loader_set_event_mask(d->ld, CONSUMED_EVENTS);
 }
 
 void events_close(struct vsd *d)
 {
+	/* nobody reads them any more: stop paying for them */
+	if (d->rb && d->ld)
+		loader_set_event_mask(d->ld, 0);
 	ring_buffer__free(d->rb);
 	d->rb = NULL;
 	free(d->pend);

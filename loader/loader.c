@@ -142,21 +142,43 @@ int loader_read_meta(struct vs_loader *ld, struct vs_meta *out)
 	return bpf_map_lookup_elem(ld->map_fds[VS_MAP_META], &zero, out) ? -errno : 0;
 }
 
-int loader_set_max_queued(struct vs_loader *ld, __u64 bytes)
+/* Read-modify-write of the one vs_meta element. */
+static int meta_edit(struct vs_loader *ld, void (*edit)(struct vs_meta *, __u64),
+		     __u64 arg)
 {
 	struct vs_meta meta;
 	__u32 zero = 0;
 	int ret;
 
-	if (!bytes)
-		return -EINVAL;
 	if ((ret = loader_read_meta(ld, &meta)))
 		return ret;
-	meta.max_queued = bytes;
-	if (meta.max_queued_cap < bytes)
-		meta.max_queued_cap = bytes;
+	edit(&meta, arg);
 	return bpf_map_update_elem(ld->map_fds[VS_MAP_META], &zero, &meta, BPF_EXIST)
 	       ? -errno : 0;
+}
+
+static void edit_max_queued(struct vs_meta *m, __u64 bytes)
+{
+	m->max_queued = bytes;
+	if (m->max_queued_cap < bytes)
+		m->max_queued_cap = bytes;
+}
+
+int loader_set_max_queued(struct vs_loader *ld, __u64 bytes)
+{
+	if (!bytes)
+		return -EINVAL;
+	return meta_edit(ld, edit_max_queued, bytes);
+}
+
+static void edit_event_mask(struct vs_meta *m, __u64 mask)
+{
+	m->event_mask = (__u32)mask;
+}
+
+int loader_set_event_mask(struct vs_loader *ld, __u32 mask)
+{
+	return meta_edit(ld, edit_event_mask, mask);
 }
 
 /* Pins of another ABI would be misread: refuse them with what to do. */

@@ -115,6 +115,9 @@ int loader_read_stats(struct vs_loader *ld, __u64 out[VS_C_MAX]);
 /* Change the fast-path queue bound (bytes, > 0) of a loaded vsock; applies
  * to the next message of every connection. */
 int loader_set_max_queued(struct vs_loader *ld, __u64 bytes);
+/* Which socket events (VS_EV_BIT) the programs publish; 0 stops them all.
+ * vsockd sets what it consumes and clears it when it stops. */
+int loader_set_event_mask(struct vs_loader *ld, __u32 mask);
 
 /* Read the metadata element (ABI version, max_queued). */
 int loader_read_meta(struct vs_loader *ld, struct vs_meta *out);

@@ -8,7 +8,7 @@
 #endif
 
 /* Bump on any layout change below; the loader refuses pins of another version. */
-#define VS_ABI_VERSION 1
+#define VS_ABI_VERSION 2
 
 #define VS_PIN_ROOT_DEFAULT "/sys/fs/bpf/vsock"
 #define VS_MAX_SOCKS_DEFAULT 65536
@@ -175,15 +175,20 @@ struct vs_cgroup_cfg {
 /* Global metadata (map vs_meta, one element). */
 struct vs_meta {
 	__u32 abi_version;		/* VS_ABI_VERSION of whoever pinned */
-	__u32 pad;
+	__u32 event_mask;		/* VS_EV_BIT() of the events a consumer
+					 * reads (vsockd sets it); 0: none is
+					 * published, so none costs anything */
 	__u64 max_queued;		/* bytes, see VS_MAX_QUEUED_DEFAULT */
 	__u64 loaded_ns;		/* CLOCK_REALTIME at load, ns */
 	__u64 max_queued_cap;		/* bytes: the most a reading receiver's
 					 * bound grows to (tcp_rmem max at load) */
 };
 
-/* Socket events (ring buffer vs_events), for vsockd. A consumer that falls
- * behind loses events (counted: events_lost) and rebuilds its view from the
+/* Socket events (ring buffer vs_events), for vsockd. Only the types in
+ * vs_meta.event_mask are published: an event costs its hook a ring-buffer
+ * reservation, and one per state change of every connection is measurable
+ * on connection churn (docs/performance.md). A consumer that falls behind
+ * loses events (counted: events_lost) and rebuilds its view from the
  * socket table and /proc. */
 enum vs_event_type {
 	VS_EV_CREATED = 1,	/* cgroup/sock_create; tgid/comm are the creator */
@@ -197,6 +202,8 @@ enum vs_event_type {
 	VS_EV_RELEASED,		/* the kernel freed it; its table entry is gone */
 	VS_EV_MAX,
 };
+
+#define VS_EV_BIT(type) (1u << (type))
 
 struct vs_event {
 	__u64 cookie;		/* socket cookie: key of vs_socktbl */

@@ -3,6 +3,7 @@
  * connections, and 10 000 connect/close cycles that must leave the socket
  * table and the sockhash as they found them. */
 #include "testlib.h"
+#include <bpf/libbpf.h>
 
 /* m) detach with redirected bytes still unread. */
 #define DT_BEFORE (2 * MiB)
@@ -463,8 +464,102 @@ out:
 	return tl_verdict();
 }
 
+/* Socket events are published only for the types vs_meta.event_mask names
+ * (vsockd sets what it reads): with no consumer, none is reserved at all. */
+struct ev_seen {
+	__u64 cookies[2];
+	unsigned int by_type[2][VS_EV_MAX];
+	unsigned int total;
+};
+
+static int ev_count(void *ctx, void *data, size_t size)
+{
+	const struct vs_event *ev = data;
+	struct ev_seen *seen = ctx;
+	int i;
+
+	if (size < sizeof(*ev) || ev->type >= VS_EV_MAX)
+		return 0;
+	for (i = 0; i < 2; i++)
+		if (ev->cookie == seen->cookies[i]) {
+			seen->by_type[i][ev->type]++;
+			seen->total++;
+		}
+	return 0;
+}
+
+/* Open, use and close one accelerated pair; its events land in *seen. */
+static int ev_round(struct ring_buffer *rb, struct ev_seen *seen, __u64 *events)
+{
+	__u64 st0[VS_C_MAX], st1[VS_C_MAX];
+	char buf[8];
+	int c = -1, s = -1, r;
+
+	memset(seen, 0, sizeof(*seen));
+	ring_buffer__consume(rb);	/* what earlier cases left */
+	TL_EXPECT(!tl_stats(st0), "stats");
+	r = tl_pair(AF_INET, true, &c, &s);
+	TL_EXPECT(!r, "pair: %s", strerror(-r));
+	seen->cookies[0] = tl_cookie(c);
+	seen->cookies[1] = tl_cookie(s);
+	TL_EXPECT_ACCEL("client", c, 0);
+	TL_EXPECT(tl_send_all(c, "ping", 4, 1000, NULL) == 4, "send");
+	TL_EXPECT(tl_recv_all(s, buf, 4, 1000) == 4, "recv");
+	tl_close(c);
+	tl_close(s);
+	c = s = -1;
+	TL_EXPECT(!wait_gone(seen->cookies[0], 2000) && !wait_gone(seen->cookies[1], 2000),
+		  "entries still there 2 s after both closed");
+	TL_EXPECT(!tl_stats(st1), "stats");
+	*events = st1[VS_C_EVENTS] - st0[VS_C_EVENTS];
+	r = ring_buffer__consume(rb);
+	TL_EXPECT(r >= 0, "ring buffer: %s", strerror(-r));
+out:
+	tl_close(c);
+	tl_close(s);
+	return tl_verdict();
+}
+
+static int case_events_only_when_consumed(void)
+{
+	const __u32 mask = VS_EV_BIT(VS_EV_CONNECTED) | VS_EV_BIT(VS_EV_RELEASED);
+	struct ring_buffer *rb = NULL;
+	struct ev_seen seen;
+	__u64 events;
+	int i, t, r;
+
+	rb = ring_buffer__new(loader_map_fd(tl.ld, VS_MAP_EVENTS), ev_count, &seen, NULL);
+	TL_EXPECT(rb, "ring buffer: %s", strerror(errno));
+
+	TL_EXPECT(!(r = loader_set_event_mask(tl.ld, 0)), "mask 0: %s", strerror(-r));
+	if (!ev_round(rb, &seen, &events)) {
+		tl_diag("mask 0: %llu events counted, %u seen",
+			(unsigned long long)events, seen.total);
+		TL_EXPECT(events == 0 && seen.total == 0,
+			  "mask 0: %llu events published, %u of them ours",
+			  (unsigned long long)events, seen.total);
+	}
+
+	TL_EXPECT(!(r = loader_set_event_mask(tl.ld, mask)), "mask: %s", strerror(-r));
+	if (!ev_round(rb, &seen, &events)) {
+		for (i = 0; i < 2; i++)
+			for (t = 1; t < VS_EV_MAX; t++) {
+				unsigned int want = (mask & VS_EV_BIT(t)) ? 1 : 0;
+
+				TL_EXPECT(seen.by_type[i][t] == want,
+					  "%s: %u events of type %d, want %u",
+					  i ? "server" : "client", seen.by_type[i][t], t, want);
+			}
+	}
+out:
+	loader_set_event_mask(tl.ld, 0);
+	ring_buffer__free(rb);
+	return tl_verdict();
+}
+
 static const struct tl_case cases[] = {
 	{ "status_transitions", case_status_transitions, 20 },
+	{ "events_only_when_consumed", case_events_only_when_consumed, 20 },
 	{ "detach_midstream_slow_reader", case_detach_midstream, 40 },
 	{ "concurrent_1000_connections", case_1000_connections, 60 },
 	{ "connect_close_10000_cycles", case_connect_close_cycles, 90 },
