@@ -11,7 +11,9 @@
  *
  * Tests:
  *   rr      ping-pong of SIZE bytes, per round trip clock_gettime;
- *           prints p50/p99/mean in microseconds (after a warm-up)
+ *           prints p50/p99/mean in microseconds (after a warm-up); with
+ *           -B both ends busy-poll (retry an empty read at once) instead
+ *           of sleeping in poll()
  *   stream  client writes SIZE-byte buffers for TIME seconds, server reads
  *           with a 1 MiB buffer; Gbit/s at the receiver, CPU-seconds of
  *           both processes per GB (1e9 bytes)
@@ -66,6 +68,7 @@ struct opts {
 	double secs;
 	unsigned int timeout;		/* seconds, per process */
 	bool nodelay;			/* stream: TCP_NODELAY on the sender */
+	bool busy_poll;			/* rr: retry reads at once, no poll() */
 };
 
 /* What each child sends back to the parent through its pipe (< PIPE_BUF). */
@@ -156,11 +159,28 @@ static int pin_cpu(int cpu)
 	return 0;
 }
 
+/* Busy polling (rr -B): a read that found nothing is retried at once, as
+ * sockperf's --nonblocked client does, so a round trip has no wake-up in
+ * it. Still bounded: the spin fails after POLL_MS without data. */
+static unsigned long spins;
+static double spin_t0;
+
+static int spin(const char *what)
+{
+	if (spins++ == 0)
+		spin_t0 = now();
+	else if (!(spins & 4095) && now() - spin_t0 > POLL_MS / 1000.0)
+		return fail("%s: no progress in %d ms (busy polling)", what, POLL_MS);
+	return 0;
+}
+
 static int wait_fd(int fd, short events, const char *what)
 {
 	struct pollfd p = { .fd = fd, .events = events };
 	int n;
 
+	if (o.busy_poll && events == POLLIN)
+		return spin(what);
 	do
 		n = poll(&p, 1, POLL_MS);
 	while (n < 0 && errno == EINTR);
@@ -181,6 +201,7 @@ static int read_full(int fd, char *buf, size_t len)
 		n = read(fd, buf + got, len - got);
 		if (n > 0) {
 			got += n;
+			spins = 0;
 		} else if (n == 0) {
 			if (got == 0)
 				return 1;
@@ -745,6 +766,8 @@ static void usage(FILE *f)
 "  -n, --iters N            timed round trips (rr, default 20000)\n"
 "  -w, --warmup N           untimed round trips first (rr, default 1000)\n"
 "  -t, --time SECONDS       duration (stream, churn; default 2)\n"
+"  -B, --busy-poll          rr: both ends retry an empty read at once instead\n"
+"                           of sleeping in poll() (no wake-ups in a round trip)\n"
 "  -N, --nodelay            stream: TCP_NODELAY on the sender (rr and churn\n"
 "                           always set it; streaming keeps Nagle by default)\n"
 "  -T, --timeout SECONDS    kill everything after this (default: derived)\n");
@@ -778,13 +801,14 @@ static void parse(int argc, char **argv)
 		{ "time", required_argument, 0, 't' },
 		{ "timeout", required_argument, 0, 'T' },
 		{ "nodelay", no_argument, 0, 'N' },
+		{ "busy-poll", no_argument, 0, 'B' },
 		{ "help", no_argument, 0, 'h' },
 		{ 0 }
 	};
 	char *end;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "f:S:C:s:c:m:n:w:t:T:Nh", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "f:S:C:s:c:m:n:w:t:T:NBh", lo, NULL)) != -1) {
 		switch (c) {
 		case 'f':
 			if (!strcmp(optarg, "unix"))
@@ -810,6 +834,7 @@ static void parse(int argc, char **argv)
 			break;
 		case 'T': o.timeout = num(optarg, "timeout", 1, 3600); break;
 		case 'N': o.nodelay = true; break;
+		case 'B': o.busy_poll = true; break;
 		case 'h': usage(stdout); exit(0);
 		default: usage(stderr); exit(1);
 		}

@@ -17,6 +17,7 @@
 #define VS_EBUSY	16
 #define VS_ENOMEM	12
 #define VS_E2BIG	7
+#define VS_EAGAIN	11
 #define VS_MSG_PEEK	2
 
 static __always_inline void vs_count(__u32 idx, __u64 n)
@@ -214,6 +215,18 @@ static __always_inline void vs_rx_account_read(struct vs_rx_state *rx,
 		st->win_start_ns = now;
 	}
 	VS_SET(rx->bound, b);
+}
+
+/* Step 1 of leaving the sockhash (step 2 is in vsock_sockops.bpf.c):
+ * every peer's sk_msg passes from its next message on. Any program may
+ * take this step; only sockops may delete. */
+static __always_inline void vs_leave_begin(struct vs_sk_state *st,
+					   struct vs_rx_state *rx, __u8 why)
+{
+	if (rx)
+		rx->closed = 1;
+	st->leave_phase = 1;
+	st->leave_reason = why;
 }
 
 static __always_inline void vs_addr_set(struct vs_addr *a, const __u8 ip[16],

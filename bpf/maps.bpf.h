@@ -28,7 +28,10 @@ struct vs_sk_state {
 	__u8  leave_phase;		/* 1: leaving, peers told to stop */
 	__u8  leave_reason;		/* enum vs_reason it leaves for */
 	__u8  owner_known;		/* the entry names its process */
-	__u8  pad[4];
+	__u8  spin_msgs;		/* messages in a row read after spinning */
+	__u16 empty_reads;		/* reads that found nothing since the last
+					 * message (saturates) */
+	__u8  pad;
 };
 
 /* Redirect targets: canonical 4-tuple + netns -> socket. 8-byte value so a

@@ -282,10 +282,7 @@ static __always_inline void leave_if_done(struct bpf_sock_ops *ops,
 		if (why == VS_R_NONE)
 			return;
 		rx = bpf_map_lookup_elem(&vs_rxstate, &st->key);
-		if (rx)
-			rx->closed = 1;
-		st->leave_phase = 1;
-		st->leave_reason = why;
+		vs_leave_begin(st, rx, why);
 		return;
 	}
 	if (vs_psock_queued(vs_sk(tp)))
@@ -297,7 +294,8 @@ static __always_inline void leave_if_done(struct bpf_sock_ops *ops,
 	st->tx_mode = VS_TX_PASS;
 	st->tx_reason = why;
 	bpf_map_delete_elem(&vs_rxstate, &st->key);
-	vs_count(why == VS_R_BLOCKING ? VS_C_LEFT_BLOCKING : VS_C_LEFT_DONE, 1);
+	vs_count(why == VS_R_BLOCKING ? VS_C_LEFT_BLOCKING :
+		 why == VS_R_BUSY_POLL ? VS_C_LEFT_BUSY_POLL : VS_C_LEFT_DONE, 1);
 	e = vs_entry(st->cookie);
 	if (e) {
 		e->in_sockhash = 0;

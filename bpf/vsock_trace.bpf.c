@@ -81,6 +81,30 @@ static __always_inline void account_send(struct vs_sk_state *st,
 	}
 }
 
+/* A read that found a socket of the sockhash empty. Other sockets leave
+ * at the first load (no psock), so busy pollers elsewhere pay nothing more. */
+static __always_inline void on_empty_read(struct sock *sk)
+{
+	struct vs_sk_state *st;
+
+	if (!vs_psock(sk))
+		return;
+	st = bpf_sk_storage_get(&vs_skstate, sk, 0, 0);
+	if (st && st->in_map && st->empty_reads < 0xffff)
+		st->empty_reads++;
+}
+
+/* After a message was read: a reader that spun before each of the last
+ * VS_SPIN_MSGS messages busy-polls, and starts leaving the fast path. */
+static __always_inline void spin_check(struct vs_sk_state *st,
+				       struct vs_rx_state *rx)
+{
+	st->spin_msgs = vs_spin_run(st->spin_msgs, st->empty_reads);
+	st->empty_reads = 0;
+	if (st->spin_msgs >= VS_SPIN_MSGS && !st->leave_phase)
+		vs_leave_begin(st, rx, VS_R_BUSY_POLL);
+}
+
 /* Runs for every socket of the host that moves data, so the common cases
  * leave early: nothing moved (EAGAIN of a polling loop), not a socket we
  * track, or a read on one that is off the fast path (nothing a sender
@@ -111,6 +135,7 @@ static __always_inline void on_io(struct sock *sk, int ret, bool read)
 	if (read) {
 		vs_rx_refresh(rx, sk);
 		vs_rx_account_read(rx, st, ret);
+		spin_check(st, rx);
 	} else {
 		VS_SET(rx->has_file, 1);
 		VS_SET(rx->nonblock, (__u8)!vs_file_blocking(sk));
@@ -121,7 +146,11 @@ SEC("tp_btf/sock_recv_length")
 int BPF_PROG(vsock_recv, struct sock *sk, int ret, int flags)
 {
 	/* a peek consumes nothing: no state of ours changes */
-	if (!(flags & VS_MSG_PEEK))
+	if (flags & VS_MSG_PEEK)
+		return 0;
+	if (ret == -VS_EAGAIN)
+		on_empty_read(sk);
+	else
 		on_io(sk, ret, true);
 	return 0;
 }

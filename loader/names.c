@@ -39,6 +39,7 @@ static const char *const reason_names[] = {
 	[VS_R_INSERT_FAILED]	= "insert_failed",
 	[VS_R_LISTENER_UNKNOWN]	= "listener_unknown",
 	[VS_R_SMALL_WRITES]	= "small_writes",
+	[VS_R_BUSY_POLL]	= "busy_poll",
 };
 _Static_assert(ARRAY_SIZE(reason_names) == VS_R_MAX, "a reason has no name");
 
@@ -58,6 +59,7 @@ static const char *const reason_texts[] = {
 	[VS_R_INSERT_FAILED]	= "sockhash insert failed",
 	[VS_R_LISTENER_UNKNOWN]	= "accepted from a listener that predates attach: blocking mode unknown",
 	[VS_R_SMALL_WRITES]	= "a long one-way run of small writes: TCP carries those faster",
+	[VS_R_BUSY_POLL]	= "its reader busy-polls: a redirect would sleep on its socket lock",
 };
 _Static_assert(ARRAY_SIZE(reason_texts) == VS_R_MAX, "a reason has no text");
 
@@ -92,6 +94,7 @@ static const char *const counter_names[] = {
 	[VS_C_LEFT_BLOCKING]	= "left_blocking",
 	[VS_C_LEFT_DONE]	= "left_done",
 	[VS_C_PASS_SMALL_WRITES] = "pass_small_writes",
+	[VS_C_LEFT_BUSY_POLL]	= "left_busy_poll",
 	[VS_C_EVENTS]		= "events",
 	[VS_C_EVENTS_LOST]	= "events_lost",
 	[VS_C_TO_REDIRECT]	= "to_redirect",
@@ -130,6 +133,7 @@ static const char *const counter_texts[] = {
 	[VS_C_LEFT_BLOCKING]	= "Sockets that turned blocking and left the sockhash",
 	[VS_C_LEFT_DONE]	= "Sockets that left the sockhash because their fast path was over",
 	[VS_C_PASS_SMALL_WRITES] = "Messages passed to TCP: small-write stream",
+	[VS_C_LEFT_BUSY_POLL]	= "Sockets that left the sockhash: their reader busy-polls",
 	[VS_C_EVENTS]		= "Socket events published for vsockd",
 	[VS_C_EVENTS_LOST]	= "Socket events dropped: ring buffer full (no or slow consumer)",
 	[VS_C_TO_REDIRECT]	= "Directions that joined the fast path after TCP drained",

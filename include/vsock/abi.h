@@ -27,6 +27,14 @@
  * never joined the sockhash never will (TCP_DEFER_ACCEPT creates the
  * peer only when the first data segment arrives). */
 #define VS_PEER_WAIT_SEGS 4
+/* A reader that finds its socket empty at least VS_SPIN_EMPTY_READS times
+ * between two messages, for VS_SPIN_MSGS messages in a row, busy-polls
+ * (a poll()/epoll reader sees at most one empty read per wake-up; a
+ * spinning one, about one per half microsecond of waiting). Such a
+ * reader holds its socket lock most of the time, and a redirect into it
+ * sleeps on that lock (docs/performance.md): it leaves the fast path. */
+#define VS_SPIN_EMPTY_READS 2
+#define VS_SPIN_MSGS 16
 
 /* Read-rate window of the adaptive queue bound: a receiver that read B
  * bytes in the last window may have 2*B queued (TCP's receive-buffer
@@ -85,6 +93,8 @@ enum vs_reason {
 				 * its blocking mode cannot be predicted */
 	VS_R_SMALL_WRITES,	/* a long one-way run of small writes: TCP coalesces
 				 * them better than per-message redirect (DESIGN.md) */
+	VS_R_BUSY_POLL,		/* its reader busy-polls: redirects into it would
+				 * sleep on its socket lock, TCP uses the backlog */
 	VS_R_MAX,
 };
 
@@ -254,6 +264,7 @@ enum vs_counter {
 	VS_C_LEFT_DONE,		/* sockets that left the sockhash: fast path over
 				 * (small writes, detached, peer never joined) */
 	VS_C_PASS_SMALL_WRITES,	/* messages passed: small-write stream */
+	VS_C_LEFT_BUSY_POLL,	/* sockets that left the sockhash: busy-polling reader */
 	VS_C_EVENTS,		/* socket events published */
 	VS_C_EVENTS_LOST,	/* events dropped: ring buffer full (no or slow consumer) */
 	VS_C_MAX,

@@ -170,4 +170,16 @@ static inline __u32 vs_small_run(__u32 run, __u64 *peer_seen, __u64 peer_tx_msgs
 	return msg_size < VS_SMALL_WRITE ? run + 1 : 0;
 }
 
+/* Count a message read into a reader's busy-poll run: empty_reads is how
+ * often it found the socket empty since the previous message. A reader
+ * that sleeps in poll()/epoll between messages finds it empty at most once
+ * per wake-up; one that spins, many times. Returns the new run length,
+ * which saturates at VS_SPIN_MSGS (the reader then busy-polls). */
+static inline __u8 vs_spin_run(__u8 run, __u32 empty_reads)
+{
+	if (empty_reads < VS_SPIN_EMPTY_READS)
+		return 0;
+	return run < VS_SPIN_MSGS ? run + 1 : run;
+}
+
 #endif /* VSOCK_POLICY_H */

@@ -124,9 +124,31 @@ struct rr_side {
 	bool first;		/* speaks first */
 	uint64_t tx_seed, rx_seed;
 	uint64_t tx_off, rx_off;
+	bool spin;		/* reads busy-poll: retried at once on EAGAIN */
 	int err;
 	char why[300];
 };
+
+/* Read len bytes without ever sleeping, as a busy-polling reader does. */
+static ssize_t spin_recv_all(int fd, void *buf, size_t len, int timeout_ms)
+{
+	uint64_t deadline = tl_now_ms() + timeout_ms;
+	size_t got = 0;
+	ssize_t n;
+
+	while (got < len) {
+		n = recv(fd, (char *)buf + got, len - got, MSG_DONTWAIT);
+		if (n > 0)
+			got += n;
+		else if (n == 0)
+			break;
+		else if (errno != EAGAIN && errno != EINTR)
+			return -errno;
+		else if (tl_now_ms() > deadline)
+			return -ETIMEDOUT;
+	}
+	return got;
+}
 
 static void *rr_run(void *arg)
 {
@@ -156,7 +178,8 @@ static void *rr_run(void *arg)
 			} else {
 				long long bad;
 
-				n = tl_recv_all(p->fd, buf, sz[k], 10000);
+				n = p->spin ? spin_recv_all(p->fd, buf, sz[k], 10000)
+					    : tl_recv_all(p->fd, buf, sz[k], 10000);
 				if (n != (ssize_t)sz[k]) {
 					p->err = n < 0 ? (int)n : -EPIPE;
 					snprintf(p->why, sizeof(p->why), "round %d recv %zu: %s",
@@ -178,36 +201,49 @@ static void *rr_run(void *arg)
 	return NULL;
 }
 
+/* Run the request/response exchange on the pair c, s: 0 or the verdict. */
+static int rr_exchange(int c, int s, struct rr_side *cs, struct rr_side *ss)
+{
+	bool started = false;
+	uint64_t t0 = tl_now_ns();
+	pthread_t th;
+
+	cs->fd = c;
+	ss->fd = s;
+	TL_EXPECT(!pthread_create(&th, NULL, rr_run, ss), "pthread_create");
+	started = true;
+	rr_run(cs);
+	if (cs->err)
+		shutdown(s, SHUT_RDWR);
+	pthread_join(th, NULL);
+	started = false;
+	TL_EXPECT(!cs->err, "client: %s", cs->why);
+	TL_EXPECT(!ss->err, "server: %s", ss->why);
+	tl_diag("%d round trips in %.0f ms", RR_ROUNDS, (tl_now_ns() - t0) / 1e6);
+out:
+	if (started) {
+		shutdown(s, SHUT_RDWR);
+		pthread_join(th, NULL);
+	}
+	return tl_verdict();
+}
+
 static int rr_case(bool client_first)
 {
 	struct rr_side cs = { .first = client_first, .tx_seed = 11, .rx_seed = 22 };
 	struct rr_side ss = { .first = !client_first, .tx_seed = 22, .rx_seed = 11 };
 	__u64 st0[VS_C_MAX], st1[VS_C_MAX];
 	struct vs_sock_entry ce, se;
-	bool started = false;
-	uint64_t t0;
-	pthread_t th;
 	int c = -1, s = -1, r;
 
 	r = tl_pair(AF_INET, true, &c, &s);
 	TL_EXPECT(!r, "pair: %s", strerror(-r));
-	cs.fd = c;
-	ss.fd = s;
 	TL_EXPECT(!tl_stats(st0), "loader_read_stats");
-	t0 = tl_now_ns();
-	TL_EXPECT(!pthread_create(&th, NULL, rr_run, &ss), "pthread_create");
-	started = true;
-	rr_run(&cs);
-	if (cs.err)
-		shutdown(s, SHUT_RDWR);
-	pthread_join(th, NULL);
-	started = false;
-	TL_EXPECT(!cs.err, "client: %s", cs.why);
-	TL_EXPECT(!ss.err, "server: %s", ss.why);
+	TL_EXPECT(!rr_exchange(c, s, &cs, &ss), "exchange failed");
 	TL_EXPECT(!tl_stats(st1), "loader_read_stats");
 	TL_EXPECT(!tl_entry(c, &ce) && !tl_entry(s, &se), "socket-table entries missing");
-	tl_diag("%d round trips in %.0f ms; client sent %llu (redir %llu), server sent %llu (redir %llu)",
-		RR_ROUNDS, (tl_now_ns() - t0) / 1e6, (unsigned long long)cs.tx_off,
+	tl_diag("client sent %llu (redir %llu), server sent %llu (redir %llu)",
+		(unsigned long long)cs.tx_off,
 		(unsigned long long)ce.tx_redir_bytes, (unsigned long long)ss.tx_off,
 		(unsigned long long)se.tx_redir_bytes);
 	EXPECT_ACCOUNTING("client", c, cs.tx_off);
@@ -220,10 +256,50 @@ static int rr_case(bool client_first)
 		  (unsigned long long)(st1[VS_C_BYTES_REDIRECTED] - st0[VS_C_BYTES_REDIRECTED]),
 		  (unsigned long long)(ce.tx_redir_bytes + se.tx_redir_bytes));
 out:
-	if (started) {
-		shutdown(s, SHUT_RDWR);
-		pthread_join(th, NULL);
+	tl_close(c);
+	tl_close(s);
+	return tl_verdict();
+}
+
+/* A reader that busy-polls holds its socket lock most of the time, and a
+ * redirect into it sleeps in lock_sock() (docs/performance.md). After
+ * VS_SPIN_MSGS such messages it leaves the sockhash, its peer follows, and
+ * every byte stays in order across the switch. */
+static int case_busy_poll_reader_leaves(void)
+{
+	struct rr_side cs = { .first = true, .tx_seed = 31, .rx_seed = 32 };
+	struct rr_side ss = { .first = false, .tx_seed = 32, .rx_seed = 31, .spin = true };
+	__u64 st0[VS_C_MAX], st1[VS_C_MAX];
+	struct vs_sock_entry ce, se;
+	char s1[400], s2[400];
+	int c = -1, s = -1, r, i;
+
+	r = tl_pair(AF_INET, true, &c, &s);
+	TL_EXPECT(!r, "pair: %s", strerror(-r));
+	TL_EXPECT(!tl_stats(st0), "loader_read_stats");
+	TL_EXPECT(!rr_exchange(c, s, &cs, &ss), "exchange failed");
+	for (i = 0; i < 50; i++) {
+		TL_EXPECT(!tl_entry(c, &ce) && !tl_entry(s, &se), "socket-table entries missing");
+		if (!ce.in_sockhash && !se.in_sockhash)
+			break;
+		tl_sleep_ms(20);
 	}
+	TL_EXPECT(!tl_stats(st1), "loader_read_stats");
+	tl_entry_str(&ce, s1, sizeof(s1));
+	tl_entry_str(&se, s2, sizeof(s2));
+	tl_diag("client: %s", s1);
+	tl_diag("server: %s", s2);
+	EXPECT_ACCOUNTING("client", c, cs.tx_off);
+	EXPECT_ACCOUNTING("server", s, ss.tx_off);
+	TL_EXPECT(ce.tx_redir_msgs >= VS_SPIN_MSGS,
+		  "the client's first %u requests were not redirected: %s", VS_SPIN_MSGS, s1);
+	TL_EXPECT(se.reason == VS_R_BUSY_POLL && !se.in_sockhash,
+		  "busy-polling server: want reason=busy_poll, out of the sockhash: %s", s2);
+	TL_EXPECT(!ce.in_sockhash, "client still in the sockhash: %s", s1);
+	TL_EXPECT(st1[VS_C_LEFT_BUSY_POLL] == st0[VS_C_LEFT_BUSY_POLL] + 1,
+		  "left_busy_poll +%llu, want +1",
+		  (unsigned long long)(st1[VS_C_LEFT_BUSY_POLL] - st0[VS_C_LEFT_BUSY_POLL]));
+out:
 	tl_close(c);
 	tl_close(s);
 	return tl_verdict();
@@ -555,6 +631,7 @@ out:
 
 static const struct tl_case cases[] = {
 	{ "small_writes_leave", case_small_writes_leave, 60 },
+	{ "busy_poll_reader_leaves", case_busy_poll_reader_leaves, 60 },
 	{ "stream_256m_random_writes", case_stream_256m, 120 },
 	{ "reqresp_client_first_1000", case_rr_client_first, 60 },
 	{ "reqresp_server_first_1000", case_rr_server_first, 60 },

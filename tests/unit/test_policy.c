@@ -299,6 +299,28 @@ static void test_small_run(void **state)
 	assert_int_equal(run, 2);
 }
 
+/* A poll()-driven reader (at most one empty read per message) never builds
+ * a busy-poll run; a spinning one does after VS_SPIN_MSGS messages, and a
+ * single message it did not spin for starts the count again. */
+static void test_spin_run(void **state)
+{
+	__u8 run = 0;
+	int i;
+
+	(void)state;
+	for (i = 0; i < 1000; i++)
+		run = vs_spin_run(run, i & 1);	/* 0 or 1 empty reads */
+	assert_int_equal(run, 0);
+	for (i = 0; i < VS_SPIN_MSGS - 1; i++)
+		run = vs_spin_run(run, VS_SPIN_EMPTY_READS + i);
+	assert_int_equal(run, VS_SPIN_MSGS - 1);
+	run = vs_spin_run(run, 1);		/* it slept for this one */
+	assert_int_equal(run, 0);
+	for (i = 0; i < 3 * VS_SPIN_MSGS; i++)
+		run = vs_spin_run(run, 40);
+	assert_int_equal(run, VS_SPIN_MSGS);	/* saturates: fits its __u8 */
+}
+
 static void test_decide_blocking(void **state)
 {
 	struct vs_tx_input in = good();
@@ -430,6 +452,7 @@ int main(void)
 		cmocka_unit_test(test_decide_peer_closed),
 		cmocka_unit_test(test_decide_small_writes),
 		cmocka_unit_test(test_small_run),
+		cmocka_unit_test(test_spin_run),
 	};
 
 	return cmocka_run_group_tests_name("policy", tests, NULL, NULL);
