@@ -325,6 +325,30 @@ while IFS=$'\t' read -r f mo c v; do
 done < <(awk -F'\t' -v OFS='\t' '$4 ~ /^(ctr\.|unaccelerated$|failed$)/ { s[$1 OFS $2 OFS $4] += $5 }
 	END { for (k in s) printf "%s\t%.0f\n", k, s[k] }' "$RAW")
 
+# PR[fig|metric|base] = median over repetitions of vsock/base measured in the
+# same repetition (adjacent in time): the machine's slow phases, which move
+# every mode of a repetition together, cancel out of each ratio
+declare -A PR
+while IFS=$'\t' read -r f m b r; do
+	PR["$f|$m|$b"]=$r
+done < <(grep -v -P '\t(ctr\.[a-z_]+|unaccelerated|failed)\t' "$RAW" |
+	awk -F'\t' -v OFS='\t' '{ v[$1 OFS $4 OFS $3 OFS $2] = $5; k[$1 OFS $4] = 1; reps[$3] = 1 }
+	END {
+		for (fm in k) {
+			split("tcp unix", bl, " ")
+			for (i = 1; i <= 2; i++) {
+				n = 0
+				for (r in reps) {
+					x = v[fm OFS r OFS "vsock"]; y = v[fm OFS r OFS bl[i]]
+					if (x != "" && y != "" && y > 0) q[++n] = x / y
+				}
+				if (!n) continue
+				for (a = 2; a <= n; a++) { t = q[a]; for (c = a - 1; c >= 1 && q[c] > t; c--) q[c + 1] = q[c]; q[c + 1] = t }
+				print fm, bl[i], (n % 2 ? q[(n + 1) / 2] : (q[n / 2] + q[n / 2 + 1]) / 2)
+			}
+		}
+	}')
+
 fmt() { # fmt METRIC VALUE
 	[ -z "$2" ] && { echo "—"; return; }
 	case $1 in
@@ -349,7 +373,7 @@ TABLE="| figure | loopback TCP | vsock | AF_UNIX | vsock/TCP | target | result |
 row() {
 	local label=$1 fig=$2 m=$3 op=$4 tgt=$5 base=${6:-tcp}
 	local t=${MED["$fig|$m|tcp"]:-} v=${MED["$fig|$m|vsock"]:-} u=${MED["$fig|$m|unix"]:-}
-	local b ratio verdict vcell unacc=${UNACC["$fig|vsock"]:-0} n=${N["$fig|$m|vsock"]:-0}
+	local b pr ratio verdict vcell unacc=${UNACC["$fig|vsock"]:-0} n=${N["$fig|$m|vsock"]:-0}
 	[ "$base" = unix ] && b=$u || b=$t
 	vcell=$(fmt "$m" "$v")
 	if [ -z "$v" ] && [ "$unacc" -gt 0 ]; then
@@ -361,13 +385,15 @@ row() {
 		verdict="no data"
 	else
 		# two decimals, three where two would look like the target itself
-		ratio=$(awk -v a="$v" -v b="$b" -v t="$tgt" 'BEGIN { r = a / b; f = "%.2f×"
+		pr=${PR["$fig|$m|$base"]:-}
+		[ -n "$pr" ] || pr=$(awk -v a="$v" -v b="$b" 'BEGIN { print a / b }')
+		ratio=$(awk -v r="$pr" -v t="$tgt" 'BEGIN { f = "%.2f×"
 			if (t != "—" && sprintf("%.2f", r) == sprintf("%.2f", t) && r != t) f = "%.3f×"
 			printf f, r }')
 		if [ "$tgt" = "—" ]; then
 			verdict="—"
-		elif awk -v a="$v" -v b="$b" -v t="$tgt" -v op="$op" \
-			'BEGIN { r = a / b; exit !(op == "<=" ? r <= t + 1e-9 : r >= t - 1e-9) }'; then
+		elif awk -v r="$pr" -v t="$tgt" -v op="$op" \
+			'BEGIN { exit !(op == "<=" ? r <= t + 1e-9 : r >= t - 1e-9) }'; then
 			verdict="PASS"
 		else
 			verdict="**MISS**"
@@ -568,8 +594,13 @@ targets are missed, with the profiles and counters that show it, is in
   \`bytes_passed\`), counter deltas around each run). A vsock run in which
   nothing was redirected is discarded and said so, never reported as a
   vsock figure.
-- **Ratios** are vsock / loopback TCP of the medians (for "vs AF_UNIX", of
-  AF_UNIX). For latency and CPU lower is better; for the rest higher.
+- **Ratios** are paired: in each repetition, vsock's figure divided by
+  loopback TCP's (for "vs AF_UNIX", AF_UNIX's) from the same repetition,
+  run next to it; the table gives the median of those ratios. A slow phase
+  of the machine moves every mode of a repetition together and cancels out
+  of its ratio, where it would not cancel out of a ratio of medians. The
+  value columns are the medians of each mode. For latency and CPU lower is
+  better; for the rest higher.
 - **Noise.** Loopback on a small VM varies from run to run by tens of per
   cent; medians of interleaved repetitions damp it, they do not remove it.
   Compare ratios from one run, not absolute numbers across runs.

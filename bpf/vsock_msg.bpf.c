@@ -56,6 +56,7 @@ int vsock_msg(struct sk_msg_md *msg)
 	struct vs_rx_state *rx, *self_rx;
 	struct vs_sk_state *st;
 	struct tcp_sock *tp;
+	struct vs_meta *m;
 
 	if (!sk)
 		return SK_PASS;
@@ -73,9 +74,11 @@ int vsock_msg(struct sk_msg_md *msg)
 	if (!tp)
 		return SK_PASS;
 
+	m = vs_get_meta();
 	in.cur_mode = st->tx_mode;
 	in.msg_size = msg->size;
-	in.max_queued = VS_MAX_QUEUED_DEFAULT;
+	in.max_queued = m && m->max_queued ? m->max_queued : VS_MAX_QUEUED_DEFAULT;
+	in.small_run_max = m ? m->small_run : VS_SMALL_RUN;
 	in.self_enabled = vs_cgroup_enabled(st->attach_cg);
 	in.blocking = vs_file_blocking(vs_sk(tp));
 	/* our own message count, for the peer's alternation test */
@@ -93,7 +96,8 @@ int vsock_msg(struct sk_msg_md *msg)
 		in.peer_enabled = vs_cgroup_enabled(rx->attach_cg);
 		in.blocking |= rx->has_file && !rx->nonblock;
 		in.peer_queued = rx->queued;
-		in.max_queued = rx->bound ? rx->bound : vs_max_queued();
+		if (rx->bound)
+			in.max_queued = rx->bound;
 		/* every byte we ever gave TCP was handed to the peer's reader;
 		 * write_seq is stable: the sender holds its socket lock here */
 		in.tcp_drained = tp->write_seq == rx->copied_seq;

@@ -95,13 +95,16 @@ static __always_inline void on_empty_read(struct sock *sk)
 }
 
 /* After a message was read: a reader that spun before each of the last
- * VS_SPIN_MSGS messages busy-polls, and starts leaving the fast path. */
+ * spin_msgs messages (vs_meta) busy-polls, and starts leaving the fast path. */
 static __always_inline void spin_check(struct vs_sk_state *st,
 				       struct vs_rx_state *rx)
 {
-	st->spin_msgs = vs_spin_run(st->spin_msgs, st->empty_reads);
+	struct vs_meta *m = vs_get_meta();
+	__u32 max = m ? m->spin_msgs : VS_SPIN_MSGS;	/* 0: never leave */
+
+	st->spin_msgs = vs_spin_run(st->spin_msgs, st->empty_reads, max);
 	st->empty_reads = 0;
-	if (st->spin_msgs >= VS_SPIN_MSGS && !st->leave_phase)
+	if (max && st->spin_msgs >= max && !st->leave_phase)
 		vs_leave_begin(st, rx, VS_R_BUSY_POLL);
 }
 

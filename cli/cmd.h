@@ -72,6 +72,8 @@ int arg_one(struct ctl *ctl, const char *cmd, const char *what, int argc,
 	    char **argv, const char **val);
 /* Strict decimal in [min, max]; -EINVAL on anything else. */
 int arg_u64(const char *s, __u64 min, __u64 max, __u64 *out);
+/* "64K", "4M", "1G" or plain bytes, from 64 KiB to 1 TiB (max_queued). */
+int arg_bytes(const char *s, __u64 *out);
 
 int do_help(struct ctl *ctl, int argc, char **argv);
 int do_attach(struct ctl *ctl, int argc, char **argv);
@@ -82,6 +84,7 @@ int do_stats(struct ctl *ctl, int argc, char **argv);
 int do_version(struct ctl *ctl, int argc, char **argv);
 int do_sockets(struct ctl *ctl, int argc, char **argv);
 int do_handles(struct ctl *ctl, int argc, char **argv);
+int do_tune(struct ctl *ctl, int argc, char **argv);
 int do_needs_vsockd(struct ctl *ctl, int argc, char **argv);
 
 /* sockets filters; AND-ed. */

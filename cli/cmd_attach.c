@@ -64,31 +64,6 @@ static int via_daemon(struct ctl *ctl, const char *verb, const char *cg,
 	return 0;
 }
 
-/* "64K", "4M", "1G" or plain bytes; at least 64 KiB: below that a single
- * write would already pass to TCP and the fast path would never be used. */
-static int parse_bytes(const char *s, __u64 *out)
-{
-	static const struct { char c; int shift; } units[] = {
-		{ 'K', 10 }, { 'M', 20 }, { 'G', 30 },
-	};
-	char num[32];
-	size_t n = strlen(s), i;
-	int shift = 0;
-
-	if (!n || n >= sizeof(num))
-		return -EINVAL;
-	memcpy(num, s, n + 1);
-	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
-		if (num[n - 1] == units[i].c || num[n - 1] == units[i].c + 32) {
-			shift = units[i].shift;
-			num[n - 1] = '\0';
-		}
-	if (arg_u64(num, 1, (1ull << 40) >> shift, out))
-		return -EINVAL;
-	*out <<= shift;
-	return *out >= (64u << 10) ? 0 : -ERANGE;
-}
-
 /* attach is idempotent: a second attach is a success that changed nothing */
 static void attach_done(struct ctl *ctl, const char *cg, bool already)
 {
@@ -114,7 +89,7 @@ int do_attach(struct ctl *ctl, int argc, char **argv)
 	int err;
 
 	if (argc == 4 && !strcmp(argv[2], "max_queued")) {
-		if (parse_bytes(argv[3], &max_queued))
+		if (arg_bytes(argv[3], &max_queued))
 			return ctl_errf(ctl, -EINVAL,
 					"attach: max_queued '%s': expected bytes from 64K to 1T (suffix K, M or G)",
 					argv[3]);

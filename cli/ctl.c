@@ -19,6 +19,8 @@ const struct cmd cmd_table[] = {
 	  "vsockctl [OPTIONS] sockets [cgroup PATH] [pid PID] [status NAME] [port PORT] [all]" },
 	{ "stats",   do_stats,   "vsockctl [OPTIONS] stats [--prometheus]" },
 	{ "unload",  do_unload,  "vsockctl [OPTIONS] unload [--force] [--wait SECONDS]" },
+	{ "tune",    do_tune,
+	  "vsockctl [OPTIONS] tune [max_queued BYTES] [small_run N|off] [busy_poll N|off]" },
 	{ "handles", do_handles, "vsockctl [OPTIONS] handles [PID]" },
 	{ "version", do_version, "vsockctl [OPTIONS] version" },
 	{ "help",    do_help,    "vsockctl [OPTIONS] help [COMMAND]" },
@@ -248,6 +250,31 @@ int arg_u64(const char *s, __u64 min, __u64 max, __u64 *out)
 		return -EINVAL;
 	*out = v;
 	return 0;
+}
+
+/* "64K", "4M", "1G" or plain bytes; at least 64 KiB: below that a single
+ * write would already pass to TCP and the fast path would never be used. */
+int arg_bytes(const char *s, __u64 *out)
+{
+	static const struct { char c; int shift; } units[] = {
+		{ 'K', 10 }, { 'M', 20 }, { 'G', 30 },
+	};
+	char num[32];
+	size_t n = strlen(s), i;
+	int shift = 0;
+
+	if (!n || n >= sizeof(num))
+		return -EINVAL;
+	memcpy(num, s, n + 1);
+	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+		if (num[n - 1] == units[i].c || num[n - 1] == units[i].c + 32) {
+			shift = units[i].shift;
+			num[n - 1] = '\0';
+		}
+	if (arg_u64(num, 1, (1ull << 40) >> shift, out))
+		return -EINVAL;
+	*out <<= shift;
+	return *out >= (64u << 10) ? 0 : -ERANGE;
 }
 
 static void print_error_json(struct ctl *ctl)

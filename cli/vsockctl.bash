@@ -22,7 +22,7 @@ _vsockctl()
 		cword=$COMP_CWORD
 	}
 
-	local commands="attach detach status sockets stats handles unload version help"
+	local commands="attach detach status sockets stats tune handles unload version help"
 	local globals="-j --json -p --pretty -d --debug --pin-root -V --version -h --help"
 	local i cmd= cmd_idx=0
 
@@ -69,6 +69,19 @@ _vsockctl()
 		;;
 	stats)
 		COMPREPLY=( $(compgen -W "--prometheus" -- "$cur") )
+		;;
+	tune)
+		case $prev in
+		small_run | busy_poll) COMPREPLY=( $(compgen -W "off" -- "$cur") ) ;;
+		max_queued) ;;
+		*)
+			local t left=
+			for t in max_queued small_run busy_poll; do
+				[[ " ${words[*]:cmd_idx+1} " == *" $t "* ]] || left+=" $t"
+			done
+			COMPREPLY=( $(compgen -W "$left" -- "$cur") )
+			;;
+		esac
 		;;
 	handles)
 		((cword == cmd_idx + 1)) &&

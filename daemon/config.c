@@ -21,7 +21,8 @@
 enum key_id {
 	K_PIN_ROOT, K_LOG_LEVEL, K_CONTROL_SOCKET, K_CONTROL_GROUP,
 	K_CONTROL_MODE, K_MAX_PROCESSES, K_MAX_HANDLES_PER_PROCESS,
-	K_MAX_HANDLES, K_RESCAN_INTERVAL, K_MAX_SOCKETS, K_MAX_QUEUED, K_ATTACH,
+	K_MAX_HANDLES, K_RESCAN_INTERVAL, K_MAX_SOCKETS, K_MAX_QUEUED,
+	K_SMALL_RUN, K_BUSY_POLL, K_ATTACH,
 	K_COUNT,
 };
 
@@ -41,6 +42,8 @@ static const struct key {
 	[K_RESCAN_INTERVAL]	= { "vsockd", "rescan_interval", 0, 86400 },
 	[K_MAX_SOCKETS]		= { "bpf", "max_sockets", 1024, 1u << 22 },
 	[K_MAX_QUEUED]		= { "bpf", "max_queued", 64u << 10, 1u << 31 },
+	[K_SMALL_RUN]		= { "bpf", "small_run", 0, 1u << 30 },
+	[K_BUSY_POLL]		= { "bpf", "busy_poll", 0, VS_SPIN_MSGS_MAX },
 	[K_ATTACH]		= { "cgroups", "attach" },
 };
 
@@ -72,6 +75,8 @@ void cfg_defaults(struct cfg *c)
 	c->rescan_interval = 60;
 	c->max_sockets = VS_MAX_SOCKS_DEFAULT;
 	c->max_queued = VS_MAX_QUEUED_DEFAULT;
+	c->small_run = VS_SMALL_RUN;
+	c->busy_poll = VS_SPIN_MSGS;
 }
 
 void cfg_free(struct cfg *c)
@@ -227,6 +232,8 @@ static int set_number(struct parse *p, enum key_id id, const char *v)
 	case K_MAX_HANDLES:		p->c->max_handles = n; break;
 	case K_MAX_SOCKETS:		p->c->max_sockets = n; break;
 	case K_MAX_QUEUED:		p->c->max_queued = n; break;
+	case K_SMALL_RUN:		p->c->small_run = n; break;
+	case K_BUSY_POLL:		p->c->busy_poll = n; break;
 	default:			p->c->rescan_interval = n; break;
 	}
 	return 1;

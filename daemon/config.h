@@ -26,6 +26,9 @@ struct cfg {
 	unsigned int rescan_interval;	/* seconds; 0: only on lost events */
 	unsigned int max_sockets;	/* [bpf] socket map entries, at load */
 	unsigned int max_queued;	/* [bpf] fast-path queue floor, bytes */
+	unsigned int small_run;		/* [bpf] small writes before passing; 0 off */
+	unsigned int busy_poll;		/* [bpf] busy-polled messages before a
+					 * reader leaves; 0 off */
 	char **attach;			/* cgroups to attach at start */
 	int nattach;
 };

@@ -17,6 +17,24 @@
 #include "log.h"
 #include "vsockd.h"
 
+/* The fast-path policy of [bpf] into vs_meta: all of it at start (old is
+ * NULL), what changed at a reload (vsockctl tune may have set the rest). */
+static void apply_policy(struct vsd *d, const struct cfg *old, const struct cfg *c)
+{
+	const char *when = old ? "reload: " : "";
+	int r;
+
+	if ((!old || c->max_queued != old->max_queued) &&
+	    (r = loader_set_max_queued(d->ld, c->max_queued)))
+		pr_warn("%sset max_queued: %s", when, strerror(-r));
+	if ((!old || c->small_run != old->small_run) &&
+	    (r = loader_set_small_run(d->ld, c->small_run)))
+		pr_warn("%sset small_run: %s", when, strerror(-r));
+	if ((!old || c->busy_poll != old->busy_poll) &&
+	    (r = loader_set_spin_msgs(d->ld, c->busy_poll)))
+		pr_warn("%sset busy_poll: %s", when, strerror(-r));
+}
+
 static void apply_level(struct vsd *d)
 {
 	log_set_level(d->cli_level ? d->cli_level : d->cfg.log_level);
@@ -211,10 +229,8 @@ int vsd_init(struct vsd *d)
 	}
 	pr_info("%s pins under %s", loader_created(d->ld) ? "loaded and pinned" : "adopted",
 		d->cfg.pin_root);
-	/* max_sockets sizes maps at load only; max_queued applies at any time */
-	r = loader_set_max_queued(d->ld, d->cfg.max_queued);
-	if (r)
-		pr_warn("set max_queued: %s", strerror(-r));
+	/* max_sockets sizes maps at load only; the policy applies at any time */
+	apply_policy(d, NULL, &d->cfg);
 	r = attach_all(d, &d->cfg, NULL, err, sizeof(err));
 	if (r) {
 		pr_err("%s", err);
@@ -347,9 +363,7 @@ int vsd_reload(struct vsd *d, char *err, size_t errlen)
 	    c.max_handles != d->cfg.max_handles)
 		d->need_rescan = true;
 	d->next_rescan_ms = vsd_now_ms() + c.rescan_interval * 1000ull;
-	if (c.max_queued != d->cfg.max_queued &&
-	    (r = loader_set_max_queued(d->ld, c.max_queued)))
-		pr_warn("reload: set max_queued: %s", strerror(-r));
+	apply_policy(d, &d->cfg, &c);
 	if (c.max_sockets != d->cfg.max_sockets)
 		pr_warn("reload: max_sockets applies when the maps are loaded; unload to change it");
 	cfg_free(&d->cfg);

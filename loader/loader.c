@@ -126,6 +126,8 @@ int vs_write_meta(struct vs_loader *ld, __u64 max_queued)
 	struct timespec ts;
 	__u32 zero = 0;
 
+	meta.small_run = VS_SMALL_RUN;
+	meta.spin_msgs = VS_SPIN_MSGS;
 	meta.max_queued_cap = tcp_rmem_max();
 	if (meta.max_queued_cap < meta.max_queued)
 		meta.max_queued_cap = meta.max_queued;
@@ -169,6 +171,28 @@ int loader_set_max_queued(struct vs_loader *ld, __u64 bytes)
 	if (!bytes)
 		return -EINVAL;
 	return meta_edit(ld, edit_max_queued, bytes);
+}
+
+static void edit_small_run(struct vs_meta *m, __u64 n)
+{
+	m->small_run = (__u32)n;
+}
+
+static void edit_spin_msgs(struct vs_meta *m, __u64 n)
+{
+	m->spin_msgs = (__u32)n;
+}
+
+int loader_set_small_run(struct vs_loader *ld, __u32 n)
+{
+	return meta_edit(ld, edit_small_run, n);
+}
+
+int loader_set_spin_msgs(struct vs_loader *ld, __u32 n)
+{
+	if (n > VS_SPIN_MSGS_MAX)
+		return -ERANGE;
+	return meta_edit(ld, edit_spin_msgs, n);
 }
 
 static void edit_event_mask(struct vs_meta *m, __u64 mask)

@@ -115,6 +115,12 @@ int loader_read_stats(struct vs_loader *ld, __u64 out[VS_C_MAX]);
 /* Change the fast-path queue bound (bytes, > 0) of a loaded vsock; applies
  * to the next message of every connection. */
 int loader_set_max_queued(struct vs_loader *ld, __u64 bytes);
+/* Fast-path policy (docs/architecture.md), applied from the next message:
+ * small writes in a row before a direction passes for good, and busy-polled
+ * messages in a row (at most VS_SPIN_MSGS_MAX) before a reader leaves the
+ * sockhash. 0 turns a rule off. */
+int loader_set_small_run(struct vs_loader *ld, __u32 n);
+int loader_set_spin_msgs(struct vs_loader *ld, __u32 n);
 /* Which socket events (VS_EV_BIT) the programs publish; 0 stops them all.
  * vsockd sets what it consumes and clears it when it stops. */
 int loader_set_event_mask(struct vs_loader *ld, __u32 mask);

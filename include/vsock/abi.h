@@ -35,6 +35,7 @@
  * sleeps on that lock (docs/performance.md): it leaves the fast path. */
 #define VS_SPIN_EMPTY_READS 2
 #define VS_SPIN_MSGS 16
+#define VS_SPIN_MSGS_MAX 255	/* the run is counted in a byte */
 
 /* Read-rate window of the adaptive queue bound: a receiver that read B
  * bytes in the last window may have 2*B queued (TCP's receive-buffer
@@ -192,6 +193,10 @@ struct vs_meta {
 	__u64 loaded_ns;		/* CLOCK_REALTIME at load, ns */
 	__u64 max_queued_cap;		/* bytes: the most a reading receiver's
 					 * bound grows to (tcp_rmem max at load) */
+	__u32 small_run;		/* small writes in a row before a direction
+					 * passes for good; 0: never (VS_SMALL_RUN) */
+	__u32 spin_msgs;		/* busy-polled messages in a row before a
+					 * reader leaves; 0: never (VS_SPIN_MSGS) */
 };
 
 /* Socket events (ring buffer vs_events), for vsockd. Only the types in
@@ -275,7 +280,7 @@ _Static_assert(sizeof(struct vs_sock_key) == 48, "vs_sock_key ABI");
 _Static_assert(sizeof(struct vs_addr) == 24, "vs_addr ABI");
 _Static_assert(sizeof(struct vs_sock_entry) == 168, "vs_sock_entry ABI");
 _Static_assert(sizeof(struct vs_cgroup_cfg) == 208, "vs_cgroup_cfg ABI");
-_Static_assert(sizeof(struct vs_meta) == 32, "vs_meta ABI");
+_Static_assert(sizeof(struct vs_meta) == 40, "vs_meta ABI");
 _Static_assert(sizeof(struct vs_rx_state) == 48, "vs_rx_state ABI");
 _Static_assert(sizeof(struct vs_event) == 48, "vs_event ABI");
 _Static_assert(VS_ST_MAX == 10, "ten statuses");

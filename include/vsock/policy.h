@@ -111,7 +111,7 @@ struct vs_tx_input {
 	__u8  peer_closed;	/* peer is leaving the sockhash */
 	__u8  pad;
 	__u32 small_run;	/* small messages in a row, peer silent meanwhile */
-	__u32 pad2;
+	__u32 small_run_max;	/* more than this passes for good; 0: never */
 	__u64 peer_queued;	/* bytes on the peer's fast-path queue */
 	__u64 msg_size;
 	__u64 max_queued;
@@ -138,7 +138,7 @@ static inline struct vs_tx_decision vs_tx_decide(const struct vs_tx_input *in)
 		d.reason = VS_R_DETACHED;
 	else if (in->blocking)
 		d.reason = VS_R_BLOCKING;
-	else if (in->small_run > VS_SMALL_RUN)
+	else if (in->small_run_max && in->small_run > in->small_run_max)
 		d.reason = VS_R_SMALL_WRITES;
 	else if (in->peer_queued + in->msg_size > in->max_queued &&
 		 in->peer_queued > 0)
@@ -174,12 +174,13 @@ static inline __u32 vs_small_run(__u32 run, __u64 *peer_seen, __u64 peer_tx_msgs
  * often it found the socket empty since the previous message. A reader
  * that sleeps in poll()/epoll between messages finds it empty at most once
  * per wake-up; one that spins, many times. Returns the new run length,
- * which saturates at VS_SPIN_MSGS (the reader then busy-polls). */
-static inline __u8 vs_spin_run(__u8 run, __u32 empty_reads)
+ * which saturates at max (VS_SPIN_MSGS by default): the reader busy-polls
+ * once the run reaches a non-zero max. */
+static inline __u8 vs_spin_run(__u8 run, __u32 empty_reads, __u32 max)
 {
 	if (empty_reads < VS_SPIN_EMPTY_READS)
 		return 0;
-	return run < VS_SPIN_MSGS ? run + 1 : run;
+	return run < max && run < VS_SPIN_MSGS_MAX ? run + 1 : run;
 }
 
 #endif /* VSOCK_POLICY_H */

@@ -64,6 +64,13 @@ expect_fail "unknown option" "unknown option '--frobnicate'" "$V" --frobnicate s
 expect_fail "attach: missing argument" "missing CGROUP" "$V" "${P[@]}" attach
 expect_fail "attach: bad max_queued" "max_queued '12x'" "$V" "${P[@]}" attach "$CG" max_queued 12x
 expect_fail "detach: not loaded" "not loaded" "$V" "${P[@]}" detach "$CG"
+expect_fail "tune: not loaded" "not loaded" "$V" "${P[@]}" tune
+expect_fail "tune: unknown setting" "unknown setting 'speed'" "$V" "${P[@]}" tune speed 11
+expect_fail "tune: missing value" "'busy_poll' needs a value" "$V" "${P[@]}" tune busy_poll
+expect_fail "tune: busy_poll out of range" "busy_poll '256': expected a count from 1 to 255" \
+	"$V" "${P[@]}" tune busy_poll 256
+expect_fail "tune: small_run not a number" "small_run '-1'" "$V" "${P[@]}" tune small_run -1
+no_pins && ok "tune errors leave no pins" || nok "tune errors leave no pins" "$ROOT exists"
 json=$("$V" "${P[@]}" -j detach "$CG" 2>/dev/null)
 printf '%s' "$json" | python3 -c 'import json,sys; assert "not loaded" in json.load(sys.stdin)["error"]' \
 	&& ok "-j: error as JSON on stdout" || nok "-j: error as JSON on stdout" "got '$json'"
@@ -78,6 +85,22 @@ no_pins && ok "not root leaves no pins" || nok "not root leaves no pins" "$ROOT 
 n=$(bpftool cgroup show "$CG" 2>/dev/null | grep -c vsock_)
 [ "$n" = 5 ] && ok "attach twice attaches once" || nok "attach twice attaches once" "$n programs attached"
 expect_fail "detach: a cgroup that is not attached" "not attached" "$V" "${P[@]}" detach "$CG2"
+
+# tune: defaults at load, a change reaches vs_meta, bad input changes nothing
+tune() { "$V" "${P[@]}" -j tune "$@" 2>&1 | python3 -c '
+import json, sys; d = json.load(sys.stdin); print(d["max_queued"], d["small_run"], d["busy_poll"])'; }
+got=$(tune)
+[ "$got" = "4194304 64 16" ] && ok "tune: defaults after load" || nok "tune: defaults after load" "got '$got'"
+got=$(tune small_run off busy_poll 3 max_queued 8M)
+[ "$got" = "8388608 0 3" ] && ok "tune: set all three" || nok "tune: set all three" "got '$got'"
+expect_fail "tune: one bad setting changes nothing" "busy_poll 'x'" \
+	"$V" "${P[@]}" tune small_run 5 busy_poll x
+got=$(tune)
+[ "$got" = "8388608 0 3" ] && ok "tune: unchanged after a refused command" ||
+	nok "tune: unchanged after a refused command" "got '$got'"
+got=$(bpftool -j map dump pinned "$ROOT/vs_meta" | python3 -c '
+import json, sys; v = json.load(sys.stdin)[0]["formatted"]["value"]; print(v["small_run"], v["spin_msgs"])')
+[ "$got" = "0 3" ] && ok "tune: visible in bpftool map dump" || nok "tune: visible in bpftool map dump" "got '$got'"
 
 # a cgroup removed while attached can still be detached by its path
 mkdir "$CG-gone" && "$V" "${P[@]}" attach "$CG-gone" >/dev/null && rmdir "$CG-gone"

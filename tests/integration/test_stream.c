@@ -358,6 +358,34 @@ out:
 	return tl_verdict();
 }
 
+/* With the rule off (vsockctl tune busy_poll off), the same busy-polling
+ * reader stays on the fast path: the threshold really comes from vs_meta. */
+static int case_busy_poll_off_stays(void)
+{
+	struct rr_side cs = { .first = true, .tx_seed = 41, .rx_seed = 42 };
+	struct rr_side ss = { .first = false, .tx_seed = 42, .rx_seed = 41, .spin = true };
+	struct vs_sock_entry se;
+	char s2[400];
+	int c = -1, s = -1, r;
+
+	TL_EXPECT(!(r = loader_set_spin_msgs(tl.ld, 0)), "busy_poll off: %s", strerror(-r));
+	r = tl_pair(AF_INET, true, &c, &s);
+	TL_EXPECT(!r, "pair: %s", strerror(-r));
+	TL_EXPECT(!rr_exchange(c, s, &cs, &ss), "exchange failed");
+	TL_EXPECT(!tl_entry(s, &se), "socket-table entry missing");
+	tl_entry_str(&se, s2, sizeof(s2));
+	tl_diag("server: %s", s2);
+	EXPECT_ACCOUNTING("client", c, cs.tx_off);
+	EXPECT_ACCOUNTING("server", s, ss.tx_off);
+	TL_EXPECT(se.in_sockhash && se.reason != VS_R_BUSY_POLL,
+		  "busy_poll off: the spinning server left anyway: %s", s2);
+out:
+	loader_set_spin_msgs(tl.ld, VS_SPIN_MSGS);
+	tl_close(c);
+	tl_close(s);
+	return tl_verdict();
+}
+
 static int case_rr_client_first(void)
 {
 	return rr_case(true);
@@ -632,6 +660,7 @@ out:
 static const struct tl_case cases[] = {
 	{ "small_writes_leave", case_small_writes_leave, 60 },
 	{ "busy_poll_reader_leaves", case_busy_poll_reader_leaves, 60 },
+	{ "busy_poll_off_stays", case_busy_poll_off_stays, 60 },
 	{ "stream_256m_random_writes", case_stream_256m, 120 },
 	{ "reqresp_client_first_1000", case_rr_client_first, 60 },
 	{ "reqresp_server_first_1000", case_rr_server_first, 60 },

@@ -51,6 +51,8 @@ static void test_defaults(void **state)
 	assert_int_equal(c.rescan_interval, 60);
 	assert_int_equal(c.max_sockets, VS_MAX_SOCKS_DEFAULT);
 	assert_int_equal(c.max_queued, VS_MAX_QUEUED_DEFAULT);
+	assert_int_equal(c.small_run, VS_SMALL_RUN);
+	assert_int_equal(c.busy_poll, VS_SPIN_MSGS);
 	assert_int_equal(c.nattach, 0);
 	cfg_free(&c);
 }
@@ -76,6 +78,8 @@ static void test_every_key(void **state)
 		"[bpf]\n"
 		"max_sockets = 2048\n"
 		"max_queued = 65536\n"
+		"small_run = 0\n"
+		"busy_poll = 255\n"
 		"\n"
 		"[cgroups]\n"
 		"attach = /sys/fs/cgroup/a\n"
@@ -92,6 +96,8 @@ static void test_every_key(void **state)
 	assert_int_equal(c.rescan_interval, 0);
 	assert_int_equal(c.max_sockets, 2048);
 	assert_int_equal(c.max_queued, 65536);
+	assert_int_equal(c.small_run, 0);
+	assert_int_equal(c.busy_poll, 255);
 	assert_int_equal(c.nattach, 2);
 	assert_string_equal(c.attach[0], "/sys/fs/cgroup/a");
 	assert_string_equal(c.attach[1], "/sys/fs/cgroup/b c");
@@ -150,6 +156,10 @@ static void test_bad_values(void **state)
 		   "t.conf:2: max_sockets: '10' is not a number in 1024..4194304");
 	expect_err("[bpf]\nmax_queued = 4096\n",
 		   "t.conf:2: max_queued: '4096' is not a number in 65536..2147483648");
+	expect_err("[bpf]\nbusy_poll = 256\n",
+		   "t.conf:2: busy_poll: '256' is not a number in 0..255");
+	expect_err("[bpf]\nsmall_run = off\n",
+		   "t.conf:2: small_run: 'off' is not a number in 0..1073741824");
 	expect_err("[vsockd]\nmax_handles = 0\n",
 		   "t.conf:2: max_handles: '0' is not a number in 1..67108864");
 	expect_err("[vsockd]\nrescan_interval = 86401\n",

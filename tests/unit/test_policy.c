@@ -210,6 +210,7 @@ static struct vs_tx_input good(void)
 		.peer_queued = 0,
 		.msg_size = 4096,
 		.max_queued = VS_MAX_QUEUED_DEFAULT,
+		.small_run_max = VS_SMALL_RUN,
 	};
 	return in;
 }
@@ -274,6 +275,12 @@ static void test_decide_small_writes(void **state)
 	expect(&in, VS_TX_REDIRECT, VS_R_NONE);
 	in.small_run = VS_SMALL_RUN + 1;
 	expect(&in, VS_TX_PASS, VS_R_SMALL_WRITES);
+	in.small_run_max = 8;			/* vsockctl tune small_run 8 */
+	in.small_run = 9;
+	expect(&in, VS_TX_PASS, VS_R_SMALL_WRITES);
+	in.small_run_max = 0;			/* the rule turned off */
+	in.small_run = 100000;
+	expect(&in, VS_TX_REDIRECT, VS_R_NONE);
 }
 
 /* The run counts small messages sent while the peer stayed silent. */
@@ -309,16 +316,19 @@ static void test_spin_run(void **state)
 
 	(void)state;
 	for (i = 0; i < 1000; i++)
-		run = vs_spin_run(run, i & 1);	/* 0 or 1 empty reads */
+		run = vs_spin_run(run, i & 1, VS_SPIN_MSGS);	/* 0 or 1 empty reads */
 	assert_int_equal(run, 0);
 	for (i = 0; i < VS_SPIN_MSGS - 1; i++)
-		run = vs_spin_run(run, VS_SPIN_EMPTY_READS + i);
+		run = vs_spin_run(run, VS_SPIN_EMPTY_READS + i, VS_SPIN_MSGS);
 	assert_int_equal(run, VS_SPIN_MSGS - 1);
-	run = vs_spin_run(run, 1);		/* it slept for this one */
+	run = vs_spin_run(run, 1, VS_SPIN_MSGS);	/* it slept for this one */
 	assert_int_equal(run, 0);
 	for (i = 0; i < 3 * VS_SPIN_MSGS; i++)
-		run = vs_spin_run(run, 40);
-	assert_int_equal(run, VS_SPIN_MSGS);	/* saturates: fits its __u8 */
+		run = vs_spin_run(run, 40, VS_SPIN_MSGS);
+	assert_int_equal(run, VS_SPIN_MSGS);	/* saturates at its max */
+	for (i = 0; i < 1000; i++)
+		run = vs_spin_run(run, 40, 100000);
+	assert_int_equal(run, VS_SPIN_MSGS_MAX);	/* and always fits its __u8 */
 }
 
 static void test_decide_blocking(void **state)
