@@ -201,6 +201,27 @@ static void *rr_run(void *arg)
 	return NULL;
 }
 
+/* Wait up to 1 s for both ends of a pair to leave the sockhash; the two
+ * entries as they are then, and as text (shown). -1 if an entry is gone. */
+static int wait_both_left(int c, int s, struct vs_sock_entry *ce, struct vs_sock_entry *se,
+			  char s1[400], char s2[400])
+{
+	int i;
+
+	for (i = 0; i < 50; i++) {
+		if (tl_entry(c, ce) || tl_entry(s, se))
+			return -1;
+		if (!ce->in_sockhash && !se->in_sockhash)
+			break;
+		tl_sleep_ms(20);
+	}
+	tl_entry_str(ce, s1, 400);
+	tl_entry_str(se, s2, 400);
+	tl_diag("client: %s", s1);
+	tl_diag("server: %s", s2);
+	return 0;
+}
+
 /* Run the request/response exchange on the pair c, s: 0 or the verdict. */
 static int rr_exchange(int c, int s, struct rr_side *cs, struct rr_side *ss)
 {
@@ -272,23 +293,15 @@ static int case_busy_poll_reader_leaves(void)
 	__u64 st0[VS_C_MAX], st1[VS_C_MAX];
 	struct vs_sock_entry ce, se;
 	char s1[400], s2[400];
-	int c = -1, s = -1, r, i;
+	int c = -1, s = -1, r;
 
 	r = tl_pair(AF_INET, true, &c, &s);
 	TL_EXPECT(!r, "pair: %s", strerror(-r));
 	TL_EXPECT(!tl_stats(st0), "loader_read_stats");
 	TL_EXPECT(!rr_exchange(c, s, &cs, &ss), "exchange failed");
-	for (i = 0; i < 50; i++) {
-		TL_EXPECT(!tl_entry(c, &ce) && !tl_entry(s, &se), "socket-table entries missing");
-		if (!ce.in_sockhash && !se.in_sockhash)
-			break;
-		tl_sleep_ms(20);
-	}
+	/* both ends leave once the TCP segments that follow give sockops a say */
+	TL_EXPECT(!wait_both_left(c, s, &ce, &se, s1, s2), "socket-table entries missing");
 	TL_EXPECT(!tl_stats(st1), "loader_read_stats");
-	tl_entry_str(&ce, s1, sizeof(s1));
-	tl_entry_str(&se, s2, sizeof(s2));
-	tl_diag("client: %s", s1);
-	tl_diag("server: %s", s2);
 	EXPECT_ACCOUNTING("client", c, cs.tx_off);
 	EXPECT_ACCOUNTING("server", s, ss.tx_off);
 	TL_EXPECT(ce.tx_redir_msgs >= VS_SPIN_MSGS,
@@ -319,7 +332,7 @@ static int case_small_writes_leave(void)
 	__u64 st0[VS_C_MAX], st1[VS_C_MAX];
 	struct vs_sock_entry ce, se;
 	char s1[400], s2[400];
-	int c = -1, s = -1, r, i;
+	int c = -1, s = -1, r;
 
 	r = tl_pair(AF_INET, true, &c, &s);
 	TL_EXPECT(!r, "pair: %s", strerror(-r));
@@ -330,17 +343,8 @@ static int case_small_writes_leave(void)
 	TL_EXPECT(rx.done == total, "reader got %llu of %llu",
 		  (unsigned long long)rx.done, (unsigned long long)total);
 	/* both ends leave once the TCP segments that follow give sockops a say */
-	for (i = 0; i < 50; i++) {
-		TL_EXPECT(!tl_entry(c, &ce) && !tl_entry(s, &se), "socket-table entries missing");
-		if (!ce.in_sockhash && !se.in_sockhash)
-			break;
-		tl_sleep_ms(20);
-	}
+	TL_EXPECT(!wait_both_left(c, s, &ce, &se, s1, s2), "socket-table entries missing");
 	TL_EXPECT(!tl_stats(st1), "loader_read_stats");
-	tl_entry_str(&ce, s1, sizeof(s1));
-	tl_entry_str(&se, s2, sizeof(s2));
-	tl_diag("client: %s", s1);
-	tl_diag("server: %s", s2);
 	EXPECT_ACCOUNTING("client", c, total);
 	TL_EXPECT(ce.tx_redir_msgs >= 1 && ce.tx_redir_msgs <= VS_SMALL_RUN + 1,
 		  "want the first messages (at most %u) redirected: %s", VS_SMALL_RUN + 1, s1);
