@@ -184,10 +184,9 @@ static __always_inline void vs_rx_refresh(struct vs_rx_state *rx, struct sock *s
 	VS_SET(rx->nonblock, (__u8)(f >= 0 && (f & VS_O_NONBLOCK)));
 }
 
-static __always_inline __u64 vs_max_queued(void)
+/* The fast-path queue floor (vsockctl tune max_queued); m may be NULL. */
+static __always_inline __u64 vs_max_queued(const struct vs_meta *m)
 {
-	struct vs_meta *m = vs_get_meta();
-
 	return m && m->max_queued ? m->max_queued : VS_MAX_QUEUED_DEFAULT;
 }
 
@@ -196,12 +195,12 @@ static __always_inline __u64 vs_max_queued(void)
  * it read in the current window, shrink at most by half per window. The
  * window lives in the reader's own storage; only the bound is shared. */
 static __always_inline void vs_rx_account_read(struct vs_rx_state *rx,
-					       struct vs_sk_state *st, __u64 bytes)
+					       struct vs_sk_state *st, __u64 bytes,
+					       const struct vs_meta *m)
 {
-	struct vs_meta *m = vs_get_meta();
 	__u64 now = bpf_ktime_get_ns(), lo, hi, want, b = rx->bound;
 
-	lo = m && m->max_queued ? m->max_queued : VS_MAX_QUEUED_DEFAULT;
+	lo = vs_max_queued(m);
 	hi = m && m->max_queued_cap > lo ? m->max_queued_cap : lo;
 	st->win_bytes += bytes;
 	want = 2 * st->win_bytes;

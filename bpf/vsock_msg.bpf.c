@@ -77,7 +77,7 @@ int vsock_msg(struct sk_msg_md *msg)
 	m = vs_get_meta();
 	in.cur_mode = st->tx_mode;
 	in.msg_size = msg->size;
-	in.max_queued = m && m->max_queued ? m->max_queued : VS_MAX_QUEUED_DEFAULT;
+	in.max_queued = vs_max_queued(m);
 	in.small_run_max = m ? m->small_run : VS_SMALL_RUN;
 	in.self_enabled = vs_cgroup_enabled(st->attach_cg);
 	in.blocking = vs_file_blocking(vs_sk(tp));

@@ -193,7 +193,7 @@ static __always_inline bool publish_rx(struct tcp_sock *tp, __u64 cookie,
 	struct vs_rx_state rx = {
 		.cookie = cookie,
 		.attach_cg = attach_cg,
-		.bound = vs_max_queued(),
+		.bound = vs_max_queued(vs_get_meta()),
 	};
 
 	vs_rx_refresh(&rx, vs_sk(tp));

@@ -97,9 +97,9 @@ static __always_inline void on_empty_read(struct sock *sk)
 /* After a message was read: a reader that spun before each of the last
  * spin_msgs messages (vs_meta) busy-polls, and starts leaving the fast path. */
 static __always_inline void spin_check(struct vs_sk_state *st,
-				       struct vs_rx_state *rx)
+				       struct vs_rx_state *rx,
+				       const struct vs_meta *m)
 {
-	struct vs_meta *m = vs_get_meta();
 	__u32 max = m ? m->spin_msgs : VS_SPIN_MSGS;	/* 0: never leave */
 
 	st->spin_msgs = vs_spin_run(st->spin_msgs, st->empty_reads, max);
@@ -136,9 +136,11 @@ static __always_inline void on_io(struct sock *sk, int ret, bool read)
 	if (!rx)
 		return;
 	if (read) {
+		struct vs_meta *m = vs_get_meta();
+
 		vs_rx_refresh(rx, sk);
-		vs_rx_account_read(rx, st, ret);
-		spin_check(st, rx);
+		vs_rx_account_read(rx, st, ret, m);
+		spin_check(st, rx, m);
 	} else {
 		VS_SET(rx->has_file, 1);
 		VS_SET(rx->nonblock, (__u8)!vs_file_blocking(sk));
