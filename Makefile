@@ -21,6 +21,9 @@ DEB_PACKAGES	:= clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev \
 # vsockd: sd_notify, JSON on the control socket, INI config, libFuzzer
 # runtime (clang -fsanitize=fuzzer), systemd-analyze for the unit test
 DEB_PACKAGES	+= libsystemd-dev libjansson-dev libinih-dev libclang-rt-14-dev systemd
+# the nginx upload test (tests/integration/nginx_upload.sh): a real
+# application that reads what FIONREAD reports
+DEB_PACKAGES	+= nginx curl
 
 CFLAGS		?= -O2 -g
 WARNINGS	:= -Wall -Wextra -Werror
@@ -38,7 +41,7 @@ UNITDIR		?= $(shell $(PKG_CONFIG) --variable=systemdsystemunitdir systemd 2>/dev
 		     echo /lib/systemd/system)
 FUZZ_CC		?= $(CLANG)
 FUZZ_TIME	?= 300
-BPF_CFLAGS	:= -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -D__bpf__ \
+BPF_CFLAGS	:= -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -D__bpf__ \
 		   $(WARNINGS) -Wno-unused-function -Wno-unused-parameter -I$(O) -Iinclude -Ibpf
 
 ifeq ($(V),1)
@@ -155,7 +158,8 @@ $(O)/tests/unit/%: tests/unit/%.c $(CLI_LIB_OBJS) $(DAEMON_LIB) $(LIBLOADER) $(U
 		$(CLI_LIB_OBJS) $(DAEMON_LIB) $(LIBLOADER) $(CMOCKA_LIBS) $(LIBBPF_LIBS) \
 		$(DAEMON_LIBS)
 
-KTEST_DEPS	:= $(LIBLOADER) $(SKELS) $(USER_HDRS) tests/integration/testlib.h
+KTEST_DEPS	:= $(LIBLOADER) $(SKELS) $(USER_HDRS) tests/integration/testlib.h \
+		   tests/integration/daemonlib.h
 KTEST_BUILD	= $(CC) $(ALL_CPPFLAGS) -Itests/integration $(ALL_CFLAGS) -o $@ $< \
 		  $(LIBLOADER) $(LIBBPF_LIBS) -lpthread
 

@@ -19,6 +19,7 @@
 #define VS_E2BIG	7
 #define VS_EAGAIN	11
 #define VS_MSG_PEEK	2
+#define VS_MSG_DONTWAIT	0x40
 
 static __always_inline void vs_count(__u32 idx, __u64 n)
 {
@@ -163,6 +164,33 @@ static __always_inline __u32 vs_psock_queued(struct sock *sk)
 	return BPF_CORE_READ(psock, msg_tot_len);
 }
 
+/* The receiving socket behind rx, for probe reads: the address it
+ * published, trusted only while the socket there still has its cookie. */
+static __always_inline struct sock *vs_rx_sock(const struct vs_rx_state *rx)
+{
+	struct sock *sk = (struct sock *)(unsigned long)rx->sk;
+
+	if (!sk || (__u64)BPF_CORE_READ(sk, __sk_common.skc_cookie.counter) != rx->cookie)
+		return NULL;
+	return sk;
+}
+
+/* Every byte before seq is on sk's psock queue or was read: TCP received
+ * it (rcv_nxt) and the receive verdict (vsock_rx) moved it off
+ * sk_receive_queue, or the deferred ingress_skb queue. A redirect decided
+ * now queues behind it: bpf_tcp_ingress() takes the socket lock, which
+ * tcp_read_skb() and the backlog hold while they move a segment. */
+static __always_inline bool vs_rx_took_all(struct sock *sk, __u32 seq)
+{
+	struct sk_psock *psock;
+
+	if (BPF_CORE_READ((struct tcp_sock *)sk, rcv_nxt) != seq ||
+	    BPF_CORE_READ(sk, sk_receive_queue.qlen))
+		return false;
+	psock = (struct sk_psock *)((unsigned long)BPF_CORE_READ(sk, sk_user_data) & ~7UL);
+	return psock && !BPF_CORE_READ(psock, ingress_skb.qlen);
+}
+
 /* Write only when the value changes: senders on another CPU read this
  * cache line for every message, and a busy-polling reader refreshes it
  * constantly; needless stores would bounce the line between the CPUs. */
@@ -214,18 +242,6 @@ static __always_inline void vs_rx_account_read(struct vs_rx_state *rx,
 		st->win_start_ns = now;
 	}
 	VS_SET(rx->bound, b);
-}
-
-/* Step 1 of leaving the sockhash (step 2 is in vsock_sockops.bpf.c):
- * every peer's sk_msg passes from its next message on. Any program may
- * take this step; only sockops may delete. */
-static __always_inline void vs_leave_begin(struct vs_sk_state *st,
-					   struct vs_rx_state *rx, __u8 why)
-{
-	if (rx)
-		rx->closed = 1;
-	st->leave_phase = 1;
-	st->leave_reason = why;
 }
 
 static __always_inline void vs_addr_set(struct vs_addr *a, const __u8 ip[16],

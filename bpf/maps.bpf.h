@@ -31,7 +31,12 @@ struct vs_sk_state {
 	__u8  spin_msgs;		/* messages in a row read after spinning */
 	__u16 empty_reads;		/* reads that found nothing since the last
 					 * message (saturates) */
-	__u8  pad;
+	__u8  off_reason;		/* enum vs_reason: why it is not in the
+					 * sockhash (at establishment, or left) */
+	__u8  join_queued;		/* in vs_joinq, waiting for the joiner */
+	__u8  join_wait_rxq;		/* the joiner waits for its TCP receive
+					 * queue to be read: offer it again then */
+	__u8  pad[6];
 };
 
 /* Redirect targets: canonical 4-tuple + netns -> socket. 8-byte value so a
@@ -70,6 +75,62 @@ struct {
 	__type(value, struct vs_rx_state);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } vs_rxstate SEC(".maps");
+
+/* Redirects a thread has in flight: sk_msg counts each redirect it decides
+ * here and in the receiver's vs_rx_state.inflight; the thread's send
+ * tracepoint, which runs once the send call and with it every redirect of
+ * that call is over, takes them back (bpf/leave.bpf.h). Keyed by pid_tgid:
+ * two threads may send on one socket at once. An entry is needed only
+ * while its thread is inside a send call, so LRU eviction only ever drops
+ * idle ones. */
+struct vs_redir_slot {
+	struct vs_sock_key peer;	/* receiver's key in vs_rxstate */
+	__u64 peer_cookie;		/* and its cookie: the key may be reused */
+	__u32 msgs;			/* redirects of the current send call */
+	__u32 pad;
+};
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, struct vs_redir_slot);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} vs_inflight SEC(".maps");
+
+/* Per socket in the sockhash: the sequence number up to which TCP bytes
+ * reached its psock through the receive verdict (vsock_rx.bpf.c, which
+ * cannot use socket storage). Keyed by socket cookie; removed when the
+ * socket joins the sockhash (a new count) and when the kernel frees it. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, VS_MAX_SOCKS_DEFAULT);
+	__type(key, __u64);
+	__type(value, __u32);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} vs_rxseq SEC(".maps");
+
+/* Established sockets off the fast path that may join it now (their file
+ * went non-blocking, their peer joined, ...), for vsockd's joiner: key ->
+ * cookie. The joiner (vsock_join.bpf.c) takes each one out, into the
+ * sockhash or back to waiting. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct vs_sock_key);
+	__type(value, __u64);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} vs_joinq SEC(".maps");
+
+/* Every established socket vsock tracks, by its own key: whether a
+ * socket's peer is local and tracked (else it could never join the fast
+ * path, and is not queued for the joiner). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, VS_MAX_SOCKS_DEFAULT);
+	__type(key, struct vs_sock_key);
+	__type(value, __u64);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} vs_tracked SEC(".maps");
 
 /* Listening sockets in attached cgroups: (netns, port) -> the listener's
  * struct sock address. A passive socket has no file until accept(), so its

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* sk_msg: for each message a tracked socket sends, redirect it into the
  * peer's receive queue or let TCP carry it (SK_PASS), and count why. */
-#include "common.bpf.h"
+#include "leave.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -13,6 +13,7 @@ static const __u32 pass_counter[VS_R_MAX] = {
 	[VS_R_DETACHED]		= VS_C_PASS_DETACHED,
 	[VS_R_NO_STATE]		= VS_C_PASS_NO_STATE,
 	[VS_R_SMALL_WRITES]	= VS_C_PASS_SMALL_WRITES,
+	[VS_R_RCVLOWAT]		= VS_C_PASS_RCVLOWAT,
 };
 
 static __always_inline void account(struct vs_sk_state *st, __u8 mode,
@@ -35,7 +36,8 @@ static __always_inline void account(struct vs_sk_state *st, __u8 mode,
 	if (!e)
 		return;
 	e->tx_mode = mode;
-	e->reason = reason;
+	if (!st->leave_phase)	/* a leaving socket shows why it leaves */
+		e->reason = reason;
 	/* passed bytes are counted by the send tracepoint from what the
 	 * syscall really accepted (a partial send passes only part of size) */
 	if (mode == VS_TX_REDIRECT) {
@@ -55,6 +57,7 @@ int vsock_msg(struct sk_msg_md *msg)
 	struct vs_sock_key peer_key;
 	struct vs_rx_state *rx, *self_rx;
 	struct vs_sk_state *st;
+	struct sock *psk;
 	struct tcp_sock *tp;
 	struct vs_meta *m;
 
@@ -98,19 +101,32 @@ int vsock_msg(struct sk_msg_md *msg)
 		in.peer_queued = rx->queued;
 		if (rx->bound)
 			in.max_queued = rx->bound;
-		/* every byte we ever gave TCP was handed to the peer's reader;
+		/* every byte we ever gave TCP was handed to the peer's reader,
+		 * or waits on its psock queue ahead of what we redirect now;
 		 * write_seq is stable: the sender holds its socket lock here */
 		in.tcp_drained = tp->write_seq == rx->copied_seq;
+		psk = vs_rx_sock(rx);
+		if (psk) {
+			in.peer_rcvlowat = BPF_CORE_READ(psk, sk_rcvlowat) > 1;
+			if (!in.tcp_drained && st->tx_mode != VS_TX_REDIRECT)
+				in.tcp_drained = vs_rx_took_all(psk, tp->write_seq);
+		}
 	}
 
 	d = vs_tx_decide(&in);
-	if (d.mode == VS_TX_REDIRECT) {
-		if (bpf_msg_redirect_hash(msg, &vs_socks, &peer_key,
-					  BPF_F_INGRESS) == SK_PASS && rx) {
-			__sync_fetch_and_add(&rx->queued, msg->size);
-		} else {
-			d.mode = VS_TX_PASS;	/* peer left the map */
+	if (d.mode == VS_TX_REDIRECT && rx) {
+		/* in flight until our send call returns: the peer may not
+		 * leave meanwhile (leave.bpf.h) */
+		if (!vs_redirect_begin(rx, &peer_key)) {
+			d.mode = VS_TX_PASS;	/* it is leaving */
 			d.reason = VS_R_NO_PEER;
+		} else if (bpf_msg_redirect_hash(msg, &vs_socks, &peer_key,
+						 BPF_F_INGRESS) != SK_PASS) {
+			vs_redirect_abort(rx);
+			d.mode = VS_TX_PASS;	/* it left the map */
+			d.reason = VS_R_NO_PEER;
+		} else {
+			__sync_fetch_and_add(&rx->queued, msg->size);
 		}
 	}
 	account(st, d.mode, d.reason, msg->size);

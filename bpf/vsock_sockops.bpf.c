@@ -2,7 +2,7 @@
 /* sockops: classify a connection when it is established, put it into the
  * sockhash when both ends are local and safe to accelerate, and keep the
  * socket table's status in step with the TCP state machine. */
-#include "common.bpf.h"
+#include "join.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -113,8 +113,12 @@ static __always_inline __u8 classify(struct bpf_sock_ops *ops,
 	 * (tcp_bpf_recvmsg, 6.18). The active side has its file now; the
 	 * passive side gets none before accept(). sk_msg re-checks both. */
 	if (!active) {
-		/* no file before accept(): predict from the listener, whose
-		 * O_NONBLOCK event loops pass on to what they accept */
+		/* no file before accept(): with vsockd's joiner it joins on
+		 * its own file flags later (join.bpf.h); without one, its
+		 * mode is predicted from the listener's, whose O_NONBLOCK
+		 * event loops pass on to what they accept */
+		if (vs_joiner_alive(vs_get_meta()))
+			return VS_R_NO_FILE;
 		fflags = listener_flags(ops);
 		if (fflags < 0) {
 			vs_count(VS_C_SKIP_LISTENER_UNKNOWN, 1);
@@ -124,6 +128,12 @@ static __always_inline __u8 classify(struct bpf_sock_ops *ops,
 	if (fflags >= 0 && !(fflags & VS_O_NONBLOCK)) {
 		vs_count(VS_C_SKIP_BLOCKING, 1);
 		return VS_R_BLOCKING;
+	}
+	/* a psock queue makes it readable below the mark (plain TCP waits
+	 * for it); set before connect(), or inherited from the listener */
+	if (BPF_CORE_READ(vs_sk(tp), sk_rcvlowat) > 1) {
+		vs_count(VS_C_SKIP_RCVLOWAT, 1);
+		return VS_R_RCVLOWAT;
 	}
 	/* The active end is established first; a passive socket whose peer is
 	 * not tracked could never be redirected to and would only pay tcp_bpf. */
@@ -148,21 +158,6 @@ static __always_inline __u8 insert_error_reason(long err)
 	return VS_R_INSERT_FAILED;
 }
 
-/* Pair the two socket-table entries once both ends are tracked. */
-static __always_inline void link_peer(struct vs_sock_entry *e,
-				      const struct vs_sock_key *peer)
-{
-	struct vs_rx_state *prx = bpf_map_lookup_elem(&vs_rxstate, peer);
-	struct vs_sock_entry *pe;
-
-	if (!prx)
-		return;
-	e->peer_cookie = prx->cookie;
-	pe = vs_entry(prx->cookie);
-	if (pe)
-		pe->peer_cookie = e->cookie;
-}
-
 /* Per-socket state for every connected socket (sk_msg reads it; the I/O
  * tracepoints use it to name the owner of an accepted socket). */
 static __always_inline struct vs_sk_state *
@@ -183,21 +178,6 @@ sk_state(struct bpf_sock *sk, __u64 cookie, __u64 attach_cg,
 	st->tx_reason = VS_R_NONE;
 	st->owner_known = e && e->owner_tgid;	/* sock_create named it */
 	return st;
-}
-
-/* Receiver facts for the peer's sk_msg; written before the socket enters
- * the map, since the first sk_msg may run as soon as it is there. */
-static __always_inline bool publish_rx(struct tcp_sock *tp, __u64 cookie,
-				       __u64 attach_cg, const struct vs_sock_key *key)
-{
-	struct vs_rx_state rx = {
-		.cookie = cookie,
-		.attach_cg = attach_cg,
-		.bound = vs_max_queued(vs_get_meta()),
-	};
-
-	vs_rx_refresh(&rx, vs_sk(tp));
-	return bpf_map_update_elem(&vs_rxstate, key, &rx, BPF_ANY) == 0;
 }
 
 /* The passive end was refused: its active peer, already in the sockhash,
@@ -222,9 +202,10 @@ static __always_inline void evict_peer(const struct vs_sock_key *peer, __u8 reas
 	bpf_map_delete_elem(&vs_rxstate, peer);
 }
 
-/* In the map: also watch every segment it sends. Redirected traffic sends
- * none, so this costs only traffic already on TCP, and it is where a
- * sockops program (sk_msg cannot delete) sees that the fast path is over. */
+/* In the map: also watch every segment it sends or receives. Redirected
+ * traffic has none, so this costs only traffic already on TCP, and it is
+ * where a sockops program (sk_msg cannot delete) sees that the fast path
+ * is over. */
 static __always_inline void mark_in_map(struct bpf_sock_ops *ops,
 					struct bpf_sock *sk)
 {
@@ -233,77 +214,7 @@ static __always_inline void mark_in_map(struct bpf_sock_ops *ops,
 	if (st)
 		st->in_map = 1;
 	bpf_sock_ops_cb_flags_set(ops, ops->bpf_sock_ops_cb_flags |
-				  BPF_SOCK_OPS_STATE_CB_FLAG |
-				  BPF_SOCK_OPS_WRITE_HDR_OPT_CB_FLAG);
-}
-
-/* Why a socket in the map should leave it now, VS_R_NONE if it should stay.
- * A socket stays only while it can still use the fast path: in the map,
- * every send it passes pays tcp_bpf (DESIGN.md, "PASS is not free"), and a
- * blocking reader gets spurious EAGAIN from tcp_bpf_recvmsg. */
-static __always_inline __u8 leave_reason(struct vs_sk_state *st, struct sock *sk)
-{
-	struct vs_rx_state *prx;
-
-	if (vs_file_blocking(sk))
-		return VS_R_BLOCKING;	/* fcntl after connect/accept */
-	if (st->tx_mode == VS_TX_PASS && vs_reason_is_final(st->tx_reason))
-		return st->tx_reason;	/* small writes, detached */
-	if (!vs_cgroup_enabled(st->attach_cg))
-		return VS_R_DETACHED;
-	prx = bpf_map_lookup_elem(&vs_rxstate, &st->peer_key);
-	if (st->segs >= VS_PEER_WAIT_SEGS && (!prx || prx->closed))
-		return VS_R_NO_PEER;	/* never joined, or left */
-	return VS_R_NONE;
-}
-
-/* Leave the sockhash without losing a byte, in two steps: first mark our
- * receiver facts closed, so every peer's sk_msg passes from its next
- * message on; at a later callback, once our fast-path queue is empty,
- * delete ourselves, which restores the plain TCP proto. Runs in sockops
- * callbacks of the socket itself (segments it sends, state changes): the
- * only program type that may delete from a sockhash. */
-static __always_inline void leave_if_done(struct bpf_sock_ops *ops,
-					  struct vs_sk_state *st)
-{
-	struct bpf_sock *sk = ops->sk;
-	struct vs_sock_entry *e;
-	struct vs_rx_state *rx;
-	struct tcp_sock *tp;
-	__u8 why;
-
-	if (!sk || !st->in_map)
-		return;
-	tp = bpf_skc_to_tcp_sock(sk);
-	if (!tp || !vs_psock(vs_sk(tp)))
-		return;		/* close() already took it out of the map */
-	if (!st->leave_phase) {
-		why = leave_reason(st, vs_sk(tp));
-		if (why == VS_R_NONE)
-			return;
-		rx = bpf_map_lookup_elem(&vs_rxstate, &st->key);
-		vs_leave_begin(st, rx, why);
-		return;
-	}
-	if (vs_psock_queued(vs_sk(tp)))
-		return;		/* redirected bytes still unread: next time */
-	if (bpf_map_delete_elem(&vs_socks, &st->key))
-		return;
-	why = st->leave_reason;
-	st->in_map = 0;
-	st->tx_mode = VS_TX_PASS;
-	st->tx_reason = why;
-	bpf_map_delete_elem(&vs_rxstate, &st->key);
-	vs_count(why == VS_R_BLOCKING ? VS_C_LEFT_BLOCKING :
-		 why == VS_R_BUSY_POLL ? VS_C_LEFT_BUSY_POLL : VS_C_LEFT_DONE, 1);
-	e = vs_entry(st->cookie);
-	if (e) {
-		e->in_sockhash = 0;
-		e->reason = why;
-		e->tx_mode = VS_TX_PASS;
-	}
-	bpf_sock_ops_cb_flags_set(ops, ops->bpf_sock_ops_cb_flags &
-				  ~BPF_SOCK_OPS_WRITE_HDR_OPT_CB_FLAG);
+				  BPF_SOCK_OPS_STATE_CB_FLAG | VS_LEAVE_CB_FLAGS);
 }
 
 /* States in which this end may still read or write through the map. In
@@ -327,11 +238,12 @@ static __always_inline void on_state(struct bpf_sock_ops *ops)
 		return;
 	st = bpf_sk_storage_get(&vs_skstate, sk, 0, 0);
 	if (st)
-		leave_if_done(ops, st);
+		vs_leave_try(ops, st);
 }
 
-/* A segment sent by a socket in the map: its traffic is on TCP. */
-static __always_inline void on_segment(struct bpf_sock_ops *ops)
+/* A segment sent (HDR_OPT_LEN) or received (PARSE_HDR_OPT, before its
+ * data is queued) by a socket in the map: its traffic is on TCP. */
+static __always_inline void on_segment(struct bpf_sock_ops *ops, bool sent)
 {
 	struct bpf_sock *sk = ops->sk;
 	struct vs_sk_state *st;
@@ -341,14 +253,15 @@ static __always_inline void on_segment(struct bpf_sock_ops *ops)
 	st = bpf_sk_storage_get(&vs_skstate, sk, 0, 0);
 	if (!st)
 		return;
-	if (st->segs < 0xffff)
+	if (sent && st->segs < 0xffff)
 		st->segs++;
-	leave_if_done(ops, st);	/* reserves no option space */
+	vs_leave_try(ops, st);	/* reserves no option space */
 }
 
 static __always_inline void on_established(struct bpf_sock_ops *ops, bool active)
 {
 	__u64 cookie, netns, own_cg = 0, attach_cg;
+	struct vs_sk_state *st;
 	struct vs_sock_key key, peer;
 	struct vs_sock_entry *e;
 	struct tcp_sock *tp;
@@ -391,9 +304,10 @@ static __always_inline void on_established(struct bpf_sock_ops *ops, bool active
 	reason = vs_cgroup_enabled(attach_cg) ? VS_R_NONE : VS_R_DETACHED;
 	if (reason == VS_R_NONE)
 		reason = classify(ops, tp, active, fflags, &peer);
-	if (!sk_state(sk, cookie, attach_cg, &key, &peer, e) && reason == VS_R_NONE)
+	st = sk_state(sk, cookie, attach_cg, &key, &peer, e);
+	if (!st && reason == VS_R_NONE)
 		reason = VS_R_NO_STATE;
-	if (reason == VS_R_NONE && !publish_rx(tp, cookie, attach_cg, &key))
+	if (reason == VS_R_NONE && !vs_publish_rx(tp, cookie, attach_cg, &key))
 		reason = VS_R_MAP_FULL;
 	if (reason == VS_R_NONE) {
 		err = bpf_sock_hash_update(ops, &vs_socks, &key, BPF_NOEXIST);
@@ -403,16 +317,27 @@ static __always_inline void on_established(struct bpf_sock_ops *ops, bool active
 		} else {
 			vs_count(VS_C_INSERTED, 1);
 			mark_in_map(ops, sk);
+			/* the receive verdict counts from copied_seq afresh */
+			bpf_map_delete_elem(&vs_rxseq, &cookie);
 		}
 	}
-	if (!active && reason != VS_R_NONE && reason != VS_R_NO_PEER)
+	/* a refused passive end evicts its active one; one that waits for its
+	 * file keeps it: the two may join together */
+	if (!active && reason != VS_R_NONE && reason != VS_R_NO_PEER &&
+	    reason != VS_R_NO_FILE)
 		evict_peer(&peer, reason);
+	if (st) {
+		st->off_reason = reason;
+		st->join_queued = 0;
+		st->join_wait_rxq = 0;
+		bpf_map_update_elem(&vs_tracked, &key, &cookie, BPF_ANY);
+	}
 	if (!e)
 		return;
 	e->reason = reason;
 	e->in_sockhash = reason == VS_R_NONE;
 	if (reason == VS_R_NONE && !active)
-		link_peer(e, &peer);
+		vs_link_peer(e, &peer);
 	vs_emit(VS_EV_CONNECTED, cookie, e, false);
 }
 
@@ -469,7 +394,10 @@ int vsock_sockops(struct bpf_sock_ops *ops)
 			   ops->args[1], false);
 		break;
 	case BPF_SOCK_OPS_HDR_OPT_LEN_CB:
-		on_segment(ops);
+		on_segment(ops, true);
+		break;
+	case BPF_SOCK_OPS_PARSE_HDR_OPT_CB:
+		on_segment(ops, false);
 		break;
 	}
 	return 1;

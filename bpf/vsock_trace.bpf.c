@@ -8,7 +8,7 @@
  *  - sock_send_length: the same owner signal for a socket that only sends.
  * Tracepoints, not fentry/fexit: a kernel locked down for integrity (as on
  * this project's hosts) refuses BPF trampolines with EPERM. */
-#include "common.bpf.h"
+#include "join.bpf.h"
 #include <bpf/bpf_tracing.h>
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
@@ -44,6 +44,11 @@ int BPF_PROG(vsock_destroy, struct sock *sk)
 	st = bpf_sk_storage_get(&vs_skstate, sk, 0, 0);
 	if (st && st->in_map)	/* receiver facts exist only while in the map */
 		bpf_map_delete_elem(&vs_rxstate, &st->key);
+	if (st && st->join_queued)
+		bpf_map_delete_elem(&vs_joinq, &st->key);
+	if (st)
+		bpf_map_delete_elem(&vs_tracked, &st->key);
+	bpf_map_delete_elem(&vs_rxseq, &cookie);
 	if (!bpf_map_delete_elem(&vs_socktbl, &cookie)) {
 		vs_count(VS_C_SOCK_DESTROYED, 1);
 		vs_emit(VS_EV_RELEASED, cookie, NULL, false);
@@ -112,16 +117,20 @@ static __always_inline void spin_check(struct vs_sk_state *st,
  * leave early: nothing moved (EAGAIN of a polling loop), not a socket we
  * track, or a read on one that is off the fast path (nothing a sender
  * needs). What stays is the exact per-socket count of bytes passed. */
-static __always_inline void on_io(struct sock *sk, int ret, bool read)
+static __always_inline void on_io(struct sock *sk, int ret, int flags, bool read)
 {
 	struct vs_sock_entry *e = NULL;
 	struct vs_rx_state *rx;
 	struct vs_sk_state *st;
 
-	if (ret <= 0)
+	if (ret <= 0 && read)
 		return;
 	st = bpf_sk_storage_get(&vs_skstate, sk, 0, 0);
 	if (!st)
+		return;
+	if (!read)
+		vs_redirect_done();	/* whatever the call returned */
+	if (ret <= 0)
 		return;
 	if (!st->owner_known || !read) {
 		e = vs_entry(st->cookie);
@@ -130,11 +139,19 @@ static __always_inline void on_io(struct sock *sk, int ret, bool read)
 		if (e && !read)
 			account_send(st, e, ret);
 	}
-	if (!st->in_map)
+	if (!st->in_map) {
+		/* a read proves this reader does not sleep in plain
+		 * tcp_recvmsg (which would never see redirected bytes) */
+		if (!read || (flags & VS_MSG_DONTWAIT))
+			vs_join_offer(st, sk);
+		if (read)
+			vs_join_retry(st, sk);
 		return;
+	}
 	rx = bpf_map_lookup_elem(&vs_rxstate, &st->key);
 	if (!rx)
 		return;
+	vs_leave_cancel(st, rx, sk);
 	if (read) {
 		struct vs_meta *m = vs_get_meta();
 
@@ -156,13 +173,13 @@ int BPF_PROG(vsock_recv, struct sock *sk, int ret, int flags)
 	if (ret == -VS_EAGAIN)
 		on_empty_read(sk);
 	else
-		on_io(sk, ret, true);
+		on_io(sk, ret, flags, true);
 	return 0;
 }
 
 SEC("tp_btf/sock_send_length")
 int BPF_PROG(vsock_send, struct sock *sk, int ret, int flags)
 {
-	on_io(sk, ret, false);
+	on_io(sk, ret, flags, false);
 	return 0;
 }

@@ -172,6 +172,19 @@ static void add_daemon(struct ctl *ctl)
 	json_decref(reply);
 }
 
+/* vsockd's joiner beats in vs_meta while it runs (loader.h). */
+static const char *joiner_state(const struct vs_meta *m)
+{
+	struct timespec ts;
+	__u64 now;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = (__u64)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+	if (m->joiner_alive_ns && now - m->joiner_alive_ns < VS_JOINER_TIMEOUT_NS)
+		return "on (vsockd): sockets join once used without blocking";
+	return "off (vsockd not running): accepted sockets are predicted from their listener";
+}
+
 static int count_entry(const struct vs_sock_entry *e, void *ctx)
 {
 	(void)e;
@@ -186,12 +199,13 @@ static int add_loaded(struct ctl *ctl, struct vs_loader *ld, struct out_row *r,
 	struct vs_meta m;
 	char buf[64];
 	long entries = 0;
-	int err, inmap;
+	int err, inmap, queued;
 
 	err = loader_read_meta(ld, &m);
 	if (err)
 		return ctl_errf(ctl, err, "read map %s: %s",
 				loader_map_name(VS_MAP_META), strerror(-err));
+	queued = loader_join_queued(ld);
 	inmap = loader_count_sockhash(ld);
 	if (inmap < 0)
 		return ctl_errf(ctl, inmap, "read map %s: %s",
@@ -213,6 +227,8 @@ static int add_loaded(struct ctl *ctl, struct vs_loader *ld, struct out_row *r,
 	out_num(r, NULL, "loaded_ns", m.loaded_ns, NULL);
 	out_num(r, "max queued", "max_queued", m.max_queued,
 		fmt_bytes(buf, sizeof(buf), m.max_queued));
+	out_str(r, "join late", "join_late", joiner_state(&m));
+	out_num(r, "waiting to join", "join_queued", (__u64)(queued > 0 ? queued : 0), NULL);
 	out_num(r, "accelerated sockets", "sockhash_sockets", (__u64)inmap, NULL);
 	out_num(r, "socket table entries", "socket_table_entries", (__u64)entries, NULL);
 

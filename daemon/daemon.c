@@ -251,6 +251,11 @@ int vsd_init(struct vsd *d)
 		pr_err("event loop: %s", strerror(-r));
 		return r;
 	}
+	/* the joiner before the events: VS_EV_JOIN is among them */
+	d->join = joiner_open(d->ld);
+	if (!d->join)
+		pr_warn("join-late: %s: accepted sockets are predicted from their listener",
+			strerror(errno));
 	r = events_open(d);
 	if (r) {
 		pr_err("ring buffer %s: %s", loader_map_name(VS_MAP_EVENTS), strerror(-r));
@@ -283,6 +288,8 @@ void vsd_fini(struct vsd *d)
 	notify_stopping();
 	ctlsrv_close(&d->srv);
 	events_close(d);
+	joiner_close(d->join);
+	d->join = NULL;
 	scan_free(&d->scan);
 	proctbl_free(d->tbl);
 	d->tbl = NULL;

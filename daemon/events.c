@@ -124,6 +124,9 @@ static int on_event(void *ctx, void *data, size_t size)
 	case VS_EV_RELEASED:
 		forget(d, ev->cookie);
 		break;
+	case VS_EV_JOIN:
+		joiner_note(d->join, ev->tgid);
+		break;
 	default:
 		/* status changes: read from the socket table when asked */
 		break;
@@ -134,7 +137,8 @@ static int on_event(void *ctx, void *data, size_t size)
 /* The types on_event() acts on; the programs publish no others. */
 #define CONSUMED_EVENTS (VS_EV_BIT(VS_EV_LISTENING) | VS_EV_BIT(VS_EV_BOUND) |	\
 			 VS_EV_BIT(VS_EV_CONNECTING) | VS_EV_BIT(VS_EV_CONNECTED) |	\
-			 VS_EV_BIT(VS_EV_TERMINATED) | VS_EV_BIT(VS_EV_RELEASED))
+			 VS_EV_BIT(VS_EV_TERMINATED) | VS_EV_BIT(VS_EV_RELEASED) |	\
+			 VS_EV_BIT(VS_EV_JOIN))
 
 int events_open(struct vsd *d)
 {
@@ -172,6 +176,7 @@ void events_consume(struct vsd *d)
 
 	if (r < 0)
 		pr_warn("ring buffer %s: %s", loader_map_name(VS_MAP_EVENTS), strerror(-r));
+	joiner_run(d->join);	/* once per batch, per namespace */
 }
 
 /* Owners of accepted sockets: known once a process used the socket, or

@@ -2,8 +2,6 @@
 /* sock_diag dumps (inet_diag_req_v2, SOCK_DIAG_BY_FAMILY). */
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
-#include <sched.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -12,50 +10,20 @@
 #include <linux/inet_diag.h>
 #include <linux/netlink.h>
 #include <linux/sock_diag.h>
+#include "netns.h"
 #include "sockdiag.h"
 
-static int nl_socket(void)
+static int nl_socket(void *arg)
 {
 	int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
 
+	(void)arg;
 	return fd < 0 ? -errno : fd;
-}
-
-struct ns_job {
-	int nsfd;
-	int ret;	/* socket fd or -errno */
-};
-
-static void *ns_thread(void *arg)
-{
-	struct ns_job *j = arg;
-
-	if (setns(j->nsfd, CLONE_NEWNET))
-		j->ret = -errno;
-	else
-		j->ret = nl_socket();
-	return NULL;
 }
 
 int sockdiag_open(__u32 pid, __u64 netns, __u64 own_netns)
 {
-	struct ns_job j = { .ret = -EIO };
-	char path[64];
-	pthread_t th;
-	int r;
-
-	if (!netns || netns == own_netns)
-		return nl_socket();
-	snprintf(path, sizeof(path), "/proc/%u/ns/net", pid);
-	j.nsfd = open(path, O_RDONLY | O_CLOEXEC);
-	if (j.nsfd < 0)
-		return -errno;
-	/* the thread ends in the other namespace and takes it with it */
-	r = pthread_create(&th, NULL, ns_thread, &j);
-	if (!r)
-		pthread_join(th, NULL);
-	close(j.nsfd);
-	return r ? -r : j.ret;
+	return netns_call(pid, netns, own_netns, nl_socket, NULL);
 }
 
 static int request(int fd, int family)

@@ -7,6 +7,7 @@
 #include <linux/types.h>
 #include "config.h"
 #include "ctlsrv.h"
+#include "joiner.h"
 #include "loader.h"
 #include "proctbl.h"
 #include "scan.h"
@@ -36,6 +37,7 @@ struct vsd {
 	struct proctbl *tbl;
 	struct scan scan;
 	struct ring_buffer *rb;
+	struct joiner *join;		/* join-late; NULL if it could not start */
 	struct ctlsrv srv;
 	int epfd, sigfd, timerfd;
 	bool stop;

@@ -13,6 +13,7 @@ enum vs_attach_kind {
 	VS_ATTACH_CGROUP,	/* per cgroup, through a pinned bpf_link */
 	VS_ATTACH_SOCKHASH,	/* to vs_socks (sk_msg verdict), held by the map */
 	VS_ATTACH_TRACE,	/* global BTF tracepoint, pinned link */
+	VS_ATTACH_NONE,		/* pinned only: an iterator its user links and reads */
 };
 
 struct vs_prog_desc {

@@ -205,6 +205,16 @@ int loader_set_event_mask(struct vs_loader *ld, __u32 mask)
 	return meta_edit(ld, edit_event_mask, mask);
 }
 
+static void edit_joiner_alive(struct vs_meta *m, __u64 ns)
+{
+	m->joiner_alive_ns = ns;
+}
+
+int loader_set_joiner_alive(struct vs_loader *ld, __u64 mono_ns)
+{
+	return meta_edit(ld, edit_joiner_alive, mono_ns);
+}
+
 /* Pins of another ABI would be misread: refuse them with what to do. */
 static int check_abi(struct vs_loader *ld, struct vs_err *err)
 {
@@ -243,14 +253,18 @@ static int load_object(struct vs_loader *ld, const struct vs_object_desc *od,
 	if (!obj)
 		return vs_fail(err, errno, "open BPF object %s: %s", od->name,
 			       strerror(errno));
-	/* every object declares the maps; all must agree for pin reuse */
+	/* the objects that declare the maps must agree for pin reuse */
 	if (max_socks) {
-		static const char *const sized[] = { "vs_socks", "vs_socktbl", "vs_rxstate" };
+		static const char *const sized[] = { "vs_socks", "vs_socktbl", "vs_rxstate",
+						     "vs_rxseq", "vs_tracked" };
 		size_t i;
 
-		for (i = 0; i < sizeof(sized) / sizeof(sized[0]); i++)
-			bpf_map__set_max_entries(bpf_object__find_map_by_name(obj, sized[i]),
-						 max_socks);
+		for (i = 0; i < sizeof(sized) / sizeof(sized[0]); i++) {
+			struct bpf_map *m = bpf_object__find_map_by_name(obj, sized[i]);
+
+			if (m)	/* vsock_rx declares no map */
+				bpf_map__set_max_entries(m, max_socks);
+		}
 	}
 	ret = bpf_object__load(obj);
 	if (ret) {

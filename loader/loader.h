@@ -41,6 +41,12 @@ struct vs_preflight {
  * -ENOTSUP (or -EPERM for privileges) with err naming the first failure. */
 int loader_preflight(struct vs_preflight *pf, struct vs_err *err);
 
+/* Whether FIONREAD on a sockhash member without an sk_skb verdict counts
+ * the bytes TCP queued on it (false on 6.18.14+, the 929e30f93125
+ * regression). Measured on a loopback pair in the caller's network
+ * namespace; needs CAP_BPF. 0 or -errno. */
+int loader_probe_fionread(bool *tcp_bytes_counted);
+
 /* Mount point of the cgroup2 hierarchy from /proc/self/mountinfo. */
 int loader_cgroup2_root(char *buf, size_t len);
 
@@ -104,6 +110,7 @@ enum vs_map_id {
 	VS_MAP_META,		/* vs_meta */
 	VS_MAP_RXSTATE,		/* vs_rxstate */
 	VS_MAP_EVENTS,		/* vs_events (ring buffer) */
+	VS_MAP_JOINQ,		/* vs_joinq */
 	VS_MAP_COUNT,
 };
 int loader_map_fd(struct vs_loader *ld, enum vs_map_id id);
@@ -124,6 +131,18 @@ int loader_set_spin_msgs(struct vs_loader *ld, __u32 n);
 /* Which socket events (VS_EV_BIT) the programs publish; 0 stops them all.
  * vsockd sets what it consumes and clears it when it stops. */
 int loader_set_event_mask(struct vs_loader *ld, __u32 mask);
+
+/* vsockd's joiner beats with CLOCK_MONOTONIC nanoseconds; 0 when it stops.
+ * While it beats, accepted sockets join on their own file flags. */
+int loader_set_joiner_alive(struct vs_loader *ld, __u64 mono_ns);
+
+/* The joiner (loader/join.c): a link of the vsock_join iterator, created
+ * once; each run reads a fresh iterator, which takes the sockets queued in
+ * vs_joinq of the caller's network namespace into the sockhash. */
+int loader_join_link(struct vs_loader *ld);
+int loader_join_run(int link_fd);
+/* Sockets queued for the joiner (all namespaces), or -errno. */
+int loader_join_queued(struct vs_loader *ld);
 
 /* Read the metadata element (ABI version, max_queued). */
 int loader_read_meta(struct vs_loader *ld, struct vs_meta *out);

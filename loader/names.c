@@ -40,6 +40,8 @@ static const char *const reason_names[] = {
 	[VS_R_LISTENER_UNKNOWN]	= "listener_unknown",
 	[VS_R_SMALL_WRITES]	= "small_writes",
 	[VS_R_BUSY_POLL]	= "busy_poll",
+	[VS_R_RCVLOWAT]		= "rcvlowat",
+	[VS_R_NO_FILE]		= "no_file",
 };
 _Static_assert(ARRAY_SIZE(reason_names) == VS_R_MAX, "a reason has no name");
 
@@ -60,6 +62,8 @@ static const char *const reason_texts[] = {
 	[VS_R_LISTENER_UNKNOWN]	= "accepted from a listener that predates attach: blocking mode unknown",
 	[VS_R_SMALL_WRITES]	= "a long one-way run of small writes: TCP carries those faster",
 	[VS_R_BUSY_POLL]	= "its reader busy-polls: a redirect would sleep on its socket lock",
+	[VS_R_RCVLOWAT]		= "it set SO_RCVLOWAT: the fast path would wake it below the mark",
+	[VS_R_NO_FILE]		= "accepted, not used yet: joins once a process reads it without blocking",
 };
 _Static_assert(ARRAY_SIZE(reason_texts) == VS_R_MAX, "a reason has no text");
 
@@ -95,6 +99,13 @@ static const char *const counter_names[] = {
 	[VS_C_LEFT_DONE]	= "left_done",
 	[VS_C_PASS_SMALL_WRITES] = "pass_small_writes",
 	[VS_C_LEFT_BUSY_POLL]	= "left_busy_poll",
+	[VS_C_PASS_RCVLOWAT]	= "pass_rcvlowat",
+	[VS_C_RX_OVERLAP_TRIMMED] = "rx_overlap_trimmed",
+	[VS_C_RX_OVERLAP_FAILED] = "rx_overlap_failed",
+	[VS_C_SKIP_RCVLOWAT]	= "skip_rcvlowat",
+	[VS_C_JOIN_QUEUED]	= "join_queued",
+	[VS_C_JOINED]		= "joined",
+	[VS_C_JOIN_REFUSED]	= "join_refused",
 	[VS_C_EVENTS]		= "events",
 	[VS_C_EVENTS_LOST]	= "events_lost",
 	[VS_C_TO_REDIRECT]	= "to_redirect",
@@ -134,6 +145,13 @@ static const char *const counter_texts[] = {
 	[VS_C_LEFT_DONE]	= "Sockets that left the sockhash because their fast path was over",
 	[VS_C_PASS_SMALL_WRITES] = "Messages passed to TCP: small-write stream",
 	[VS_C_LEFT_BUSY_POLL]	= "Sockets that left the sockhash: their reader busy-polls",
+	[VS_C_PASS_RCVLOWAT]	= "Messages passed: the receiver set SO_RCVLOWAT",
+	[VS_C_RX_OVERLAP_TRIMMED] = "Retransmitted TCP segments whose already delivered head was cut off",
+	[VS_C_RX_OVERLAP_FAILED] = "Retransmitted TCP segments whose overlap could not be cut (duplicate bytes)",
+	[VS_C_SKIP_RCVLOWAT]	= "Sockets left on TCP at establishment: SO_RCVLOWAT set",
+	[VS_C_JOIN_QUEUED]	= "Sockets queued to join the sockhash late",
+	[VS_C_JOINED]		= "Sockets that joined the sockhash late (vsockd's joiner)",
+	[VS_C_JOIN_REFUSED]	= "Queued sockets the joiner found not eligible",
 	[VS_C_EVENTS]		= "Socket events published for vsockd",
 	[VS_C_EVENTS_LOST]	= "Socket events dropped: ring buffer full (no or slow consumer)",
 	[VS_C_TO_REDIRECT]	= "Directions that joined the fast path after TCP drained",

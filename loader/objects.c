@@ -5,6 +5,8 @@
 #include "vsock_msg.skel.h"
 #include "vsock_sock.skel.h"
 #include "vsock_trace.skel.h"
+#include "vsock_rx.skel.h"
+#include "vsock_join.skel.h"
 
 const struct vs_object_desc vs_objects[] = {
 	/* the first object creates and pins the maps; the others reuse them */
@@ -12,6 +14,8 @@ const struct vs_object_desc vs_objects[] = {
 	{ "vsock_msg",     vsock_msg__elf_bytes },
 	{ "vsock_sock",    vsock_sock__elf_bytes },
 	{ "vsock_trace",   vsock_trace__elf_bytes },
+	{ "vsock_rx",      vsock_rx__elf_bytes },
+	{ "vsock_join",    vsock_join__elf_bytes },
 };
 const int vs_nobjects = sizeof(vs_objects) / sizeof(vs_objects[0]);
 
@@ -22,9 +26,11 @@ const struct vs_prog_desc vs_progs[] = {
 	{ "vsock_bind6",   VS_ATTACH_CGROUP,   BPF_CGROUP_INET6_POST_BIND },
 	{ "vsock_release", VS_ATTACH_CGROUP,   BPF_CGROUP_INET_SOCK_RELEASE },
 	{ "vsock_msg",          VS_ATTACH_SOCKHASH, BPF_SK_MSG_VERDICT },
+	{ "vsock_rx",           VS_ATTACH_SOCKHASH, BPF_SK_SKB_VERDICT },
 	{ "vsock_destroy",      VS_ATTACH_TRACE,    0 },
 	{ "vsock_recv",         VS_ATTACH_TRACE,    0 },
 	{ "vsock_send",         VS_ATTACH_TRACE,    0 },
+	{ "vsock_join",         VS_ATTACH_NONE,     0 },
 };
 const int vs_nprogs = sizeof(vs_progs) / sizeof(vs_progs[0]);
 
@@ -37,6 +43,7 @@ static const char *const map_names[VS_MAP_COUNT] = {
 	[VS_MAP_META]    = "vs_meta",
 	[VS_MAP_RXSTATE] = "vs_rxstate",
 	[VS_MAP_EVENTS]  = "vs_events",
+	[VS_MAP_JOINQ]   = "vs_joinq",
 };
 
 const char *loader_map_name(enum vs_map_id id)

@@ -77,11 +77,30 @@ static bool psock_has_queue_len(const struct btf *btf)
 	return false;
 }
 
+/* Informational: vsock's receive verdict (vsock_rx) keeps FIONREAD right
+ * either way; the check says whether this kernel needs it to. */
+static void check_fionread(struct vs_preflight *pf, bool root)
+{
+	bool counted = false;
+	int r = root ? loader_probe_fionread(&counted) : -EPERM;
+
+	if (r)
+		add(pf, "fionread", true, "not probed (%s)",
+		    root ? strerror(-r) : "needs root");
+	else if (counted)
+		add(pf, "fionread", true, "counts TCP-queued bytes on sockhash members");
+	else
+		add(pf, "fionread", true,
+		    "broken: counts only the fast-path queue (6.18.14+ regression); "
+		    "vsock's receive verdict keeps it right");
+}
+
 static void check_kernel(struct vs_preflight *pf, bool root)
 {
 	static const struct { const char *name; enum bpf_prog_type t; } progs[] = {
 		{ "prog:sock_ops", BPF_PROG_TYPE_SOCK_OPS },
 		{ "prog:sk_msg", BPF_PROG_TYPE_SK_MSG },
+		{ "prog:sk_skb", BPF_PROG_TYPE_SK_SKB },
 		{ "prog:cgroup_sock", BPF_PROG_TYPE_CGROUP_SOCK },
 	};
 	static const struct { const char *name; enum bpf_map_type t; } maps[] = {
@@ -110,6 +129,7 @@ static void check_kernel(struct vs_preflight *pf, bool root)
 		add(pf, maps[i].name, ok, ok ? "supported" : root ?
 		    "not supported by this kernel" : "not probed (needs root)");
 	}
+	check_fionread(pf, root);
 }
 
 int loader_preflight(struct vs_preflight *pf, struct vs_err *err)

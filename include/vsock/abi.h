@@ -8,7 +8,7 @@
 #endif
 
 /* Bump on any layout change below; the loader refuses pins of another version. */
-#define VS_ABI_VERSION 2
+#define VS_ABI_VERSION 3
 
 #define VS_PIN_ROOT_DEFAULT "/sys/fs/bpf/vsock"
 #define VS_MAX_SOCKS_DEFAULT 65536
@@ -96,6 +96,10 @@ enum vs_reason {
 				 * them better than per-message redirect (DESIGN.md) */
 	VS_R_BUSY_POLL,		/* its reader busy-polls: redirects into it would
 				 * sleep on its socket lock, TCP uses the backlog */
+	VS_R_RCVLOWAT,		/* it set SO_RCVLOWAT: a fast-path queue makes it
+				 * readable below the mark, TCP does not */
+	VS_R_NO_FILE,		/* accepted, not used yet: it joins once a process
+				 * reads it without blocking (vsockd's joiner) */
 	VS_R_MAX,
 };
 
@@ -153,9 +157,11 @@ struct vs_sock_entry {
 
 /* What a sender needs to know about the socket it would redirect into
  * (map vs_rxstate, keyed by that socket's own vs_sock_key). Written by the
- * receiving socket itself (sockops at established, fexit of accept and of
- * tcp_bpf_recvmsg) and by its sender (queued). sk_msg cannot hold a
- * reference to another socket (no bpf_sk_release there), so it reads this. */
+ * receiving socket itself (sockops at established, the read tracepoint
+ * after each of its reads) and by its sender (queued, inflight). sk_msg cannot hold a
+ * reference to another socket (no bpf_sk_release there), so it reads this.
+ * inflight and closed are the handshake that lets it leave the sockhash
+ * without losing a redirect in flight (bpf/leave.bpf.h). */
 struct vs_rx_state {
 	__u64 cookie;		/* the receiving socket */
 	__u64 attach_cg;	/* its attached cgroup */
@@ -165,12 +171,18 @@ struct vs_rx_state {
 				 * max_queued_cap while the reader keeps reading */
 	__u64 tx_msgs;		/* messages it sent: its peer sees whether the
 				 * two sides alternate (request/response) */
+	__u64 sk;		/* its struct sock, for probe reads by senders
+				 * (valid while sk's cookie equals cookie) */
 	__u32 copied_seq;	/* tcp copied_seq at its last read: everything
 				 * before it was handed to the application */
 	__u8  has_file;		/* accepted (or connected) by a process */
 	__u8  nonblock;		/* its file had O_NONBLOCK when last seen */
-	__u8  closed;		/* leaving the sockhash: redirect nothing more into it */
-	__u8  pad;
+	__u8  pad[2];
+	__u32 inflight;		/* redirects into it that a sender decided and
+				 * whose send call has not returned yet */
+	__u32 closed;		/* leaving the sockhash: redirect nothing more
+				 * into it (a word: set by an atomic, which
+				 * orders it before the leaver reads inflight) */
 };
 
 /* Per-cgroup configuration (map vs_cgcfg), keyed by cgroup id. */
@@ -197,7 +209,15 @@ struct vs_meta {
 					 * passes for good; 0: never (VS_SMALL_RUN) */
 	__u32 spin_msgs;		/* busy-polled messages in a row before a
 					 * reader leaves; 0: never (VS_SPIN_MSGS) */
+	__u64 joiner_alive_ns;		/* CLOCK_MONOTONIC of the joiner's last
+					 * heartbeat (vsockd); while recent, accepted
+					 * sockets join on their own file flags
+					 * instead of their listener's */
 };
+
+/* A joiner that has not beaten for this long is gone: accepted sockets are
+ * predicted from their listener again, as without vsockd. */
+#define VS_JOINER_TIMEOUT_NS (3ull * 1000 * 1000 * 1000)
 
 /* Socket events (ring buffer vs_events), for vsockd. Only the types in
  * vs_meta.event_mask are published: an event costs its hook a ring-buffer
@@ -215,6 +235,8 @@ enum vs_event_type {
 	VS_EV_DISCONNECTED,
 	VS_EV_TERMINATED,	/* cgroup/sock_release: the process closed it */
 	VS_EV_RELEASED,		/* the kernel freed it; its table entry is gone */
+	VS_EV_JOIN,		/* an established socket off the fast path can join
+				 * it now (vs_joinq): run the joiner in its netns */
 	VS_EV_MAX,
 };
 
@@ -270,6 +292,14 @@ enum vs_counter {
 				 * (small writes, detached, peer never joined) */
 	VS_C_PASS_SMALL_WRITES,	/* messages passed: small-write stream */
 	VS_C_LEFT_BUSY_POLL,	/* sockets that left the sockhash: busy-polling reader */
+	VS_C_PASS_RCVLOWAT,	/* messages passed: the receiver set SO_RCVLOWAT */
+	VS_C_RX_OVERLAP_TRIMMED, /* retransmitted TCP segments whose already
+				  * delivered head the receive verdict cut off */
+	VS_C_RX_OVERLAP_FAILED,	/* the same, the kernel refused the cut */
+	VS_C_SKIP_RCVLOWAT,	/* sockets left on TCP at establishment: SO_RCVLOWAT */
+	VS_C_JOIN_QUEUED,	/* sockets queued to join late (vs_joinq) */
+	VS_C_JOINED,		/* sockets that joined the sockhash late */
+	VS_C_JOIN_REFUSED,	/* queued sockets the joiner found not eligible */
 	VS_C_EVENTS,		/* socket events published */
 	VS_C_EVENTS_LOST,	/* events dropped: ring buffer full (no or slow consumer) */
 	VS_C_MAX,
@@ -280,8 +310,8 @@ _Static_assert(sizeof(struct vs_sock_key) == 48, "vs_sock_key ABI");
 _Static_assert(sizeof(struct vs_addr) == 24, "vs_addr ABI");
 _Static_assert(sizeof(struct vs_sock_entry) == 168, "vs_sock_entry ABI");
 _Static_assert(sizeof(struct vs_cgroup_cfg) == 208, "vs_cgroup_cfg ABI");
-_Static_assert(sizeof(struct vs_meta) == 40, "vs_meta ABI");
-_Static_assert(sizeof(struct vs_rx_state) == 48, "vs_rx_state ABI");
+_Static_assert(sizeof(struct vs_meta) == 48, "vs_meta ABI");
+_Static_assert(sizeof(struct vs_rx_state) == 64, "vs_rx_state ABI");
 _Static_assert(sizeof(struct vs_event) == 48, "vs_event ABI");
 _Static_assert(VS_ST_MAX == 10, "ten statuses");
 #endif

@@ -109,7 +109,7 @@ struct vs_tx_input {
 	__u8  blocking;		/* own or peer file is blocking */
 	__u8  tcp_drained;	/* peer has read every byte we sent through TCP */
 	__u8  peer_closed;	/* peer is leaving the sockhash */
-	__u8  pad;
+	__u8  peer_rcvlowat;	/* peer set SO_RCVLOWAT above 1 */
 	__u32 small_run;	/* small messages in a row, peer silent meanwhile */
 	__u32 small_run_max;	/* more than this passes for good; 0: never */
 	__u64 peer_queued;	/* bytes on the peer's fast-path queue */
@@ -138,6 +138,8 @@ static inline struct vs_tx_decision vs_tx_decide(const struct vs_tx_input *in)
 		d.reason = VS_R_DETACHED;
 	else if (in->blocking)
 		d.reason = VS_R_BLOCKING;
+	else if (in->peer_rcvlowat)
+		d.reason = VS_R_RCVLOWAT;
 	else if (in->small_run_max && in->small_run > in->small_run_max)
 		d.reason = VS_R_SMALL_WRITES;
 	else if (in->peer_queued + in->msg_size > in->max_queued &&
@@ -153,8 +155,9 @@ static inline struct vs_tx_decision vs_tx_decide(const struct vs_tx_input *in)
 /* Reasons after which a direction never returns to the fast path. */
 static inline bool vs_reason_is_final(__u8 reason)
 {
-	return reason == VS_R_DETACHED || reason == VS_R_BLOCKING ||
-	       reason == VS_R_SMALL_WRITES;
+	/* not BLOCKING: a file may turn non-blocking again, and its socket
+	 * join again (join.bpf.h); each message looks at the files anew */
+	return reason == VS_R_DETACHED || reason == VS_R_SMALL_WRITES;
 }
 
 /* Count a message into the small-write run of a direction. peer_tx_msgs is

@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Joining the sockhash: at establishment (sockops) or late (vsockd's joiner,
+ * an iter/tcp program), and the queue in between.
+ *
+ * Only sockops at ESTABLISHED may insert a socket from the kernel side, and
+ * an accepted socket has no file yet then: its blocking mode was guessed
+ * from its listener's, and a wrong guess (accept() without SOCK_NONBLOCK
+ * from a non-blocking listener) put a blocking reader on the tcp_bpf path,
+ * where it gets spurious EAGAIN. While a joiner runs (vsockd), nothing is
+ * guessed: a socket joins once a process uses it with a non-blocking file.
+ * The I/O tracepoints queue it (vs_joinq) and tell vsockd, which runs the
+ * iterator in the socket's network namespace; the iterator holds the socket
+ * lock, checks everything again and inserts it. */
+#ifndef VSOCK_JOIN_BPF_H
+#define VSOCK_JOIN_BPF_H
+
+#include "leave.bpf.h"
+
+/* Pair the two socket-table entries once both ends are tracked. */
+static __always_inline void vs_link_peer(struct vs_sock_entry *e,
+					 const struct vs_sock_key *peer)
+{
+	struct vs_rx_state *prx = bpf_map_lookup_elem(&vs_rxstate, peer);
+	struct vs_sock_entry *pe;
+
+	if (!prx)
+		return;
+	e->peer_cookie = prx->cookie;
+	pe = vs_entry(prx->cookie);
+	if (pe)
+		pe->peer_cookie = e->cookie;
+}
+
+/* Receiver facts for the peer's sk_msg; written before the socket enters
+ * the map, since the first sk_msg may run as soon as it is there. */
+static __always_inline bool vs_publish_rx(struct tcp_sock *tp, __u64 cookie,
+					  __u64 attach_cg, const struct vs_sock_key *key)
+{
+	struct vs_rx_state rx = {
+		.cookie = cookie,
+		.attach_cg = attach_cg,
+		.bound = vs_max_queued(vs_get_meta()),
+		.sk = (__u64)(unsigned long)tp,
+	};
+
+	vs_rx_refresh(&rx, vs_sk(tp));
+	return bpf_map_update_elem(&vs_rxstate, key, &rx, BPF_ANY) == 0;
+}
+
+/* vsockd's joiner beats: accepted sockets wait for their own file. */
+static __always_inline bool vs_joiner_alive(const struct vs_meta *m)
+{
+	return m && m->joiner_alive_ns &&
+	       bpf_ktime_get_ns() - m->joiner_alive_ns < VS_JOINER_TIMEOUT_NS;
+}
+
+/* Reasons that can change while the connection lives: such a socket may
+ * join later. The others (MPTCP, a ULP, another tool's map, a small-write
+ * stream, a busy-polling reader) stay off for good. */
+static __always_inline bool vs_join_reason(__u8 r)
+{
+	return r == VS_R_NO_FILE || r == VS_R_BLOCKING || r == VS_R_NO_PEER ||
+	       r == VS_R_LISTENER_UNKNOWN || r == VS_R_RCVLOWAT ||
+	       r == VS_R_MAP_FULL || r == VS_R_INSERT_FAILED || r == VS_R_DETACHED;
+}
+
+/* Whether sk, off the sockhash, could use the fast path now. The file is
+ * read without the socket lock here; the joiner checks again under it. */
+static __always_inline bool vs_join_eligible(struct vs_sk_state *st, struct sock *sk)
+{
+	long f = vs_file_flags(sk);
+
+	return vs_join_reason(st->off_reason) &&
+	       sk->__sk_common.skc_state == VS_TCP_ESTABLISHED &&
+	       f >= 0 && (f & VS_O_NONBLOCK) && sk->sk_rcvlowat <= 1 &&
+	       vs_cgroup_enabled(st->attach_cg);
+}
+
+/* I/O tracepoints, for a tracked socket off the sockhash: queue it for the
+ * joiner once, and wake vsockd. */
+static __always_inline void vs_join_offer(struct vs_sk_state *st, struct sock *sk)
+{
+	struct vs_sock_entry *e;
+
+	if (st->join_queued || st->in_map || !vs_joiner_alive(vs_get_meta()) ||
+	    !vs_join_eligible(st, sk) ||
+	    /* a peer on another host or outside attached cgroups never joins */
+	    !bpf_map_lookup_elem(&vs_tracked, &st->peer_key))
+		return;
+	if (bpf_map_update_elem(&vs_joinq, &st->key, &st->cookie, BPF_NOEXIST))
+		return;
+	st->join_queued = 1;
+	vs_count(VS_C_JOIN_QUEUED, 1);
+	e = vs_entry(st->cookie);
+	vs_emit(VS_EV_JOIN, st->cookie, e, true);
+}
+
+/* A queued socket the joiner left waiting until its TCP receive queue was
+ * read (join_wait_rxq): after the read that emptied it, wake vsockd again. */
+static __always_inline void vs_join_retry(struct vs_sk_state *st, struct sock *sk)
+{
+	if (!st->join_queued || !st->join_wait_rxq || sk->sk_receive_queue.qlen)
+		return;
+	st->join_wait_rxq = 0;
+	vs_emit(VS_EV_JOIN, st->cookie, vs_entry(st->cookie), true);
+}
+
+/* The joiner is done with a queued socket, joined or not. */
+static __always_inline void vs_join_dequeue(struct vs_sk_state *st)
+{
+	bpf_map_delete_elem(&vs_joinq, &st->key);
+	st->join_queued = 0;
+	st->join_wait_rxq = 0;
+}
+
+#endif /* VSOCK_JOIN_BPF_H */

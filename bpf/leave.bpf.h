@@ -1,0 +1,275 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Leaving the sockhash without losing a byte.
+ *
+ * Deleting a socket from vs_socks drops its psock once the last reference
+ * is gone, and sk_psock_destroy() frees whatever is still on its ingress
+ * queue. A sender's redirect is not atomic with its verdict: vsock_msg
+ * decides, then tcp_bpf_send_verdict() releases the sender's lock and
+ * bpf_tcp_ingress() waits for the receiver's lock before it queues the
+ * message. A receiver that left in that window (both steps can run inside
+ * one of its own send calls, while the sender waits for its lock) had its
+ * queue purged after the message landed in it: the sender's send() had
+ * counted the bytes as sent, the reader never saw them (issue 8).
+ *
+ * So leaving is a handshake on two words of the receiver's vs_rx_state:
+ *
+ *   sender (vsock_msg)                     receiver (leaving)
+ *   inflight += 1      (full barrier)      closed = 1        (full barrier)
+ *   closed? -> undo, pass                  then, at once or at a later callback:
+ *   redirect                               inflight == 0 (full barrier)
+ *   send call returns: inflight -= n         and psock queue empty -> delete
+ *
+ * Each side writes its word, then reads the other's; with fully ordered
+ * atomics (BPF_FETCH) between, at least one sees the other (store
+ * buffering cannot hide both), so either the sender passes or the
+ * receiver waits for it. The decrement comes from the sender's send
+ * tracepoint, after every redirect of the call has queued or failed. */
+#ifndef VSOCK_LEAVE_BPF_H
+#define VSOCK_LEAVE_BPF_H
+
+#include "common.bpf.h"
+
+/* Atomics whose result is used compile to BPF_FETCH forms, which are
+ * fully ordered; barrier_var() keeps the compiler from dropping the use. */
+static __always_inline void vs_atomic_add(__u32 *p, __u32 v)
+{
+	__u32 old = __sync_fetch_and_add(p, v);
+
+	barrier_var(old);
+}
+
+static __always_inline __u32 vs_atomic_read(__u32 *p)
+{
+	return __sync_fetch_and_add(p, 0);
+}
+
+/* Give a thread's redirects back to their receiver. */
+static __always_inline void vs_slot_settle(struct vs_redir_slot *slot)
+{
+	struct vs_rx_state *rx;
+
+	if (!slot->msgs)
+		return;
+	rx = bpf_map_lookup_elem(&vs_rxstate, &slot->peer);
+	if (rx && rx->cookie == slot->peer_cookie)
+		vs_atomic_add(&rx->inflight, -slot->msgs);
+	slot->msgs = 0;
+}
+
+/* Sender, before bpf_msg_redirect_hash(): announce the redirect, then
+ * check that the receiver is not leaving. false: pass instead. */
+static __always_inline bool vs_redirect_begin(struct vs_rx_state *rx,
+					      const struct vs_sock_key *peer_key)
+{
+	__u64 tid = bpf_get_current_pid_tgid();
+	struct vs_redir_slot *slot = bpf_map_lookup_elem(&vs_inflight, &tid);
+
+	if (slot && slot->peer_cookie != rx->cookie) {
+		vs_slot_settle(slot);	/* a call whose tracepoint never ran */
+		slot->peer = *peer_key;
+		slot->peer_cookie = rx->cookie;
+	}
+	if (!slot) {
+		struct vs_redir_slot init = { .peer = *peer_key, .peer_cookie = rx->cookie };
+
+		if (bpf_map_update_elem(&vs_inflight, &tid, &init, BPF_ANY))
+			return false;
+		slot = bpf_map_lookup_elem(&vs_inflight, &tid);
+		if (!slot)
+			return false;
+	}
+	vs_atomic_add(&rx->inflight, 1);
+	if (*(volatile __u32 *)&rx->closed) {
+		vs_atomic_add(&rx->inflight, -1);
+		return false;
+	}
+	slot->msgs++;
+	return true;
+}
+
+/* Sender: the redirect announced by vs_redirect_begin() did not happen. */
+static __always_inline void vs_redirect_abort(struct vs_rx_state *rx)
+{
+	__u64 tid = bpf_get_current_pid_tgid();
+	struct vs_redir_slot *slot = bpf_map_lookup_elem(&vs_inflight, &tid);
+
+	vs_atomic_add(&rx->inflight, -1);
+	if (slot && slot->msgs)
+		slot->msgs--;
+}
+
+/* Sender's send tracepoint: every redirect of the call that just returned
+ * has queued its message or failed. */
+static __always_inline void vs_redirect_done(void)
+{
+	__u64 tid = bpf_get_current_pid_tgid();
+	struct vs_redir_slot *slot = bpf_map_lookup_elem(&vs_inflight, &tid);
+
+	if (slot)
+		vs_slot_settle(slot);
+}
+
+/* Step 1 of leaving: every sender passes from its next message on. Any
+ * program may take this step; only sockops may delete (step 2). */
+static __always_inline void vs_leave_begin(struct vs_sk_state *st,
+					   struct vs_rx_state *rx, __u8 why)
+{
+	struct vs_sock_entry *e = vs_entry(st->cookie);
+
+	if (rx) {
+		__u32 old = __sync_fetch_and_or(&rx->closed, 1);
+
+		barrier_var(old);
+	}
+	st->leave_phase = 1;
+	st->leave_reason = why;
+	if (e)
+		e->reason = why;	/* vsockctl sockets: why it is leaving */
+}
+
+/* Could a reader be asleep in tcp_bpf_recvmsg_parser() on sk? Every call
+ * inside tcp_bpf (recvmsg, sendmsg, ioctl) and the psock's backlog work
+ * hold a psock reference for their whole duration (a reader while it
+ * sleeps, too); the sockhash link holds one more. A writer asleep for send
+ * buffer space has set SOCK_NOSPACE: that one sleeper does not matter. The
+ * reference of the caller of this callback counts as well, on purpose: it
+ * may be a reader processing its backlog just before it goes to sleep. */
+static __always_inline bool vs_reader_may_sleep(struct sock *sk)
+{
+	struct sk_psock *psock = vs_psock(sk);
+	struct socket *so = sk->sk_socket;
+	int users;
+
+	if (!psock)
+		return false;
+	users = BPF_CORE_READ(psock, refcnt.refs.counter) - 1;
+	if (so && (BPF_CORE_READ(so, flags) & (1UL << SOCK_NOSPACE)))
+		users--;
+	return users > 0;
+}
+
+/* Step 2 may delete sk from vs_socks: no sender is inside a redirect into
+ * it, nothing is left on its psock queues (redirected bytes, or TCP bytes
+ * the receive verdict moved there or deferred on ingress_skb), and, for a
+ * blocking file, no reader sleeps in tcp_bpf_recvmsg_parser: once the
+ * socket left, that reader would return EAGAIN at the next TCP segment
+ * (the parser never falls back to tcp_recvmsg); while it stays, the
+ * verdict hands the segment to the reader. */
+static __always_inline bool vs_leave_may_finish(struct vs_rx_state *rx,
+						struct sock *sk, __u8 why)
+{
+	struct sk_psock *psock = vs_psock(sk);
+
+	if (rx && vs_atomic_read(&rx->inflight))
+		return false;
+	if (vs_psock_queued(sk) || (psock && BPF_CORE_READ(psock, ingress_skb.qlen)))
+		return false;
+	return why != VS_R_BLOCKING || !vs_reader_may_sleep(sk);
+}
+
+/* Why a socket in the map should leave it now, VS_R_NONE if it should stay.
+ * A socket stays only while it can still use the fast path: in the map,
+ * every send it passes pays tcp_bpf (DESIGN.md, "PASS is not free"), a
+ * blocking reader gets spurious EAGAIN from tcp_bpf_recvmsg, and a psock
+ * queue makes a socket readable below its SO_RCVLOWAT. */
+static __always_inline __u8 vs_leave_reason(struct vs_sk_state *st, struct sock *sk)
+{
+	struct vs_rx_state *prx;
+
+	if (vs_file_blocking(sk))
+		return VS_R_BLOCKING;	/* fcntl after connect/accept */
+	if (sk->sk_rcvlowat > 1)
+		return VS_R_RCVLOWAT;	/* setsockopt after connect/accept */
+	if (st->tx_mode == VS_TX_PASS && vs_reason_is_final(st->tx_reason))
+		return st->tx_reason;	/* small writes, detached */
+	if (!vs_cgroup_enabled(st->attach_cg))
+		return VS_R_DETACHED;
+	prx = bpf_map_lookup_elem(&vs_rxstate, &st->peer_key);
+	if (st->segs >= VS_PEER_WAIT_SEGS && (!prx || prx->closed))
+		return VS_R_NO_PEER;	/* never joined, or left */
+	return VS_R_NONE;
+}
+
+/* A socket that started leaving because its file turned blocking, and that
+ * is still in the map (a reader slept in it) when the file turns
+ * non-blocking again, stays: senders may redirect again (the ordering rule
+ * covers what they passed meanwhile). Any program may take this step. */
+static __always_inline void vs_leave_cancel(struct vs_sk_state *st,
+					    struct vs_rx_state *rx, struct sock *sk)
+{
+	struct vs_sock_entry *e;
+	__u32 old;
+
+	if (!st->leave_phase || st->leave_reason != VS_R_BLOCKING || !rx ||
+	    vs_file_blocking(sk) || !vs_cgroup_enabled(st->attach_cg))
+		return;
+	old = __sync_fetch_and_and(&rx->closed, 0);
+	barrier_var(old);
+	st->leave_phase = 0;
+	st->tx_mode = VS_TX_UNDECIDED;
+	st->tx_reason = VS_R_NONE;
+	e = vs_entry(st->cookie);
+	if (e)
+		e->reason = VS_R_NONE;
+}
+
+/* Segments sent and received by a socket in the map run sockops, the only
+ * program type that may delete from a sockhash; a received one runs before
+ * its data is queued, so a socket that must leave does so before TCP
+ * bytes wait on it. */
+#define VS_LEAVE_CB_FLAGS (BPF_SOCK_OPS_WRITE_HDR_OPT_CB_FLAG | \
+			   BPF_SOCK_OPS_PARSE_ALL_HDR_OPT_CB_FLAG)
+
+/* Leave the sockhash without losing a byte (sockops, on the socket's own
+ * callbacks: segments, state changes). Step 1 as soon as its fast path is
+ * over; step 2, deleting it, which restores the plain TCP proto, as soon
+ * as no redirect into it is in flight and its psock queue is empty: in the
+ * same callback when it can, else at a later one. */
+static __always_inline void vs_leave_try(struct bpf_sock_ops *ops,
+					 struct vs_sk_state *st)
+{
+	struct bpf_sock *bsk = ops->sk;
+	struct vs_sock_entry *e;
+	struct vs_rx_state *rx;
+	struct tcp_sock *tp;
+	struct sock *sk;
+	__u8 why;
+
+	if (!bsk || !st->in_map)
+		return;
+	tp = bpf_skc_to_tcp_sock(bsk);
+	if (!tp)
+		return;
+	sk = vs_sk(tp);
+	if (!vs_psock(sk))
+		return;		/* close() already took it out of the map */
+	rx = bpf_map_lookup_elem(&vs_rxstate, &st->key);
+	vs_leave_cancel(st, rx, sk);
+	if (!st->leave_phase) {
+		why = vs_leave_reason(st, sk);
+		if (why == VS_R_NONE)
+			return;
+		vs_leave_begin(st, rx, why);
+	}
+	if (!vs_leave_may_finish(rx, sk, st->leave_reason))
+		return;		/* a redirect in flight, or bytes unread: next time */
+	if (bpf_map_delete_elem(&vs_socks, &st->key))
+		return;
+	why = st->leave_reason;
+	st->off_reason = why;	/* some leave reasons may join again */
+	st->in_map = 0;
+	st->tx_mode = VS_TX_PASS;
+	st->tx_reason = why;
+	bpf_map_delete_elem(&vs_rxstate, &st->key);
+	vs_count(why == VS_R_BLOCKING ? VS_C_LEFT_BLOCKING :
+		 why == VS_R_BUSY_POLL ? VS_C_LEFT_BUSY_POLL : VS_C_LEFT_DONE, 1);
+	e = vs_entry(st->cookie);
+	if (e) {
+		e->in_sockhash = 0;
+		e->reason = why;
+		e->tx_mode = VS_TX_PASS;
+	}
+	bpf_sock_ops_cb_flags_set(ops, ops->bpf_sock_ops_cb_flags & ~VS_LEAVE_CB_FLAGS);
+}
+
+#endif /* VSOCK_LEAVE_BPF_H */

@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* iter/tcp: vsockd's joiner. Run (read) by vsockd in a network namespace
+ * after the I/O tracepoints queued sockets there (vs_joinq, join.bpf.h).
+ * The iterator holds each socket's lock (bpf_iter_tcp_seq_show, lock_sock
+ * since 6.4), so what it checks cannot change before the insert. */
+#include "join.bpf.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+#define VS_SOL_TCP 6
+
+/* Checked again under the socket lock; false: not now. */
+static __always_inline bool join_now(struct tcp_sock *tp, struct vs_sk_state *st,
+				     bool *never)
+{
+	struct sock *sk = vs_sk(tp);
+	struct vs_rx_state *prx;
+
+	*never = !vs_join_eligible(st, sk) ||
+		 BPF_CORE_READ(tp, inet_conn.icsk_ulp_ops) != NULL;
+	if (*never)
+		return false;
+	/* bytes TCP queued before the join would sit under the receive
+	 * verdict unseen by FIONREAD until the next segment: wait until
+	 * the reader took them */
+	if (sk->sk_receive_queue.qlen) {
+		st->join_wait_rxq = 1;	/* offered again once read */
+		return false;
+	}
+	/* a peer that is neither in the sockhash (and staying) nor about to
+	 * join could never be redirected to: joining would only cost
+	 * tcp_bpf. One that is leaving queues itself once it has left. */
+	prx = bpf_map_lookup_elem(&vs_rxstate, &st->peer_key);
+	if (prx)
+		return !prx->closed;
+	return bpf_map_lookup_elem(&vs_joinq, &st->peer_key) != NULL;
+}
+
+static __always_inline void joined(struct tcp_sock *tp, struct vs_sk_state *st)
+{
+	int flags = BPF_SOCK_OPS_STATE_CB_FLAG | VS_LEAVE_CB_FLAGS;
+	struct vs_sock_entry *e = vs_entry(st->cookie);
+
+	/* the leave needs the callbacks the insert at ESTABLISHED sets */
+	flags |= BPF_CORE_READ(tp, bpf_sock_ops_cb_flags);
+	bpf_setsockopt(tp, VS_SOL_TCP, TCP_BPF_SOCK_OPS_CB_FLAGS, &flags, sizeof(flags));
+	st->in_map = 1;
+	st->leave_phase = 0;
+	st->tx_mode = VS_TX_UNDECIDED;
+	st->tx_reason = VS_R_NONE;
+	st->off_reason = VS_R_NONE;
+	st->segs = 0;
+	st->small_run = 0;
+	st->spin_msgs = 0;
+	st->empty_reads = 0;
+	vs_join_dequeue(st);
+	bpf_map_delete_elem(&vs_rxseq, &st->cookie);
+	vs_count(VS_C_JOINED, 1);
+	if (!e)
+		return;
+	e->in_sockhash = 1;
+	e->reason = VS_R_NONE;
+	e->tx_mode = VS_TX_UNDECIDED;
+	vs_link_peer(e, &st->peer_key);
+}
+
+SEC("iter/tcp")
+int vsock_join(struct bpf_iter__tcp *ctx)
+{
+	struct sock_common *skc = ctx->sk_common;
+	struct vs_sk_state *st;
+	struct tcp_sock *tp;
+	bool never;
+
+	if (!skc || !(tp = bpf_skc_to_tcp_sock(skc)))
+		return 0;
+	st = bpf_sk_storage_get(&vs_skstate, vs_sk(tp), 0, 0);
+	if (!st || !st->join_queued)
+		return 0;
+	if (!join_now(tp, st, &never)) {
+		if (never) {
+			vs_join_dequeue(st);
+			vs_count(VS_C_JOIN_REFUSED, 1);
+		}
+		return 0;
+	}
+	if (!vs_publish_rx(tp, st->cookie, st->attach_cg, &st->key))
+		return 0;
+	if (bpf_map_update_elem(&vs_socks, &st->key, tp, BPF_NOEXIST)) {
+		bpf_map_delete_elem(&vs_rxstate, &st->key);
+		vs_join_dequeue(st);
+		vs_count(VS_C_JOIN_REFUSED, 1);
+		return 0;
+	}
+	joined(tp, st);
+	return 0;
+}

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Join-late: established sockets that could use the fast path now (their
+ * file went non-blocking, an accepted socket got its first non-blocking
+ * read) are queued by the kernel side (vs_joinq) with a VS_EV_JOIN event;
+ * the joiner runs the vsock_join iterator in their network namespace,
+ * which takes them into the sockhash. Its heartbeat in vs_meta tells the
+ * kernel side not to guess an accepted socket's mode from its listener. */
+#ifndef VSOCKD_JOINER_H
+#define VSOCKD_JOINER_H
+
+#include <linux/types.h>
+#include "loader.h"
+
+struct joiner;
+
+/* Link the iterator and start beating. NULL with errno on failure. */
+struct joiner *joiner_open(struct vs_loader *ld);
+/* Stop beating (accepted sockets are predicted again), unlink. */
+void joiner_close(struct joiner *j);
+/* A VS_EV_JOIN event: tgid used a queued socket; its namespace is due. */
+void joiner_note(struct joiner *j, __u32 tgid);
+/* Run the iterator in every namespace that is due. */
+void joiner_run(struct joiner *j);
+/* Heartbeat, and forget namespaces without events for a while. A socket
+ * that stays queued (its peer not ready, unread TCP bytes) is offered again
+ * by the kernel side when that changes: no polling here. */
+void joiner_tick(struct joiner *j, __u64 now_ms);
+
+/* For status: runs and the namespaces in view. */
+struct joiner_stats {
+	__u64 runs;
+	__u64 run_errors;
+	unsigned int namespaces;
+};
+void joiner_stats(const struct joiner *j, struct joiner_stats *out);
+
+#endif /* VSOCKD_JOINER_H */

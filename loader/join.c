@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* The joiner: sockets queued in vs_joinq join the sockhash when the
+ * vsock_join iterator (iter/tcp) runs in their network namespace. An
+ * iterator walks the namespace of the process that creates it, so the
+ * caller enters the right one first (vsockd does, in a thread). */
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include "internal.h"
+
+int loader_join_link(struct vs_loader *ld)
+{
+	int i, fd;
+
+	for (i = 0; i < vs_nprogs; i++) {
+		if (strcmp(vs_progs[i].name, "vsock_join"))
+			continue;
+		fd = bpf_link_create(ld->prog_fds[i], 0, BPF_TRACE_ITER, NULL);
+		return fd < 0 ? -errno : fd;
+	}
+	return -ENOENT;
+}
+
+int loader_join_run(int link_fd)
+{
+	char buf[256];
+	ssize_t n;
+	int fd = bpf_iter_create(link_fd);
+
+	if (fd < 0)
+		return -errno;
+	/* the program prints nothing; reading to the end runs it once per
+	 * socket of the namespace */
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		;
+	n = n < 0 ? -errno : 0;
+	close(fd);
+	return (int)n;
+}
+
+int loader_join_queued(struct vs_loader *ld)
+{
+	return vs_count_keys(ld->map_fds[VS_MAP_JOINQ], sizeof(struct vs_sock_key));
+}
