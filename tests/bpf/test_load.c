@@ -11,6 +11,8 @@
 #include "vsock_msg.skel.h"
 #include "vsock_sock.skel.h"
 #include "vsock_trace.skel.h"
+#include "vsock_rx.skel.h"
+#include "vsock_join.skel.h"
 
 #define MAX_NAMES 64
 #define NAME_LEN 16		/* BPF_OBJ_NAME_LEN: kernel names are cut to 15 */
@@ -208,14 +210,17 @@ static int case_load_and_pin(void)
 	struct vsock_msg *s2 = vsock_msg__open();
 	struct vsock_sock *s3 = vsock_sock__open();
 	struct vsock_trace *s4 = vsock_trace__open();
+	struct vsock_rx *s5 = vsock_rx__open();
+	struct vsock_join *s6 = vsock_join__open();
 	struct vs_loader *ld = NULL;
 	struct vs_err err = { "" };
 	struct stat st;
 	int i, r;
 
-	TL_EXPECT(s1 && s2 && s3 && s4, "open skeletons: %s", strerror(errno));
+	TL_EXPECT(s1 && s2 && s3 && s4 && s5 && s6, "open skeletons: %s", strerror(errno));
 	TL_EXPECT(!collect_expected(s1->obj) && !collect_expected(s2->obj) &&
-		  !collect_expected(s3->obj) && !collect_expected(s4->obj), "skeleton objects");
+		  !collect_expected(s3->obj) && !collect_expected(s4->obj) &&
+		  !collect_expected(s5->obj) && !collect_expected(s6->obj), "skeleton objects");
 	TL_EXPECT(want_maps.n >= VS_MAP_COUNT, "skeletons define %d maps, want >= %d",
 		  want_maps.n, VS_MAP_COUNT);
 	for (i = 0; i < VS_MAP_COUNT; i++)
@@ -265,6 +270,8 @@ out:
 	vsock_msg__destroy(s2);
 	vsock_sock__destroy(s3);
 	vsock_trace__destroy(s4);
+	vsock_rx__destroy(s5);
+	vsock_join__destroy(s6);
 	return tl_verdict();
 }
 

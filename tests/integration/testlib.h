@@ -45,6 +45,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -113,6 +114,7 @@ static struct {
 	struct vs_loader *ld;
 	struct tl_shared *sh;
 	volatile int abort;		/* a transfer of the case failed: stop waiting */
+	char first_why[300];		/* what the first failed transfer said */
 	volatile sig_atomic_t cleaned;
 	volatile sig_atomic_t got_signal;
 	/* per case */
@@ -716,6 +718,9 @@ TL_API ssize_t tl_recv_all(int fd, void *buf, size_t len, int timeout_ms)
 			return done;
 		if (errno == EINTR)
 			continue;
+		/* the file may have changed mode since (fcntl by the test):
+		 * EAGAIN is an answer only for a non-blocking one */
+		nb = fcntl(fd, F_GETFL) & O_NONBLOCK;
 		if (errno == EAGAIN && nb) {
 			r = tl_wait(fd, POLLIN, deadline);
 			if (r < 0)
@@ -754,6 +759,15 @@ struct tl_xfer {
 	int timeout_ms;		/* whole transfer */
 	bool shut_wr;		/* sender: shutdown(SHUT_WR) at the end */
 	bool expect_eof;	/* reader: then recv must return 0 */
+	bool log_io;		/* sizes log-uniform in [min_io, max_io]: as
+				 * many 10 B as 10 KiB I/Os */
+	int delay_ms;		/* before the first I/O (a late first read) */
+	int pause_pct;		/* chance in % of a pause before an I/O */
+	int pause_max_ms;	/* pauses last 0..pause_max_ms */
+	bool spin;		/* reader: busy-polls (MSG_DONTWAIT, retried at once) */
+	bool fionread;		/* reader: as nginx and Java NIO do, edge-
+				 * triggered epoll, read what FIONREAD says is
+				 * there, wait for the next edge when it says 0 */
 	/* results */
 	uint64_t done;
 	uint64_t nio;		/* send/recv calls that moved bytes */
@@ -761,6 +775,42 @@ struct tl_xfer {
 	int err;		/* 0 or -errno */
 	char why[256];
 };
+
+/* Other transfers of the case stop; the first failure is the cause. */
+static void tl_xfer_failed(const struct tl_xfer *x)
+{
+	if (!__atomic_exchange_n(&tl.abort, 1, __ATOMIC_SEQ_CST))
+		snprintf(tl.first_why, sizeof(tl.first_why), "%s", x->why);
+}
+
+/* Size of the next I/O of x, at most cap. */
+static size_t tl_xfer_size(struct tl_xfer *x, size_t cap)
+{
+	size_t lo = x->min_io ? x->min_io : cap;
+	unsigned int bits, lb = 0, hb = 0;
+
+	if (lo >= cap)
+		return cap;
+	if (!x->log_io)
+		return tl_rand_range(&x->rng, lo, cap);
+	while ((2ull << lb) <= lo)
+		lb++;
+	while ((2ull << hb) <= cap)
+		hb++;
+	bits = tl_rand_range(&x->rng, lb, hb);	/* a power-of-two band, then a size in it */
+	lo = lo > (1ull << bits) ? lo : 1ull << bits;
+	cap = cap < (2ull << bits) - 1 ? cap : (2ull << bits) - 1;
+	return lo >= cap ? cap : tl_rand_range(&x->rng, lo, cap);
+}
+
+/* The delay before the first I/O, and the random pauses between I/Os. */
+static void tl_xfer_pause(struct tl_xfer *x, bool first)
+{
+	if (first && x->delay_ms)
+		tl_sleep_ms(x->delay_ms);
+	else if (x->pause_pct && (int)tl_rand_range(&x->rng, 1, 100) <= x->pause_pct)
+		tl_sleep_ms(tl_rand_range(&x->rng, 0, x->pause_max_ms));
+}
 
 TL_API int tl_xfer_send(struct tl_xfer *x)
 {
@@ -779,8 +829,8 @@ TL_API int tl_xfer_send(struct tl_xfer *x)
 	}
 	deadline = tl_now_ms() + (x->timeout_ms ? x->timeout_ms : TL_IO_TIMEOUT_MS);
 	while (x->done < x->len) {
-		n = x->min_io && x->min_io < cap ?
-			tl_rand_range(&x->rng, x->min_io, cap) : cap;
+		tl_xfer_pause(x, !x->nio);
+		n = tl_xfer_size(x, cap);
 		if (n > x->len - x->done)
 			n = x->len - x->done;
 		tl_pat_fill(x->seed, x->off + x->done, buf, n);
@@ -803,17 +853,140 @@ TL_API int tl_xfer_send(struct tl_xfer *x)
 	x->secs = (tl_now_ns() - t0) / 1e9;
 	free(buf);
 	if (x->err && x->err != -ECANCELED)
-		tl.abort = 1;
+		tl_xfer_failed(x);
 	return x->err;
+}
+
+/* Where in x's stream the bytes that came instead of the expected ones
+ * belong: tells a loss (they are later bytes) from a duplicate (earlier). */
+static const char *tl_pat_whence(const struct tl_xfer *x, uint64_t bad_off,
+				 const char *got, size_t n)
+{
+	static __thread char msg[96];
+	size_t k = n < 16 ? n : 16;
+	char *all;
+	void *at;
+
+	snprintf(msg, sizeof(msg), "not from this stream");
+	if (k < 4 || x->len > 256 * MiB || !(all = malloc(x->len)))
+		return k < 4 ? "too short to place" : msg;
+	tl_pat_fill(x->seed, x->off, all, x->len);
+	at = memmem(all, x->len, got, k);
+	if (at) {
+		long long d = (long long)((char *)at - all) - (long long)(x->done + bad_off);
+
+		snprintf(msg, sizeof(msg), "they belong at offset %llu: %lld bytes %s",
+			 (unsigned long long)(x->off + ((char *)at - all)),
+			 d < 0 ? -d : d, d > 0 ? "skipped (lost or overtaken)" : "again (duplicated)");
+	}
+	free(all);
+	return msg;
+}
+
+/* Check n bytes read by x against its stream; 0, or -1 with x->err set. */
+static int tl_xfer_take(struct tl_xfer *x, const char *buf, size_t n)
+{
+	long long bad;
+
+	if (x->done + n > x->len) {
+		x->err = -EPROTO;
+		snprintf(x->why, sizeof(x->why), "%zu bytes beyond the %llu expected", n,
+			 (unsigned long long)x->len);
+		return -1;
+	}
+	bad = tl_pat_check(x->seed, x->off + x->done, buf, n);
+	if (bad >= 0) {
+		x->err = -EILSEQ;
+		snprintf(x->why, sizeof(x->why),
+			 "wrong byte at stream offset %llu (read of %zu at %llu; %s)",
+			 (unsigned long long)(x->off + x->done + bad), n,
+			 (unsigned long long)(x->off + x->done),
+			 tl_pat_whence(x, bad, buf + bad, n - bad));
+		return -1;
+	}
+	x->done += n;
+	x->nio++;
+	return 0;
+}
+
+/* The FIONREAD reader (x->fionread): returns when done or failed. A
+ * FIONREAD that says 0 while bytes wait makes it stall: the transfer
+ * deadline then fails it with what MSG_PEEK finds. */
+static void tl_xfer_recv_fionread(struct tl_xfer *x, char *buf, size_t cap,
+				  uint64_t deadline)
+{
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP | EPOLLET };
+	bool first = true, hup = false;
+	int ep = epoll_create1(EPOLL_CLOEXEC), avail, r;
+	ssize_t n;
+
+	if (ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, x->fd, &ev)) {
+		x->err = -errno;
+		snprintf(x->why, sizeof(x->why), "epoll: %s", strerror(errno));
+		goto out;
+	}
+	while (x->done < x->len || x->expect_eof) {
+		tl_xfer_pause(x, first);
+		first = false;
+		if (ioctl(x->fd, FIONREAD, &avail)) {
+			x->err = -errno;
+			snprintf(x->why, sizeof(x->why), "FIONREAD: %s", strerror(errno));
+			break;
+		}
+		if (avail > 0) {
+			size_t want = tl_xfer_size(x, cap);
+
+			if ((size_t)avail < want)
+				want = avail;
+			n = recv(x->fd, buf, want, MSG_DONTWAIT);
+			if (n <= 0) {
+				x->err = n ? -errno : -EPROTO;
+				snprintf(x->why, sizeof(x->why),
+					 "FIONREAD said %d, recv of %zu returned %zd (%s) after %llu bytes",
+					 avail, want, n, n ? strerror(errno) : "EOF",
+					 (unsigned long long)x->done);
+				break;
+			}
+			if (tl_xfer_take(x, buf, n))
+				break;
+			continue;
+		}
+		if (hup) {	/* FIONREAD 0 after the peer's FIN: end of stream */
+			n = recv(x->fd, buf, 1, MSG_DONTWAIT);
+			if (n == 0 && x->done == x->len)
+				break;
+			x->err = -EPROTO;
+			snprintf(x->why, sizeof(x->why),
+				 "FIONREAD 0 after FIN at %llu of %llu bytes, then recv returned %zd",
+				 (unsigned long long)x->done, (unsigned long long)x->len, n);
+			break;
+		}
+		r = 0;
+		while (!r && tl_now_ms() < deadline && !tl.abort)
+			r = epoll_wait(ep, &ev, 1, 100);
+		if (r > 0) {
+			hup = ev.events & (EPOLLRDHUP | EPOLLHUP);
+			continue;
+		}
+		n = recv(x->fd, buf, cap, MSG_PEEK | MSG_DONTWAIT);
+		x->err = tl.abort ? -ECANCELED : -ETIMEDOUT;
+		snprintf(x->why, sizeof(x->why),
+			 "stalled after %llu of %llu bytes: FIONREAD 0 and no edge, "
+			 "while recv(MSG_PEEK) finds %zd bytes",
+			 (unsigned long long)x->done, (unsigned long long)x->len, n);
+		break;
+	}
+out:
+	if (ep >= 0)
+		close(ep);
 }
 
 TL_API int tl_xfer_recv(struct tl_xfer *x)
 {
 	size_t cap = x->max_io ? x->max_io : 65536, want;
 	uint64_t t0 = tl_now_ns(), deadline;
-	bool nb = fcntl(x->fd, F_GETFL) & O_NONBLOCK;
+	bool nb = fcntl(x->fd, F_GETFL) & O_NONBLOCK, first = true;
 	char *buf = malloc(cap);
-	long long bad;
 	ssize_t n;
 	int r;
 
@@ -825,34 +998,22 @@ TL_API int tl_xfer_recv(struct tl_xfer *x)
 		return x->err;
 	}
 	deadline = tl_now_ms() + (x->timeout_ms ? x->timeout_ms : TL_IO_TIMEOUT_MS);
-	while (x->done < x->len || x->expect_eof) {
-		want = cap;
-		if (x->min_io && x->min_io < cap)
-			want = tl_rand_range(&x->rng, x->min_io, cap);
+	if (x->fionread)
+		tl_xfer_recv_fionread(x, buf, cap, deadline);
+	while (!x->fionread && (x->done < x->len || x->expect_eof)) {
+		tl_xfer_pause(x, first);
+		first = false;
+		want = tl_xfer_size(x, cap);
 		if (x->done < x->len && want > x->len - x->done)
 			want = x->len - x->done;
-		n = recv(x->fd, buf, want, 0);
+		n = recv(x->fd, buf, want, x->spin ? MSG_DONTWAIT : 0);
 		if (n > 0) {
-			if (x->done + n > x->len) {
-				x->err = -EPROTO;
-				snprintf(x->why, sizeof(x->why),
-					 "%zd bytes beyond the %llu expected", n,
-					 (unsigned long long)x->len);
+			if (tl_xfer_take(x, buf, n))
 				break;
-			}
-			bad = tl_pat_check(x->seed, x->off + x->done, buf, n);
-			if (bad >= 0) {
-				x->err = -EILSEQ;
-				snprintf(x->why, sizeof(x->why),
-					 "wrong byte at stream offset %llu (read of %zd at %llu)",
-					 (unsigned long long)(x->off + x->done + bad), n,
-					 (unsigned long long)(x->off + x->done));
-				break;
-			}
-			x->done += n;
-			x->nio++;
 			continue;
 		}
+		if (n < 0 && errno == EAGAIN && x->spin && tl_now_ms() < deadline && !tl.abort)
+			continue;
 		if (n == 0) {
 			if (x->done < x->len) {
 				x->err = -EPIPE;
@@ -864,6 +1025,9 @@ TL_API int tl_xfer_recv(struct tl_xfer *x)
 		}
 		if (errno == EINTR)
 			continue;
+		/* the file may have changed mode since (fcntl by the test):
+		 * EAGAIN is an answer only for a non-blocking one */
+		nb = fcntl(x->fd, F_GETFL) & O_NONBLOCK;
 		if (errno == EAGAIN && nb) {
 			r = tl_wait(x->fd, POLLIN, deadline);
 			if (r > 0)
@@ -881,7 +1045,7 @@ TL_API int tl_xfer_recv(struct tl_xfer *x)
 	x->secs = (tl_now_ns() - t0) / 1e9;
 	free(buf);
 	if (x->err && x->err != -ECANCELED)
-		tl.abort = 1;
+		tl_xfer_failed(x);
 	return x->err;
 }
 
@@ -982,6 +1146,47 @@ TL_API void tl_entry_str(const struct vs_sock_entry *e, char *buf, size_t len)
 		 (unsigned long long)e->tx_redir_msgs,
 		 (unsigned long long)e->tx_pass_bytes,
 		 (unsigned long long)e->tx_pass_msgs, e->options);
+}
+
+/* The receiver facts (vs_rxstate) of fd: what its senders read about it.
+ * Returns 0, or -ENOENT when it has none (not in the sockhash). */
+TL_API int tl_rx_state(int fd, struct vs_rx_state *rx)
+{
+	struct sockaddr_storage l, p;
+	socklen_t ll = sizeof(l), pl = sizeof(p), cl = sizeof(__u64);
+	struct vs_sock_key k;
+	__u64 netns = 0;
+	int i;
+
+	memset(&k, 0, sizeof(k));
+	if (getsockname(fd, (struct sockaddr *)&l, &ll) ||
+	    getpeername(fd, (struct sockaddr *)&p, &pl) ||
+	    getsockopt(fd, SOL_SOCKET, 71 /* SO_NETNS_COOKIE */, &netns, &cl))
+		return -errno;
+	k.netns_cookie = netns;
+	for (i = 0; i < 2; i++) {
+		struct sockaddr_storage *a = i ? &p : &l;
+		__u8 *ip = i ? k.peer_ip : k.local_ip;
+		__u16 port;
+
+		if (a->ss_family == AF_INET) {
+			struct sockaddr_in *a4 = (struct sockaddr_in *)a;
+
+			ip[10] = ip[11] = 0xff;
+			memcpy(ip + 12, &a4->sin_addr, 4);
+			port = ntohs(a4->sin_port);
+		} else {
+			struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)a;
+
+			memcpy(ip, &a6->sin6_addr, 16);
+			port = ntohs(a6->sin6_port);
+		}
+		if (i)
+			k.peer_port = port;
+		else
+			k.local_port = port;
+	}
+	return bpf_map_lookup_elem(loader_map_fd(tl.ld, VS_MAP_RXSTATE), &k, rx) ? -errno : 0;
 }
 
 /* Print the entry of fd as a diagnostic. */
@@ -1350,6 +1555,7 @@ TL_API int tl_runner_main(const struct tl_case *cases, int n)
 		tl.sh->in_case = 1;
 		tl.failed = tl.skipped = 0;
 		tl.abort = 0;
+		tl.first_why[0] = 0;
 		tl.why[0] = 0;
 		tl.timeout_s = cases[i].timeout_s > 0 ? cases[i].timeout_s : 30;
 		if (getenv("TL_TIMEOUT") && atoi(getenv("TL_TIMEOUT")) > 0)

@@ -1,0 +1,305 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* Join-late: sockets whose file becomes non-blocking after connect() or
+ * accept() join the fast path through vsockd's joiner (the vsock_join
+ * iterator), in every way programs switch: fcntl, ioctl(FIONBIO), in a
+ * child after fork(), with unread TCP bytes, and back and forth. Each case
+ * runs vsockd, streams both ways with every byte checked, and requires the
+ * fast path to carry most of it. */
+#include <sys/ioctl.h>
+#include "daemonlib.h"
+
+enum join_switch {
+	SW_FCNTL,		/* fcntl(F_SETFL, O_NONBLOCK) */
+	SW_FIONBIO,		/* ioctl(FIONBIO, 1) */
+};
+
+struct join_opts {
+	bool client_blocking;	/* connect() on a blocking file, switched after */
+	bool server_blocking;	/* accept() without SOCK_NONBLOCK, switched after */
+	bool listener_nb;	/* the listener is non-blocking (an event loop) */
+	enum join_switch how;
+	bool tcp_bytes_first;	/* 64 KiB each way through TCP before the switch */
+	__u64 len;		/* per direction */
+};
+
+static int set_nonblock(int fd, enum join_switch how)
+{
+	int one = 1;
+
+	if (how == SW_FIONBIO)
+		return ioctl(fd, FIONBIO, &one) ? -errno : 0;
+	return tl_set_nonblock(fd, true);
+}
+
+/* A blocking exchange of n bytes each way, before anything switches: on
+ * plain TCP, as the first request and answer of many protocols are. */
+static int blocking_exchange(int c, int s, __u64 n)
+{
+	static char buf[64 * 1024];
+
+	if (n > sizeof(buf))
+		return -EINVAL;
+	tl_pat_fill(1, 0, buf, n);
+	if (tl_send_all(c, buf, n, 5000, NULL) != (ssize_t)n ||
+	    tl_recv_all(s, buf, n, 5000) != (ssize_t)n || tl_pat_check(1, 0, buf, n) >= 0)
+		return -EIO;
+	tl_pat_fill(2, 0, buf, n);
+	if (tl_send_all(s, buf, n, 5000, NULL) != (ssize_t)n ||
+	    tl_recv_all(c, buf, n, 5000) != (ssize_t)n || tl_pat_check(2, 0, buf, n) >= 0)
+		return -EIO;
+	return 0;
+}
+
+/* Both directions at once, poll-driven; off is where the streams start. */
+static int stream_both(int c, int s, __u64 off, __u64 len, char *why, size_t wlen)
+{
+	struct tl_xfer c_tx = { .fd = c, .seed = 11, .off = off, .len = len, .min_io = 16 * KiB,
+				.max_io = MiB, .log_io = true, .rng = 3, .timeout_ms = 30000 };
+	struct tl_xfer s_rx = { .fd = s, .seed = 11, .off = off, .len = len, .max_io = MiB,
+				.timeout_ms = 30000 };
+	struct tl_xfer s_tx = { .fd = s, .seed = 22, .off = off, .len = len, .min_io = 16 * KiB,
+				.max_io = MiB, .log_io = true, .rng = 5, .timeout_ms = 30000 };
+	struct tl_xfer c_rx = { .fd = c, .seed = 22, .off = off, .len = len, .max_io = MiB,
+				.timeout_ms = 30000 };
+	pthread_t th[3];
+	int i;
+
+	if (pthread_create(&th[0], NULL, tl_xfer_recv_thread, &s_rx))
+		return -EAGAIN;
+	if (pthread_create(&th[1], NULL, tl_xfer_send_thread, &s_tx)) {
+		shutdown(s, SHUT_RDWR);
+		pthread_join(th[0], NULL);
+		return -EAGAIN;
+	}
+	if (pthread_create(&th[2], NULL, tl_xfer_recv_thread, &c_rx)) {
+		shutdown(s, SHUT_RDWR);
+		pthread_join(th[0], NULL);
+		pthread_join(th[1], NULL);
+		return -EAGAIN;
+	}
+	tl_xfer_send(&c_tx);
+	for (i = 0; i < 3; i++)
+		pthread_join(th[i], NULL);
+	if (s_rx.err || c_rx.err || c_tx.err || s_tx.err) {
+		snprintf(why, wlen, "%s", s_rx.err ? s_rx.why : c_rx.err ? c_rx.why :
+			 c_tx.err ? c_tx.why : s_tx.why);
+		return -EIO;
+	}
+	return 0;
+}
+
+/* After the switch: until both sockets joined (the joiner runs on an
+ * event from their first non-blocking read), nothing is redirected. One
+ * small message each way gives each end its first non-blocking read. */
+static int wait_joined(int c, int s, int ms)
+{
+	uint64_t deadline = tl_now_ms() + ms;
+	struct vs_rx_state crx, srx;
+	char b = 0;
+
+	for (;;) {
+		if (tl_send_all(c, &b, 1, 2000, NULL) != 1 || tl_recv_all(s, &b, 1, 2000) != 1 ||
+		    tl_send_all(s, &b, 1, 2000, NULL) != 1 || tl_recv_all(c, &b, 1, 2000) != 1)
+			return -EIO;
+		/* in the sockhash and staying there */
+		if (!tl_rx_state(c, &crx) && !tl_rx_state(s, &srx) && !crx.closed && !srx.closed)
+			return 0;
+		if (tl_now_ms() >= deadline)
+			return -ETIMEDOUT;
+		tl_sleep_ms(2);
+	}
+}
+
+static int join_case(struct join_opts o)
+{
+	struct vs_sock_entry ce, se;
+	__u64 st0[VS_C_MAX], st1[VS_C_MAX];
+	struct daemon d;
+	char why[300];
+	int l = -1, c = -1, s = -1, r;
+	__u64 pre = o.tcp_bytes_first ? 64 * KiB : 0, total;
+
+	daemon_init(&d);
+	if (!o.len)
+		o.len = 256 * MiB;
+	TL_EXPECT(!write_conf(NULL), "config");
+	r = start_daemon(&d, "join.log");
+	TL_EXPECT(!r, "vsockd: %s", strerror(-r));
+	l = tl_listen(AF_INET, NULL, 0, true);
+	TL_EXPECT(l >= 0, "listen: %s", strerror(-l));
+	TL_EXPECT(!tl_set_nonblock(l, o.listener_nb), "listener mode");
+	c = tl_connect(AF_INET, NULL, tl_port(l), !o.client_blocking);
+	TL_EXPECT(c >= 0, "connect: %s", strerror(-c));
+	if (!o.client_blocking)
+		TL_EXPECT(!tl_wait_connected(c, 5000), "connected");
+	s = tl_accept(l, !o.server_blocking, 5000);
+	TL_EXPECT(s >= 0, "accept: %s", strerror(-s));
+	if (pre)
+		TL_EXPECT(!blocking_exchange(c, s, pre), "exchange before the switch");
+	if (o.client_blocking)
+		TL_EXPECT(!set_nonblock(c, o.how), "switch client: %s", strerror(errno));
+	if (o.server_blocking)
+		TL_EXPECT(!set_nonblock(s, o.how), "switch server: %s", strerror(errno));
+	r = wait_joined(c, s, 5000);
+	if (r) {
+		tl_show("client", c);
+		tl_show("server", s);
+		show_log(&d);
+	}
+	TL_EXPECT(!r, "both ends in the sockhash after the switch: %s", strerror(-r));
+	tl_stats(st0);
+	r = stream_both(c, s, 0, o.len, why, sizeof(why));
+	tl_stats(st1);
+	TL_EXPECT(!r, "stream: %s", why);
+	TL_EXPECT(!loader_lookup_socket(tl.ld, tl_cookie(c), &ce) &&
+		  !loader_lookup_socket(tl.ld, tl_cookie(s), &se), "entries");
+	total = o.len;
+	tl_diag("redirected: client %.1f%%, server %.1f%% of %llu MiB each way; passed: "
+		"queue_limit %llu, tcp_unread %llu, no_peer %llu messages",
+		100.0 * ce.tx_redir_bytes / total, 100.0 * se.tx_redir_bytes / total,
+		(unsigned long long)(total / MiB),
+		(unsigned long long)(st1[VS_C_PASS_QUEUE_LIMIT] - st0[VS_C_PASS_QUEUE_LIMIT]),
+		(unsigned long long)(st1[VS_C_PASS_TCP_UNREAD] - st0[VS_C_PASS_TCP_UNREAD]),
+		(unsigned long long)(st1[VS_C_PASS_NO_PEER] - st0[VS_C_PASS_NO_PEER]));
+	/* typically 95-100 %; a reader that falls behind keeps its writer on
+	 * TCP until it catches up (backpressure), which a busy CI host makes
+	 * longer */
+	TL_EXPECT(ce.tx_redir_bytes * 10 >= total * 8 && se.tx_redir_bytes * 10 >= total * 8,
+		  "under 80%% redirected: client %llu, server %llu of %llu",
+		  (unsigned long long)ce.tx_redir_bytes, (unsigned long long)se.tx_redir_bytes,
+		  (unsigned long long)total);
+out:
+	tl_close(l);
+	tl_close(c);
+	tl_close(s);
+	stop_daemon(&d, SIGTERM);	/* its joiner stops beating at once */
+	daemon_free(&d);
+	return tl_verdict();
+}
+
+static int case_connect_blocking_fcntl(void)
+{
+	return join_case((struct join_opts){ .client_blocking = true, .listener_nb = true });
+}
+
+static int case_accept_blocking_fcntl(void)
+{
+	return join_case((struct join_opts){ .server_blocking = true });
+}
+
+static int case_accept_from_nb_listener(void)
+{
+	return join_case((struct join_opts){ .server_blocking = true, .listener_nb = true });
+}
+
+static int case_both_fionbio(void)
+{
+	return join_case((struct join_opts){ .client_blocking = true, .server_blocking = true,
+					     .how = SW_FIONBIO });
+}
+
+static int case_unread_tcp_bytes(void)
+{
+	return join_case((struct join_opts){ .client_blocking = true, .server_blocking = true,
+					     .tcp_bytes_first = true });
+}
+
+/* Joined, then blocking (it leaves), a blocking exchange on plain TCP,
+ * then non-blocking again: it joins again and the fast path carries the
+ * rest. */
+static int case_rejoin_after_blocking(void)
+{
+	struct vs_sock_entry se;
+	__u64 redir0, total = 64 * MiB;
+	struct daemon d;
+	char why[300];
+	int l = -1, c = -1, s = -1, r;
+
+	daemon_init(&d);
+	TL_EXPECT(!write_conf(NULL), "config");
+	r = start_daemon(&d, "rejoin.log");
+	TL_EXPECT(!r, "vsockd: %s", strerror(-r));
+	r = tl_pair(AF_INET, true, &c, &s);
+	TL_EXPECT(!r, "pair: %s", strerror(-r));
+	TL_EXPECT(!wait_joined(c, s, 5000), "joined at first");
+	TL_EXPECT(!stream_both(c, s, 0, total, why, sizeof(why)), "first stream: %s", why);
+	TL_EXPECT(!tl_set_nonblock(s, false) && !tl_set_nonblock(c, false), "fcntl blocking");
+	TL_EXPECT(!blocking_exchange(c, s, 4 * KiB), "blocking exchange");
+	TL_EXPECT(!loader_lookup_socket(tl.ld, tl_cookie(s), &se), "server entry");
+	TL_EXPECT(strcmp(tl_reason_name(se.reason), "blocking") == 0,
+		  "server reason %s while blocking, want blocking", tl_reason_name(se.reason));
+	redir0 = se.tx_redir_bytes;
+	TL_EXPECT(!tl_set_nonblock(s, true) && !tl_set_nonblock(c, true), "fcntl non-blocking");
+	TL_EXPECT(!wait_joined(c, s, 5000), "joined again");
+	TL_EXPECT(!stream_both(c, s, total, total, why, sizeof(why)), "second stream: %s", why);
+	TL_EXPECT(!loader_lookup_socket(tl.ld, tl_cookie(s), &se), "server entry");
+	tl_diag("second stream: server redirected %.1f%%",
+		100.0 * (se.tx_redir_bytes - redir0) / total);
+	TL_EXPECT((se.tx_redir_bytes - redir0) * 10 >= total * 8,
+		  "second stream: only %llu of %llu bytes redirected",
+		  (unsigned long long)(se.tx_redir_bytes - redir0), (unsigned long long)total);
+out:
+	tl_close(c);
+	tl_close(s);
+	tl_close(l);
+	stop_daemon(&d, SIGTERM);
+	daemon_free(&d);
+	return tl_verdict();
+}
+
+/* The peer shut down before the switch: a socket whose peer's FIN arrived
+ * (CLOSE_WAIT) cannot join a sockhash; it stays on TCP, every byte and
+ * the end of stream arrive, and its reply goes back. */
+static int case_fin_before_switch(void)
+{
+	struct vs_sock_entry se;
+	struct daemon d;
+	char buf[64 * 1024];
+	int l = -1, c = -1, s = -1, r;
+
+	daemon_init(&d);
+	TL_EXPECT(!write_conf(NULL), "config");
+	r = start_daemon(&d, "fin.log");
+	TL_EXPECT(!r, "vsockd: %s", strerror(-r));
+	r = tl_pair(AF_INET, false, &c, &s);
+	TL_EXPECT(!r, "pair: %s", strerror(-r));
+	tl_pat_fill(5, 0, buf, sizeof(buf));
+	TL_EXPECT(tl_send_all(c, buf, sizeof(buf), 5000, NULL) == sizeof(buf), "request");
+	TL_EXPECT(!shutdown(c, SHUT_WR), "shutdown");
+	tl_sleep_ms(50);	/* the FIN is there before the switch */
+	TL_EXPECT(!tl_set_nonblock(s, true) && !tl_set_nonblock(c, true), "fcntl");
+	TL_EXPECT(tl_recv_all(s, buf, sizeof(buf), 5000) == sizeof(buf) &&
+		  tl_pat_check(5, 0, buf, sizeof(buf)) < 0, "request bytes");
+	TL_EXPECT(!tl_expect_eof(s, 5000), "end of the request stream");
+	tl_pat_fill(6, 0, buf, sizeof(buf));
+	TL_EXPECT(tl_send_all(s, buf, sizeof(buf), 5000, NULL) == sizeof(buf), "reply");
+	TL_EXPECT(tl_recv_all(c, buf, sizeof(buf), 5000) == sizeof(buf) &&
+		  tl_pat_check(6, 0, buf, sizeof(buf)) < 0, "reply bytes");
+	tl_sleep_ms(50);	/* a joiner run, had anything been queued */
+	TL_EXPECT(!loader_lookup_socket(tl.ld, tl_cookie(s), &se), "server entry");
+	TL_EXPECT(!se.in_sockhash && !se.tx_redir_bytes,
+		  "a socket in CLOSE_WAIT joined: in_sockhash=%u redirected=%llu",
+		  se.in_sockhash, (unsigned long long)se.tx_redir_bytes);
+out:
+	tl_close(c);
+	tl_close(s);
+	tl_close(l);
+	stop_daemon(&d, SIGTERM);
+	daemon_free(&d);
+	return tl_verdict();
+}
+
+static const struct tl_case cases[] = {
+	{ "connect_blocking_then_fcntl", case_connect_blocking_fcntl, 60 },
+	{ "accept_blocking_then_fcntl", case_accept_blocking_fcntl, 60 },
+	{ "accept_from_nonblocking_listener_then_fcntl", case_accept_from_nb_listener, 60 },
+	{ "both_ioctl_fionbio", case_both_fionbio, 60 },
+	{ "tcp_bytes_before_the_switch", case_unread_tcp_bytes, 60 },
+	{ "joined_blocking_then_nonblocking_again", case_rejoin_after_blocking, 60 },
+	{ "peer_fin_before_the_switch_stays_on_tcp", case_fin_before_switch, 30 },
+};
+
+int main(void)
+{
+	return dl_main("test_join", cases, TL_NCASES(cases));
+}
