@@ -57,8 +57,11 @@ static __always_inline void vs_slot_settle(struct vs_redir_slot *slot)
 }
 
 /* Sender, before bpf_msg_redirect_hash(): announce the redirect, then
- * check that the receiver is not leaving. false: pass instead. */
-static __always_inline bool vs_redirect_begin(struct vs_rx_state *rx,
+ * check that the receiver is not leaving. false: pass instead. The
+ * sender's open_slots counts its calls with redirects to give back, so
+ * that its send tracepoint looks for a slot only then. */
+static __always_inline bool vs_redirect_begin(struct vs_sk_state *st,
+					      struct vs_rx_state *rx,
 					      const struct vs_sock_key *peer_key)
 {
 	__u64 tid = bpf_get_current_pid_tgid();
@@ -68,6 +71,7 @@ static __always_inline bool vs_redirect_begin(struct vs_rx_state *rx,
 		vs_slot_settle(slot);	/* a call whose tracepoint never ran */
 		slot->peer = *peer_key;
 		slot->peer_cookie = rx->cookie;
+		slot->open = 0;	/* that socket keeps looking: harmless */
 	}
 	if (!slot) {
 		struct vs_redir_slot init = { .peer = *peer_key, .peer_cookie = rx->cookie };
@@ -84,6 +88,10 @@ static __always_inline bool vs_redirect_begin(struct vs_rx_state *rx,
 		return false;
 	}
 	slot->msgs++;
+	if (!slot->open) {
+		slot->open = 1;
+		__sync_fetch_and_add(&st->open_slots, 1);
+	}
 	return true;
 }
 
@@ -95,18 +103,24 @@ static __always_inline void vs_redirect_abort(struct vs_rx_state *rx)
 
 	vs_atomic_add(&rx->inflight, -1);
 	if (slot && slot->msgs)
-		slot->msgs--;
+		slot->msgs--;	/* still open: the tracepoint closes it */
 }
 
 /* Sender's send tracepoint: every redirect of the call that just returned
  * has queued its message or failed. */
-static __always_inline void vs_redirect_done(void)
+static __always_inline void vs_redirect_done(struct vs_sk_state *st)
 {
 	__u64 tid = bpf_get_current_pid_tgid();
-	struct vs_redir_slot *slot = bpf_map_lookup_elem(&vs_inflight, &tid);
+	struct vs_redir_slot *slot;
 
-	if (slot)
-		vs_slot_settle(slot);
+	if (!st->open_slots)
+		return;		/* no call of this socket redirected */
+	slot = bpf_map_lookup_elem(&vs_inflight, &tid);
+	if (!slot || !slot->open)
+		return;		/* another thread's call has the open slot */
+	vs_slot_settle(slot);
+	slot->open = 0;
+	__sync_fetch_and_sub(&st->open_slots, 1);
 }
 
 /* Step 1 of leaving: every sender passes from its next message on. Any

@@ -36,7 +36,9 @@ struct vs_sk_state {
 	__u8  join_queued;		/* in vs_joinq, waiting for the joiner */
 	__u8  join_wait_rxq;		/* the joiner waits for its TCP receive
 					 * queue to be read: offer it again then */
-	__u8  pad[6];
+	__u8  pad[2];
+	__u32 open_slots;		/* send calls with redirects to give back
+					 * (leave.bpf.h) */
 };
 
 /* Redirect targets: canonical 4-tuple + netns -> socket. 8-byte value so a
@@ -87,7 +89,7 @@ struct vs_redir_slot {
 	struct vs_sock_key peer;	/* receiver's key in vs_rxstate */
 	__u64 peer_cookie;		/* and its cookie: the key may be reused */
 	__u32 msgs;			/* redirects of the current send call */
-	__u32 pad;
+	__u32 open;			/* counted in the sender's open_slots */
 };
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);

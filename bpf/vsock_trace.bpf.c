@@ -129,7 +129,7 @@ static __always_inline void on_io(struct sock *sk, int ret, int flags, bool read
 	if (!st)
 		return;
 	if (!read)
-		vs_redirect_done();	/* whatever the call returned */
+		vs_redirect_done(st);	/* whatever the call returned */
 	if (ret <= 0)
 		return;
 	if (!st->owner_known || !read) {
