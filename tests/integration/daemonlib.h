@@ -315,6 +315,24 @@ TL_API int dl_setup(void)
 	return 0;
 }
 
+/* vsockd with the default config, for a case that needs it running;
+ * dl_stop() ends it cleanly (its joiner stops beating at once). d must be
+ * passed to dl_stop() whatever this returned. */
+TL_API int dl_start(struct daemon *d, const char *logname)
+{
+	int r;
+
+	daemon_init(d);
+	r = write_conf(NULL);
+	return r ? r : start_daemon(d, logname);
+}
+
+TL_API void dl_stop(struct daemon *d)
+{
+	stop_daemon(d, SIGTERM);
+	daemon_free(d);
+}
+
 /* main() of a test binary whose cases start vsockd. */
 TL_API int dl_main(const char *bin, const struct tl_case *cases, int n)
 {

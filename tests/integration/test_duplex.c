@@ -423,9 +423,7 @@ static int case_random_blocking_modes(void)
 	struct daemon d;
 	int m, r;
 
-	daemon_init(&d);
-	TL_EXPECT(!write_conf(NULL), "config");
-	r = start_daemon(&d, "duplex.log");
+	r = dl_start(&d, "duplex.log");
 	TL_EXPECT(!r, "vsockd: %s", strerror(-r));
 	for (m = 0; m < 8 && !tl.failed; m++) {
 		char what[64];
@@ -439,8 +437,7 @@ static int case_random_blocking_modes(void)
 		dx_random(&o, 2, 6, what);
 	}
 out:
-	stop_daemon(&d, SIGTERM);	/* its joiner stops beating at once */
-	daemon_free(&d);
+	dl_stop(&d);
 	return tl_verdict();
 }
 

@@ -119,11 +119,9 @@ static int join_case(struct join_opts o)
 	int l = -1, c = -1, s = -1, r;
 	__u64 pre = o.tcp_bytes_first ? 64 * KiB : 0, total;
 
-	daemon_init(&d);
 	if (!o.len)
 		o.len = 256 * MiB;
-	TL_EXPECT(!write_conf(NULL), "config");
-	r = start_daemon(&d, "join.log");
+	r = dl_start(&d, "join.log");
 	TL_EXPECT(!r, "vsockd: %s", strerror(-r));
 	l = tl_listen(AF_INET, NULL, 0, true);
 	TL_EXPECT(l >= 0, "listen: %s", strerror(-l));
@@ -172,8 +170,7 @@ out:
 	tl_close(l);
 	tl_close(c);
 	tl_close(s);
-	stop_daemon(&d, SIGTERM);	/* its joiner stops beating at once */
-	daemon_free(&d);
+	dl_stop(&d);
 	return tl_verdict();
 }
 
@@ -213,11 +210,9 @@ static int case_rejoin_after_blocking(void)
 	__u64 redir0, total = 64 * MiB;
 	struct daemon d;
 	char why[300];
-	int l = -1, c = -1, s = -1, r;
+	int c = -1, s = -1, r;
 
-	daemon_init(&d);
-	TL_EXPECT(!write_conf(NULL), "config");
-	r = start_daemon(&d, "rejoin.log");
+	r = dl_start(&d, "rejoin.log");
 	TL_EXPECT(!r, "vsockd: %s", strerror(-r));
 	r = tl_pair(AF_INET, true, &c, &s);
 	TL_EXPECT(!r, "pair: %s", strerror(-r));
@@ -241,9 +236,7 @@ static int case_rejoin_after_blocking(void)
 out:
 	tl_close(c);
 	tl_close(s);
-	tl_close(l);
-	stop_daemon(&d, SIGTERM);
-	daemon_free(&d);
+	dl_stop(&d);
 	return tl_verdict();
 }
 
@@ -255,11 +248,9 @@ static int case_fin_before_switch(void)
 	struct vs_sock_entry se;
 	struct daemon d;
 	char buf[64 * 1024];
-	int l = -1, c = -1, s = -1, r;
+	int c = -1, s = -1, r;
 
-	daemon_init(&d);
-	TL_EXPECT(!write_conf(NULL), "config");
-	r = start_daemon(&d, "fin.log");
+	r = dl_start(&d, "fin.log");
 	TL_EXPECT(!r, "vsockd: %s", strerror(-r));
 	r = tl_pair(AF_INET, false, &c, &s);
 	TL_EXPECT(!r, "pair: %s", strerror(-r));
@@ -283,9 +274,7 @@ static int case_fin_before_switch(void)
 out:
 	tl_close(c);
 	tl_close(s);
-	tl_close(l);
-	stop_daemon(&d, SIGTERM);
-	daemon_free(&d);
+	dl_stop(&d);
 	return tl_verdict();
 }
 
