@@ -148,10 +148,15 @@ static __always_inline bool vs_file_blocking(struct sock *sk)
 
 /* The socket's psock: non-NULL while it is in some sockmap (close()
  * removes it). sk must be a BTF pointer; the psock is read with probes. */
-static __always_inline struct sk_psock *vs_psock(struct sock *sk)
+static __always_inline struct sk_psock *vs_psock_of(void *sk_user_data)
 {
 	/* low bits of sk_user_data are flags (SK_USER_DATA_NOCOPY|BPF|PSOCK) */
-	return (struct sk_psock *)((unsigned long)sk->sk_user_data & ~7UL);
+	return (struct sk_psock *)((unsigned long)sk_user_data & ~7UL);
+}
+
+static __always_inline struct sk_psock *vs_psock(struct sock *sk)
+{
+	return vs_psock_of(sk->sk_user_data);
 }
 
 /* Bytes queued on the fast path (psock ingress) of a socket, unread. */
@@ -162,6 +167,13 @@ static __always_inline __u32 vs_psock_queued(struct sock *sk)
 	if (!psock)
 		return 0;
 	return BPF_CORE_READ(psock, msg_tot_len);
+}
+
+/* TCP segments the receive verdict deferred (ingress_skb): not yet on the
+ * psock queue, not on sk_receive_queue either. */
+static __always_inline __u32 vs_psock_deferred(struct sk_psock *psock)
+{
+	return psock ? BPF_CORE_READ(psock, ingress_skb.qlen) : 0;
 }
 
 /* The receiving socket behind rx, for probe reads: the address it
@@ -187,8 +199,8 @@ static __always_inline bool vs_rx_took_all(struct sock *sk, __u32 seq)
 	if (BPF_CORE_READ((struct tcp_sock *)sk, rcv_nxt) != seq ||
 	    BPF_CORE_READ(sk, sk_receive_queue.qlen))
 		return false;
-	psock = (struct sk_psock *)((unsigned long)BPF_CORE_READ(sk, sk_user_data) & ~7UL);
-	return psock && !BPF_CORE_READ(psock, ingress_skb.qlen);
+	psock = vs_psock_of(BPF_CORE_READ(sk, sk_user_data));
+	return psock && !vs_psock_deferred(psock);
 }
 
 /* Write only when the value changes: senders on another CPU read this

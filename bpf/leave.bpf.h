@@ -57,12 +57,13 @@ static __always_inline void vs_slot_settle(struct vs_redir_slot *slot)
 }
 
 /* Sender, before bpf_msg_redirect_hash(): announce the redirect, then
- * check that the receiver is not leaving. false: pass instead. The
- * sender's open_slots counts its calls with redirects to give back, so
- * that its send tracepoint looks for a slot only then. */
-static __always_inline bool vs_redirect_begin(struct vs_sk_state *st,
-					      struct vs_rx_state *rx,
-					      const struct vs_sock_key *peer_key)
+ * check that the receiver is not leaving. NULL: pass instead; else the
+ * thread's slot, for vs_redirect_abort(). The sender's open_slots counts
+ * its calls with redirects to give back, so that its send tracepoint
+ * looks for a slot only then. */
+static __always_inline struct vs_redir_slot *
+vs_redirect_begin(struct vs_sk_state *st, struct vs_rx_state *rx,
+		  const struct vs_sock_key *peer_key)
 {
 	__u64 tid = bpf_get_current_pid_tgid();
 	struct vs_redir_slot *slot = bpf_map_lookup_elem(&vs_inflight, &tid);
@@ -77,32 +78,31 @@ static __always_inline bool vs_redirect_begin(struct vs_sk_state *st,
 		struct vs_redir_slot init = { .peer = *peer_key, .peer_cookie = rx->cookie };
 
 		if (bpf_map_update_elem(&vs_inflight, &tid, &init, BPF_ANY))
-			return false;
+			return NULL;
 		slot = bpf_map_lookup_elem(&vs_inflight, &tid);
 		if (!slot)
-			return false;
+			return NULL;
 	}
 	vs_atomic_add(&rx->inflight, 1);
 	if (*(volatile __u32 *)&rx->closed) {
 		vs_atomic_add(&rx->inflight, -1);
-		return false;
+		return NULL;
 	}
 	slot->msgs++;
 	if (!slot->open) {
 		slot->open = 1;
 		__sync_fetch_and_add(&st->open_slots, 1);
 	}
-	return true;
+	return slot;
 }
 
-/* Sender: the redirect announced by vs_redirect_begin() did not happen. */
-static __always_inline void vs_redirect_abort(struct vs_rx_state *rx)
+/* Sender: the redirect vs_redirect_begin() announced in slot did not
+ * happen. */
+static __always_inline void vs_redirect_abort(struct vs_rx_state *rx,
+					      struct vs_redir_slot *slot)
 {
-	__u64 tid = bpf_get_current_pid_tgid();
-	struct vs_redir_slot *slot = bpf_map_lookup_elem(&vs_inflight, &tid);
-
 	vs_atomic_add(&rx->inflight, -1);
-	if (slot && slot->msgs)
+	if (slot->msgs)
 		slot->msgs--;	/* still open: the tracepoint closes it */
 }
 
@@ -172,11 +172,9 @@ static __always_inline bool vs_reader_may_sleep(struct sock *sk)
 static __always_inline bool vs_leave_may_finish(struct vs_rx_state *rx,
 						struct sock *sk, __u8 why)
 {
-	struct sk_psock *psock = vs_psock(sk);
-
 	if (rx && vs_atomic_read(&rx->inflight))
 		return false;
-	if (vs_psock_queued(sk) || (psock && BPF_CORE_READ(psock, ingress_skb.qlen)))
+	if (vs_psock_queued(sk) || vs_psock_deferred(vs_psock(sk)))
 		return false;
 	return why != VS_R_BLOCKING || !vs_reader_may_sleep(sk);
 }

@@ -117,12 +117,14 @@ int vsock_msg(struct sk_msg_md *msg)
 	if (d.mode == VS_TX_REDIRECT && rx) {
 		/* in flight until our send call returns: the peer may not
 		 * leave meanwhile (leave.bpf.h) */
-		if (!vs_redirect_begin(st, rx, &peer_key)) {
+		struct vs_redir_slot *slot = vs_redirect_begin(st, rx, &peer_key);
+
+		if (!slot) {
 			d.mode = VS_TX_PASS;	/* it is leaving */
 			d.reason = VS_R_NO_PEER;
 		} else if (bpf_msg_redirect_hash(msg, &vs_socks, &peer_key,
 						 BPF_F_INGRESS) != SK_PASS) {
-			vs_redirect_abort(rx);
+			vs_redirect_abort(rx, slot);
 			d.mode = VS_TX_PASS;	/* it left the map */
 			d.reason = VS_R_NO_PEER;
 		} else {

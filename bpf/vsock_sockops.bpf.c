@@ -177,6 +177,8 @@ sk_state(struct bpf_sock *sk, __u64 cookie, __u64 attach_cg,
 	st->tx_mode = VS_TX_UNDECIDED;
 	st->tx_reason = VS_R_NONE;
 	st->owner_known = e && e->owner_tgid;	/* sock_create named it */
+	st->join_queued = 0;
+	st->join_wait_rxq = 0;
 	return st;
 }
 
@@ -328,8 +330,6 @@ static __always_inline void on_established(struct bpf_sock_ops *ops, bool active
 		evict_peer(&peer, reason);
 	if (st) {
 		st->off_reason = reason;
-		st->join_queued = 0;
-		st->join_wait_rxq = 0;
 		bpf_map_update_elem(&vs_tracked, &key, &cookie, BPF_ANY);
 	}
 	if (!e)

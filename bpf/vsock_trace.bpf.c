@@ -42,12 +42,13 @@ int BPF_PROG(vsock_destroy, struct sock *sk)
 		return 0;
 	forget_listener(sk);
 	st = bpf_sk_storage_get(&vs_skstate, sk, 0, 0);
-	if (st && st->in_map)	/* receiver facts exist only while in the map */
-		bpf_map_delete_elem(&vs_rxstate, &st->key);
-	if (st && st->join_queued)
-		bpf_map_delete_elem(&vs_joinq, &st->key);
-	if (st)
+	if (st) {
+		if (st->in_map)	/* receiver facts exist only while in the map */
+			bpf_map_delete_elem(&vs_rxstate, &st->key);
+		if (st->join_queued)
+			bpf_map_delete_elem(&vs_joinq, &st->key);
 		bpf_map_delete_elem(&vs_tracked, &st->key);
+	}
 	bpf_map_delete_elem(&vs_rxseq, &cookie);
 	if (!bpf_map_delete_elem(&vs_socktbl, &cookie)) {
 		vs_count(VS_C_SOCK_DESTROYED, 1);

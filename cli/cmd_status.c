@@ -175,12 +175,7 @@ static void add_daemon(struct ctl *ctl)
 /* vsockd's joiner beats in vs_meta while it runs (loader.h). */
 static const char *joiner_state(const struct vs_meta *m)
 {
-	struct timespec ts;
-	__u64 now;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	now = (__u64)ts.tv_sec * 1000000000ull + ts.tv_nsec;
-	if (m->joiner_alive_ns && now - m->joiner_alive_ns < VS_JOINER_TIMEOUT_NS)
+	if (loader_joiner_alive(m))
 		return "on (vsockd): sockets join once used without blocking";
 	return "off (vsockd not running): accepted sockets are predicted from their listener";
 }

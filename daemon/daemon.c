@@ -252,7 +252,7 @@ int vsd_init(struct vsd *d)
 		return r;
 	}
 	/* the joiner before the events: VS_EV_JOIN is among them */
-	d->join = joiner_open(d->ld);
+	d->join = joiner_open(d->ld, d->scan.own_netns);
 	if (!d->join)
 		pr_warn("join-late: %s: accepted sockets are predicted from their listener",
 			strerror(errno));

@@ -125,7 +125,7 @@ static int on_event(void *ctx, void *data, size_t size)
 		forget(d, ev->cookie);
 		break;
 	case VS_EV_JOIN:
-		joiner_note(d->join, ev->tgid);
+		joiner_note(d->join, ev->tgid, vsd_now_ms());
 		break;
 	default:
 		/* status changes: read from the socket table when asked */

@@ -3,7 +3,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include "joiner.h"
 #include "log.h"
@@ -26,18 +25,9 @@ struct joiner {
 	__u64 own_netns;
 	struct ns_slot ns[NS_MAX];
 	unsigned int nns;
-	__u64 runs, run_errors;
 };
 
-static __u64 mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (__u64)ts.tv_sec * 1000000000ull + ts.tv_nsec;
-}
-
-struct joiner *joiner_open(struct vs_loader *ld)
+struct joiner *joiner_open(struct vs_loader *ld, __u64 own_netns)
 {
 	struct joiner *j = calloc(1, sizeof(*j));
 	int r;
@@ -45,13 +35,12 @@ struct joiner *joiner_open(struct vs_loader *ld)
 	if (!j)
 		return NULL;
 	j->ld = ld;
-	r = procfs_netns((__u32)getpid(), &j->own_netns);
-	if (!r)
-		r = j->link_fd = loader_join_link(ld);
+	j->own_netns = own_netns;
+	r = j->link_fd = loader_join_link(ld);
 	if (r >= 0)
-		r = loader_set_joiner_alive(ld, mono_ns());
+		r = loader_joiner_beat(ld, true);
 	if (r < 0) {
-		if (j->link_fd > 0)
+		if (j->link_fd >= 0)
 			close(j->link_fd);
 		free(j);
 		errno = -r;
@@ -65,18 +54,18 @@ void joiner_close(struct joiner *j)
 	if (!j)
 		return;
 	/* accepted sockets are predicted from their listener again */
-	loader_set_joiner_alive(j->ld, 0);
+	loader_joiner_beat(j->ld, false);
 	close(j->link_fd);
 	free(j);
 }
 
-void joiner_note(struct joiner *j, __u32 tgid)
+void joiner_note(struct joiner *j, __u32 tgid, __u64 now_ms)
 {
-	__u64 netns, now = mono_ns() / 1000000;
 	unsigned int i, old = 0;
+	__u64 netns;
 
 	if (!j || !tgid || procfs_netns(tgid, &netns))
-		return;		/* gone: its next event or a tick retries */
+		return;		/* gone: the socket's next event retries */
 	for (i = 0; i < j->nns; i++) {
 		if (j->ns[i].netns == netns)
 			break;
@@ -89,7 +78,7 @@ void joiner_note(struct joiner *j, __u32 tgid)
 		else
 			i = old;	/* the least recently seen makes room */
 	}
-	j->ns[i] = (struct ns_slot){ .netns = netns, .pid = tgid, .seen_ms = now, .due = true };
+	j->ns[i] = (struct ns_slot){ .netns = netns, .pid = tgid, .seen_ms = now_ms, .due = true };
 }
 
 static int run_here(void *arg)
@@ -107,9 +96,7 @@ void joiner_run(struct joiner *j)
 			continue;
 		j->ns[i].due = false;
 		r = netns_call(j->ns[i].pid, j->ns[i].netns, j->own_netns, run_here, &j->link_fd);
-		j->runs++;
 		if (r) {
-			j->run_errors++;
 			pr_debug("join in netns %llu (pid %u): %s",
 				 (unsigned long long)j->ns[i].netns, j->ns[i].pid, strerror(-r));
 			j->ns[i].seen_ms = 0;	/* its process is gone: forget it */
@@ -123,19 +110,9 @@ void joiner_tick(struct joiner *j, __u64 now_ms)
 
 	if (!j)
 		return;
-	loader_set_joiner_alive(j->ld, mono_ns());
+	loader_joiner_beat(j->ld, true);
 	for (i = 0; i < j->nns; i++)
 		if (now_ms - j->ns[i].seen_ms <= NS_KEEP_MS)
 			j->ns[k++] = j->ns[i];
 	j->nns = k;
-}
-
-void joiner_stats(const struct joiner *j, struct joiner_stats *out)
-{
-	memset(out, 0, sizeof(*out));
-	if (!j)
-		return;
-	out->runs = j->runs;
-	out->run_errors = j->run_errors;
-	out->namespaces = j->nns;
 }

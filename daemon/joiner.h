@@ -13,25 +13,18 @@
 
 struct joiner;
 
-/* Link the iterator and start beating. NULL with errno on failure. */
-struct joiner *joiner_open(struct vs_loader *ld);
+/* Link the iterator and start beating; own_netns is the daemon's network
+ * namespace (no thread needed there). NULL with errno on failure. */
+struct joiner *joiner_open(struct vs_loader *ld, __u64 own_netns);
 /* Stop beating (accepted sockets are predicted again), unlink. */
 void joiner_close(struct joiner *j);
 /* A VS_EV_JOIN event: tgid used a queued socket; its namespace is due. */
-void joiner_note(struct joiner *j, __u32 tgid);
+void joiner_note(struct joiner *j, __u32 tgid, __u64 now_ms);
 /* Run the iterator in every namespace that is due. */
 void joiner_run(struct joiner *j);
 /* Heartbeat, and forget namespaces without events for a while. A socket
  * that stays queued (its peer not ready, unread TCP bytes) is offered again
  * by the kernel side when that changes: no polling here. */
 void joiner_tick(struct joiner *j, __u64 now_ms);
-
-/* For status: runs and the namespaces in view. */
-struct joiner_stats {
-	__u64 runs;
-	__u64 run_errors;
-	unsigned int namespaces;
-};
-void joiner_stats(const struct joiner *j, struct joiner_stats *out);
 
 #endif /* VSOCKD_JOINER_H */

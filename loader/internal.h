@@ -32,6 +32,8 @@ extern const struct vs_prog_desc vs_progs[];
 extern const int vs_nprogs;
 extern const struct vs_object_desc vs_objects[];
 extern const int vs_nobjects;
+/* Index of the program called name in vs_progs, or -1. */
+int vs_prog_index(const char *name);
 
 struct vs_loader {
 	char root[PATH_MAX];		/* pin root */

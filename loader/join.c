@@ -4,22 +4,18 @@
  * iterator walks the namespace of the process that creates it, so the
  * caller enters the right one first (vsockd does, in a thread). */
 #include <errno.h>
-#include <string.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include "internal.h"
 
 int loader_join_link(struct vs_loader *ld)
 {
-	int i, fd;
+	int i = vs_prog_index("vsock_join"), fd;
 
-	for (i = 0; i < vs_nprogs; i++) {
-		if (strcmp(vs_progs[i].name, "vsock_join"))
-			continue;
-		fd = bpf_link_create(ld->prog_fds[i], 0, BPF_TRACE_ITER, NULL);
-		return fd < 0 ? -errno : fd;
-	}
-	return -ENOENT;
+	if (i < 0)
+		return -ENOENT;
+	fd = bpf_link_create(ld->prog_fds[i], 0, BPF_TRACE_ITER, NULL);
+	return fd < 0 ? -errno : fd;
 }
 
 int loader_join_run(int link_fd)

@@ -205,14 +205,28 @@ int loader_set_event_mask(struct vs_loader *ld, __u32 mask)
 	return meta_edit(ld, edit_event_mask, mask);
 }
 
+/* CLOCK_MONOTONIC, the clock of bpf_ktime_get_ns(). */
+static __u64 mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (__u64)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
 static void edit_joiner_alive(struct vs_meta *m, __u64 ns)
 {
 	m->joiner_alive_ns = ns;
 }
 
-int loader_set_joiner_alive(struct vs_loader *ld, __u64 mono_ns)
+int loader_joiner_beat(struct vs_loader *ld, bool alive)
 {
-	return meta_edit(ld, edit_joiner_alive, mono_ns);
+	return meta_edit(ld, edit_joiner_alive, alive ? mono_ns() : 0);
+}
+
+bool loader_joiner_alive(const struct vs_meta *m)
+{
+	return m->joiner_alive_ns && mono_ns() - m->joiner_alive_ns < VS_JOINER_TIMEOUT_NS;
 }
 
 /* Pins of another ABI would be misread: refuse them with what to do. */
@@ -276,16 +290,6 @@ static int load_object(struct vs_loader *ld, const struct vs_object_desc *od,
 	return 0;
 }
 
-static int prog_index(const char *name)
-{
-	int i;
-
-	for (i = 0; i < vs_nprogs; i++)
-		if (!strcmp(vs_progs[i].name, name))
-			return i;
-	return -1;
-}
-
 /* Pin every program of obj under progs/ and attach the global ones. */
 static int pin_and_attach(struct vs_loader *ld, struct bpf_object *obj,
 			  struct vs_err *err)
@@ -296,7 +300,7 @@ static int pin_and_attach(struct vs_loader *ld, struct bpf_object *obj,
 	int i, ret;
 
 	bpf_object__for_each_program(prog, obj) {
-		i = prog_index(bpf_program__name(prog));
+		i = vs_prog_index(bpf_program__name(prog));
 		if (i < 0)
 			return vs_fail(err, EINVAL, "unknown program %s",
 				       bpf_program__name(prog));

@@ -132,9 +132,12 @@ int loader_set_spin_msgs(struct vs_loader *ld, __u32 n);
  * vsockd sets what it consumes and clears it when it stops. */
 int loader_set_event_mask(struct vs_loader *ld, __u32 mask);
 
-/* vsockd's joiner beats with CLOCK_MONOTONIC nanoseconds; 0 when it stops.
- * While it beats, accepted sockets join on their own file flags. */
-int loader_set_joiner_alive(struct vs_loader *ld, __u64 mono_ns);
+/* vsockd's joiner beats (alive) and stops beating (!alive). While it
+ * beats, accepted sockets join on their own file flags. */
+int loader_joiner_beat(struct vs_loader *ld, bool alive);
+/* Whether the beat in m is recent: the same test the programs make
+ * (VS_JOINER_TIMEOUT_NS). */
+bool loader_joiner_alive(const struct vs_meta *m);
 
 /* The joiner (loader/join.c): a link of the vsock_join iterator, created
  * once; each run reads a fresh iterator, which takes the sockets queued in

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* The BPF objects and programs vsock consists of, and how each attaches. */
+#include <string.h>
 #include "internal.h"
 #include "vsock_sockops.skel.h"
 #include "vsock_msg.skel.h"
@@ -33,6 +34,16 @@ const struct vs_prog_desc vs_progs[] = {
 	{ "vsock_join",         VS_ATTACH_NONE,     0 },
 };
 const int vs_nprogs = sizeof(vs_progs) / sizeof(vs_progs[0]);
+
+int vs_prog_index(const char *name)
+{
+	int i;
+
+	for (i = 0; i < vs_nprogs; i++)
+		if (!strcmp(vs_progs[i].name, name))
+			return i;
+	return -1;
+}
 
 static const char *const map_names[VS_MAP_COUNT] = {
 	[VS_MAP_SOCKS]   = "vs_socks",

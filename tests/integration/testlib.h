@@ -60,6 +60,7 @@
 #include <bpf/bpf.h>
 
 #include "vsock/abi.h"
+#include "vsock/policy.h"
 #include "loader.h"
 #include "vsock/names.h"
 
@@ -1148,6 +1149,21 @@ TL_API void tl_entry_str(const struct vs_sock_entry *e, char *buf, size_t len)
 		 (unsigned long long)e->tx_pass_msgs, e->options);
 }
 
+/* One end of a vs_sock_key from a socket address, as the programs write
+ * it (IPv4 as IPv4-mapped IPv6); returns the port in host order. */
+static __u16 tl_key_end(const struct sockaddr_storage *a, __u8 ip[16])
+{
+	const struct sockaddr_in6 *a6 = (const struct sockaddr_in6 *)a;
+	const struct sockaddr_in *a4 = (const struct sockaddr_in *)a;
+
+	if (a->ss_family == AF_INET) {
+		vs_ip_from_v4(ip, a4->sin_addr.s_addr);
+		return ntohs(a4->sin_port);
+	}
+	vs_ip_from_v6(ip, (const __u32 *)&a6->sin6_addr);
+	return ntohs(a6->sin6_port);
+}
+
 /* The receiver facts (vs_rxstate) of fd: what its senders read about it.
  * Returns 0, or -ENOENT when it has none (not in the sockhash). */
 TL_API int tl_rx_state(int fd, struct vs_rx_state *rx)
@@ -1156,7 +1172,6 @@ TL_API int tl_rx_state(int fd, struct vs_rx_state *rx)
 	socklen_t ll = sizeof(l), pl = sizeof(p), cl = sizeof(__u64);
 	struct vs_sock_key k;
 	__u64 netns = 0;
-	int i;
 
 	memset(&k, 0, sizeof(k));
 	if (getsockname(fd, (struct sockaddr *)&l, &ll) ||
@@ -1164,28 +1179,8 @@ TL_API int tl_rx_state(int fd, struct vs_rx_state *rx)
 	    getsockopt(fd, SOL_SOCKET, 71 /* SO_NETNS_COOKIE */, &netns, &cl))
 		return -errno;
 	k.netns_cookie = netns;
-	for (i = 0; i < 2; i++) {
-		struct sockaddr_storage *a = i ? &p : &l;
-		__u8 *ip = i ? k.peer_ip : k.local_ip;
-		__u16 port;
-
-		if (a->ss_family == AF_INET) {
-			struct sockaddr_in *a4 = (struct sockaddr_in *)a;
-
-			ip[10] = ip[11] = 0xff;
-			memcpy(ip + 12, &a4->sin_addr, 4);
-			port = ntohs(a4->sin_port);
-		} else {
-			struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)a;
-
-			memcpy(ip, &a6->sin6_addr, 16);
-			port = ntohs(a6->sin6_port);
-		}
-		if (i)
-			k.peer_port = port;
-		else
-			k.local_port = port;
-	}
+	k.local_port = tl_key_end(&l, k.local_ip);
+	k.peer_port = tl_key_end(&p, k.peer_ip);
 	return bpf_map_lookup_elem(loader_map_fd(tl.ld, VS_MAP_RXSTATE), &k, rx) ? -errno : 0;
 }
 
