@@ -20,6 +20,7 @@
 #define VS_EAGAIN	11
 #define VS_MSG_PEEK	2
 #define VS_MSG_DONTWAIT	0x40
+#define VS_NO_TIMEOUT	0x7fffffffffffffffL	/* MAX_SCHEDULE_TIMEOUT */
 
 static __always_inline void vs_count(__u32 idx, __u64 n)
 {

@@ -59,7 +59,7 @@ static __always_inline bool vs_joiner_alive(const struct vs_meta *m)
  * stream, a busy-polling reader) stay off for good. */
 static __always_inline bool vs_join_reason(__u8 r)
 {
-	return r == VS_R_NO_FILE || r == VS_R_BLOCKING || r == VS_R_NO_PEER ||
+	return r == VS_R_NOT_USED || r == VS_R_BLOCKING || r == VS_R_NO_PEER ||
 	       r == VS_R_LISTENER_UNKNOWN || r == VS_R_RCVLOWAT ||
 	       r == VS_R_MAP_FULL || r == VS_R_INSERT_FAILED || r == VS_R_DETACHED;
 }

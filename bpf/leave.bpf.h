@@ -113,6 +113,8 @@ static __always_inline void vs_redirect_done(struct vs_sk_state *st)
 	__u64 tid = bpf_get_current_pid_tgid();
 	struct vs_redir_slot *slot;
 
+	if (st->send_tid == tid)
+		st->send_tid = 0;	/* out of its send call */
 	if (!st->open_slots)
 		return;		/* no call of this socket redirected */
 	slot = bpf_map_lookup_elem(&vs_inflight, &tid);
@@ -144,21 +146,26 @@ static __always_inline void vs_leave_begin(struct vs_sk_state *st,
 /* Could a reader be asleep in tcp_bpf_recvmsg_parser() on sk? Every call
  * inside tcp_bpf (recvmsg, sendmsg, ioctl) and the psock's backlog work
  * hold a psock reference for their whole duration (a reader while it
- * sleeps, too); the sockhash link holds one more. A writer asleep for send
- * buffer space has set SOCK_NOSPACE: that one sleeper does not matter. The
- * reference of the caller of this callback counts as well, on purpose: it
- * may be a reader processing its backlog just before it goes to sleep. */
-static __always_inline bool vs_reader_may_sleep(struct sock *sk)
+ * sleeps, too); the sockhash link holds one more. Writers asleep for send
+ * buffer space are counted in sk_write_pending (sk_stream_wait_memory()):
+ * those sleepers do not matter. SOCK_NOSPACE would not do: it stays set
+ * after a writer woke for another reason and found room. The reference of
+ * the caller of this callback counts as well, on purpose: it may be a
+ * reader processing its backlog just before it goes to sleep; unless it is
+ * a thread inside a send call on sk (send_tid): that is where a socket
+ * whose one thread sends, then reads, can leave. */
+static __always_inline bool vs_reader_may_sleep(struct vs_sk_state *st,
+						struct sock *sk)
 {
 	struct sk_psock *psock = vs_psock(sk);
-	struct socket *so = sk->sk_socket;
 	int users;
 
 	if (!psock)
 		return false;
 	users = BPF_CORE_READ(psock, refcnt.refs.counter) - 1;
-	if (so && (BPF_CORE_READ(so, flags) & (1UL << SOCK_NOSPACE)))
-		users--;
+	users -= BPF_CORE_READ(sk, sk_write_pending);
+	if (st->send_tid && st->send_tid == bpf_get_current_pid_tgid())
+		users--;	/* the caller is a sender of sk, in its call */
 	return users > 0;
 }
 
@@ -169,14 +176,15 @@ static __always_inline bool vs_reader_may_sleep(struct sock *sk)
  * socket left, that reader would return EAGAIN at the next TCP segment
  * (the parser never falls back to tcp_recvmsg); while it stays, the
  * verdict hands the segment to the reader. */
-static __always_inline bool vs_leave_may_finish(struct vs_rx_state *rx,
+static __always_inline bool vs_leave_may_finish(struct vs_sk_state *st,
+						struct vs_rx_state *rx,
 						struct sock *sk, __u8 why)
 {
 	if (rx && vs_atomic_read(&rx->inflight))
 		return false;
 	if (vs_psock_queued(sk) || vs_psock_deferred(vs_psock(sk)))
 		return false;
-	return why != VS_R_BLOCKING || !vs_reader_may_sleep(sk);
+	return why != VS_R_BLOCKING || !vs_reader_may_sleep(st, sk);
 }
 
 /* Why a socket in the map should leave it now, VS_R_NONE if it should stay.
@@ -263,7 +271,7 @@ static __always_inline void vs_leave_try(struct bpf_sock_ops *ops,
 			return;
 		vs_leave_begin(st, rx, why);
 	}
-	if (!vs_leave_may_finish(rx, sk, st->leave_reason))
+	if (!vs_leave_may_finish(st, rx, sk, st->leave_reason))
 		return;		/* a redirect in flight, or bytes unread: next time */
 	if (bpf_map_delete_elem(&vs_socks, &st->key))
 		return;

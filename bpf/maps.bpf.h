@@ -39,6 +39,10 @@ struct vs_sk_state {
 	__u8  pad[2];
 	__u32 open_slots;		/* send calls with redirects to give back
 					 * (leave.bpf.h) */
+	__u64 send_tid;			/* pid_tgid of a thread inside a send
+					 * call on it (sk_msg to the send
+					 * tracepoint), 0 none: its psock
+					 * reference is no reader's */
 };
 
 /* Redirect targets: canonical 4-tuple + netns -> socket. 8-byte value so a

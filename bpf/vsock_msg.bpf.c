@@ -69,6 +69,7 @@ int vsock_msg(struct sk_msg_md *msg)
 		vs_count(VS_C_PASS_NO_STATE, 1);
 		return SK_PASS;
 	}
+	st->send_tid = bpf_get_current_pid_tgid();	/* until the tracepoint */
 	if (st->tx_mode == VS_TX_PASS && vs_reason_is_final(st->tx_reason)) {
 		account(st, VS_TX_PASS, st->tx_reason, msg->size);
 		return SK_PASS;

@@ -112,13 +112,21 @@ static __always_inline __u8 classify(struct bpf_sock_ops *ops,
 	/* A blocking reader of a socket in a sockmap gets spurious EAGAIN
 	 * (tcp_bpf_recvmsg, 6.18). The active side has its file now; the
 	 * passive side gets none before accept(). sk_msg re-checks both. */
+	if (active && fflags >= 0 && !(fflags & VS_O_NONBLOCK)) {
+		vs_count(VS_C_SKIP_BLOCKING, 1);
+		return VS_R_BLOCKING;
+	}
+	/* With vsockd's joiner, every socket joins on its first use with a
+	 * non-blocking file (join.bpf.h): a file may turn blocking between
+	 * connect() and its first read (hiredis does), and a socket that is
+	 * in the map then cannot leave before that read sleeps on tcp_bpf,
+	 * with no callback in between. */
+	if (vs_joiner_alive(vs_get_meta()))
+		return VS_R_NOT_USED;
 	if (!active) {
-		/* no file before accept(): with vsockd's joiner it joins on
-		 * its own file flags later (join.bpf.h); without one, its
-		 * mode is predicted from the listener's, whose O_NONBLOCK
-		 * event loops pass on to what they accept */
-		if (vs_joiner_alive(vs_get_meta()))
-			return VS_R_NO_FILE;
+		/* no file before accept(): without a joiner, its mode is
+		 * predicted from the listener's, whose O_NONBLOCK event loops
+		 * pass on to what they accept */
 		fflags = listener_flags(ops);
 		if (fflags < 0) {
 			vs_count(VS_C_SKIP_LISTENER_UNKNOWN, 1);
@@ -326,7 +334,7 @@ static __always_inline void on_established(struct bpf_sock_ops *ops, bool active
 	/* a refused passive end evicts its active one; one that waits for its
 	 * file keeps it: the two may join together */
 	if (!active && reason != VS_R_NONE && reason != VS_R_NO_PEER &&
-	    reason != VS_R_NO_FILE)
+	    reason != VS_R_NOT_USED)
 		evict_peer(&peer, reason);
 	if (st) {
 		st->off_reason = reason;

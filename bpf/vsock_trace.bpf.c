@@ -165,9 +165,28 @@ static __always_inline void on_io(struct sock *sk, int ret, int flags, bool read
 	}
 }
 
+/* The monitor of the rule "never in the sockhash while the file is
+ * blocking" (docs/architecture.md, "Who is accelerated"): a read without
+ * MSG_DONTWAIT (the syscall adds it for an O_NONBLOCK file) that ran on a
+ * socket of the sockhash, and an EAGAIN such a read returned without a
+ * receive timeout, which plain TCP never does. */
+static __always_inline void on_blocking_read(struct sock *sk, int ret)
+{
+	struct vs_sk_state *st = bpf_sk_storage_get(&vs_skstate, sk, 0, 0);
+
+	if (!st)
+		return;
+	if (st->in_map)
+		vs_count(VS_C_RX_BLOCKING_IN_MAP, 1);
+	if (ret == -VS_EAGAIN && sk->sk_rcvtimeo == VS_NO_TIMEOUT)
+		vs_count(VS_C_RX_BLOCKING_EAGAIN, 1);
+}
+
 SEC("tp_btf/sock_recv_length")
 int BPF_PROG(vsock_recv, struct sock *sk, int ret, int flags)
 {
+	if (!(flags & VS_MSG_DONTWAIT))
+		on_blocking_read(sk, ret);
 	/* a peek consumes nothing: no state of ours changes */
 	if (flags & VS_MSG_PEEK)
 		return 0;

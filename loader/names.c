@@ -41,7 +41,7 @@ static const char *const reason_names[] = {
 	[VS_R_SMALL_WRITES]	= "small_writes",
 	[VS_R_BUSY_POLL]	= "busy_poll",
 	[VS_R_RCVLOWAT]		= "rcvlowat",
-	[VS_R_NO_FILE]		= "no_file",
+	[VS_R_NOT_USED]		= "not_used",
 };
 _Static_assert(ARRAY_SIZE(reason_names) == VS_R_MAX, "a reason has no name");
 
@@ -63,7 +63,7 @@ static const char *const reason_texts[] = {
 	[VS_R_SMALL_WRITES]	= "a long one-way run of small writes: TCP carries those faster",
 	[VS_R_BUSY_POLL]	= "its reader busy-polls: a redirect would sleep on its socket lock",
 	[VS_R_RCVLOWAT]		= "it set SO_RCVLOWAT: the fast path would wake it below the mark",
-	[VS_R_NO_FILE]		= "accepted, not used yet: joins once a process reads it without blocking",
+	[VS_R_NOT_USED]		= "not used yet: joins once a process reads or writes it with a non-blocking file",
 };
 _Static_assert(ARRAY_SIZE(reason_texts) == VS_R_MAX, "a reason has no text");
 
@@ -106,6 +106,8 @@ static const char *const counter_names[] = {
 	[VS_C_JOIN_QUEUED]	= "join_queued",
 	[VS_C_JOINED]		= "joined",
 	[VS_C_JOIN_REFUSED]	= "join_refused",
+	[VS_C_RX_BLOCKING_IN_MAP] = "rx_blocking_in_map",
+	[VS_C_RX_BLOCKING_EAGAIN] = "rx_blocking_eagain",
 	[VS_C_EVENTS]		= "events",
 	[VS_C_EVENTS_LOST]	= "events_lost",
 	[VS_C_TO_REDIRECT]	= "to_redirect",
@@ -152,6 +154,8 @@ static const char *const counter_texts[] = {
 	[VS_C_JOIN_QUEUED]	= "Sockets queued to join the sockhash late",
 	[VS_C_JOINED]		= "Sockets that joined the sockhash late (vsockd's joiner)",
 	[VS_C_JOIN_REFUSED]	= "Queued sockets the joiner found not eligible",
+	[VS_C_RX_BLOCKING_IN_MAP] = "Reads without MSG_DONTWAIT on a socket of the sockhash (blocking readers on tcp_bpf)",
+	[VS_C_RX_BLOCKING_EAGAIN] = "EAGAIN returned to a blocking read without SO_RCVTIMEO on a tracked socket",
 	[VS_C_EVENTS]		= "Socket events published for vsockd",
 	[VS_C_EVENTS_LOST]	= "Socket events dropped: ring buffer full (no or slow consumer)",
 	[VS_C_TO_REDIRECT]	= "Directions that joined the fast path after TCP drained",

@@ -98,8 +98,9 @@ enum vs_reason {
 				 * sleep on its socket lock, TCP uses the backlog */
 	VS_R_RCVLOWAT,		/* it set SO_RCVLOWAT: a fast-path queue makes it
 				 * readable below the mark, TCP does not */
-	VS_R_NO_FILE,		/* accepted, not used yet: it joins once a process
-				 * reads it without blocking (vsockd's joiner) */
+	VS_R_NOT_USED,		/* not used yet: it joins once a process reads or
+				 * writes it with a non-blocking file (vsockd's
+				 * joiner) */
 	VS_R_MAX,
 };
 
@@ -300,6 +301,11 @@ enum vs_counter {
 	VS_C_JOIN_QUEUED,	/* sockets queued to join late (vs_joinq) */
 	VS_C_JOINED,		/* sockets that joined the sockhash late */
 	VS_C_JOIN_REFUSED,	/* queued sockets the joiner found not eligible */
+	VS_C_RX_BLOCKING_IN_MAP, /* reads without MSG_DONTWAIT that ran on a
+				  * socket of the sockhash (tcp_bpf) */
+	VS_C_RX_BLOCKING_EAGAIN, /* EAGAIN returned to a read without
+				  * MSG_DONTWAIT and without SO_RCVTIMEO on a
+				  * tracked socket: what plain TCP never does */
 	VS_C_EVENTS,		/* socket events published */
 	VS_C_EVENTS_LOST,	/* events dropped: ring buffer full (no or slow consumer) */
 	VS_C_MAX,

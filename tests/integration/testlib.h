@@ -769,8 +769,12 @@ struct tl_xfer {
 	bool fionread;		/* reader: as nginx and Java NIO do, edge-
 				 * triggered epoll, read what FIONREAD says is
 				 * there, wait for the next edge when it says 0 */
+	bool eagain_ok;		/* reader: count an EAGAIN of a blocking file
+				 * and read on (a socket leaving the sockhash
+				 * after it turned blocking: the kernel's) */
 	/* results */
 	uint64_t done;
+	uint64_t eagains;	/* EAGAINs of a blocking file, with eagain_ok */
 	uint64_t nio;		/* send/recv calls that moved bytes */
 	double secs;
 	int err;		/* 0 or -errno */
@@ -1029,6 +1033,10 @@ TL_API int tl_xfer_recv(struct tl_xfer *x)
 		/* the file may have changed mode since (fcntl by the test):
 		 * EAGAIN is an answer only for a non-blocking one */
 		nb = fcntl(x->fd, F_GETFL) & O_NONBLOCK;
+		if (errno == EAGAIN && !nb && x->eagain_ok && tl_now_ms() < deadline) {
+			x->eagains++;
+			continue;
+		}
 		if (errno == EAGAIN && nb) {
 			r = tl_wait(x->fd, POLLIN, deadline);
 			if (r > 0)
