@@ -95,6 +95,31 @@ static __always_inline void vs_join_offer(struct vs_sk_state *st, struct sock *s
 	vs_emit(VS_EV_JOIN, st->cookie, e, true);
 }
 
+/* A socket that waited for its first use (VS_R_NOT_USED) shows, once a
+ * process uses it, why it stays off: a blocking file, or a peer that is
+ * not tracked. Both may still change: it can join later. */
+static __always_inline void vs_first_use(struct vs_sk_state *st, struct sock *sk)
+{
+	struct vs_sock_entry *e;
+	__u8 r;
+
+	if (st->off_reason != VS_R_NOT_USED)
+		return;
+	if (vs_file_blocking(sk)) {
+		r = VS_R_BLOCKING;
+		vs_count(VS_C_SKIP_BLOCKING, 1);
+	} else if (!bpf_map_lookup_elem(&vs_tracked, &st->peer_key)) {
+		r = VS_R_NO_PEER;
+		vs_count(VS_C_SKIP_NO_PEER, 1);
+	} else {
+		return;
+	}
+	st->off_reason = r;
+	e = vs_entry(st->cookie);
+	if (e)
+		e->reason = r;
+}
+
 /* A queued socket the joiner left waiting until its TCP receive queue was
  * read (join_wait_rxq): after the read that emptied it, wake vsockd again. */
 static __always_inline void vs_join_retry(struct vs_sk_state *st, struct sock *sk)

@@ -180,6 +180,15 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } vs_stats SEC(".maps");
 
+/* Coverage of closed sockets by reason (abi.h, struct vs_coverage). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, VS_R_MAX);
+	__type(key, __u32);
+	__type(value, struct vs_coverage);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} vs_coverage SEC(".maps");
+
 /* ABI version and tunables, one element. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);

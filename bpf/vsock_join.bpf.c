@@ -59,6 +59,7 @@ static __always_inline void joined(struct tcp_sock *tp, struct vs_sk_state *st)
 	if (!e)
 		return;
 	e->in_sockhash = 1;
+	e->joined = 1;
 	e->reason = VS_R_NONE;
 	e->tx_mode = VS_TX_UNDECIDED;
 	vs_link_peer(e, &st->peer_key);

@@ -344,6 +344,7 @@ static __always_inline void on_established(struct bpf_sock_ops *ops, bool active
 		return;
 	e->reason = reason;
 	e->in_sockhash = reason == VS_R_NONE;
+	e->joined |= e->in_sockhash;
 	if (reason == VS_R_NONE && !active)
 		vs_link_peer(e, &peer);
 	vs_emit(VS_EV_CONNECTED, cookie, e, false);

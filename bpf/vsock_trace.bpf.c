@@ -32,6 +32,20 @@ static __always_inline void forget_listener(struct sock *sk)
 		bpf_map_delete_elem(&vs_listeners, &lk);
 }
 
+static __always_inline void add_coverage(__u64 cookie)
+{
+	struct vs_sock_entry *e = vs_entry(cookie);
+	struct vs_coverage *row;
+	__u32 r;
+
+	if (!e)
+		return;
+	r = vs_coverage_row(e);
+	row = r < VS_R_MAX ? bpf_map_lookup_elem(&vs_coverage, &r) : NULL;
+	if (row)
+		vs_coverage_add(row, e);
+}
+
 SEC("tp_btf/tcp_destroy_sock")
 int BPF_PROG(vsock_destroy, struct sock *sk)
 {
@@ -43,6 +57,7 @@ int BPF_PROG(vsock_destroy, struct sock *sk)
 	forget_listener(sk);
 	st = bpf_sk_storage_get(&vs_skstate, sk, 0, 0);
 	if (st) {
+		add_coverage(st->cookie);	/* a connected socket */
 		if (st->in_map)	/* receiver facts exist only while in the map */
 			bpf_map_delete_elem(&vs_rxstate, &st->key);
 		if (st->join_queued)
@@ -141,6 +156,7 @@ static __always_inline void on_io(struct sock *sk, int ret, int flags, bool read
 			account_send(st, e, ret);
 	}
 	if (!st->in_map) {
+		vs_first_use(st, sk);
 		/* a read proves this reader does not sleep in plain
 		 * tcp_recvmsg (which would never see redirected bytes) */
 		if (!read || (flags & VS_MSG_DONTWAIT))

@@ -102,5 +102,9 @@ bool sockets_match(const struct sock_filter *f, const struct vs_sock_entry *e);
 
 /* stats --prometheus rendering of counters into the document. */
 void stats_prometheus(struct out_doc *doc, const __u64 c[VS_C_MAX]);
+/* Coverage (coverage.c): read it (errors as ctl errors), show it. */
+int coverage_read(struct ctl *ctl, struct vs_loader *ld, struct vs_coverage rows[VS_R_MAX]);
+void coverage_table(struct ctl *ctl, const struct vs_coverage rows[VS_R_MAX]);
+void coverage_prometheus(struct out_doc *doc, const struct vs_coverage rows[VS_R_MAX]);
 
 #endif /* VSOCKCTL_CMD_H */

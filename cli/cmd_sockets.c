@@ -264,6 +264,10 @@ static void add_socket(struct ctl *ctl, struct out_sect *t,
 		reason = e->in_sockhash ? "accelerated" : "-";
 	out_cell(r, "Reason", reason, false);
 	out_str(r, NULL, "reason", vs_reason_name(e->reason));
+	if (!e->in_sockhash && vs_reason_join(e->reason))
+		out_str(r, NULL, "to_join", vs_reason_join(e->reason));
+	else
+		out_null(r, NULL, "to_join");
 	out_list(r, "Options", "options", fmt_options(buf, sizeof(buf), e->options));
 
 	add_counter_cell(r, "TX-Redir", e->tx_redir_bytes, e->tx_redir_msgs, true);
@@ -280,12 +284,27 @@ static void add_socket(struct ctl *ctl, struct out_sect *t,
 	}
 }
 
+/* Under the table, text only: what each reason shown means and what would
+ * let those sockets join the fast path. */
+static void add_reason_legend(struct ctl *ctl, __u64 reasons)
+{
+	unsigned int i;
+
+	for (i = 0; i < VS_R_MAX && i < 64; i++) {
+		if (!(reasons & (1ull << i)) || !vs_reason_join(i))
+			continue;
+		out_textf(&ctl->doc, "%s: %s. To join: %s", vs_reason_name(i),
+			  vs_reason_text(i), vs_reason_join(i));
+	}
+}
+
 int do_sockets(struct ctl *ctl, int argc, char **argv)
 {
 	struct sock_list l = { 0 };
 	struct vs_loader *ld = NULL;
 	struct sock_filter f;
 	struct out_sect *t;
+	__u64 reasons = 0;	/* of the sockets shown off the fast path */
 	size_t i;
 	int err;
 
@@ -312,9 +331,14 @@ int do_sockets(struct ctl *ctl, int argc, char **argv)
 	err = 0;
 	qsort(l.e, l.n, sizeof(*l.e), cmp_cookie);
 	t = out_table(&ctl->doc, NULL, NULL, sockets_cols);
-	for (i = 0; i < l.n; i++)
-		if (sockets_match(&f, &l.e[i]))
-			add_socket(ctl, t, &l.e[i], find(&l, l.e[i].peer_cookie));
+	for (i = 0; i < l.n; i++) {
+		if (!sockets_match(&f, &l.e[i]))
+			continue;
+		add_socket(ctl, t, &l.e[i], find(&l, l.e[i].peer_cookie));
+		if (!l.e[i].in_sockhash && l.e[i].reason < 64)
+			reasons |= 1ull << l.e[i].reason;
+	}
+	add_reason_legend(ctl, reasons);
 out:
 	free(l.e);
 	loader_close(ld);

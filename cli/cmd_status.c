@@ -177,7 +177,8 @@ static const char *joiner_state(const struct vs_meta *m)
 {
 	if (loader_joiner_alive(m))
 		return "on (vsockd): sockets join once used without blocking";
-	return "off (vsockd not running): accepted sockets are predicted from their listener";
+	return "off (vsockd not running): sockets join at establishment, accepted ones "
+	       "predicted from their listener";
 }
 
 static int count_entry(const struct vs_sock_entry *e, void *ctx)
@@ -190,6 +191,7 @@ static int count_entry(const struct vs_sock_entry *e, void *ctx)
 static int add_loaded(struct ctl *ctl, struct vs_loader *ld, struct out_row *r,
 		      const char *cg_root)
 {
+	struct vs_coverage cov[VS_R_MAX];
 	__u64 c[VS_C_MAX];
 	struct vs_meta m;
 	char buf[64];
@@ -228,8 +230,11 @@ static int add_loaded(struct ctl *ctl, struct vs_loader *ld, struct out_row *r,
 	out_num(r, "socket table entries", "socket_table_entries", (__u64)entries, NULL);
 
 	err = add_attached(ctl, ld, cg_root);
+	if (!err)
+		err = coverage_read(ctl, ld, cov);
 	if (err)
 		return err;
+	coverage_table(ctl, cov);
 	add_counters(ctl, c, false, "counters", "Counters");
 	return 0;
 }
@@ -286,6 +291,7 @@ void stats_prometheus(struct out_doc *doc, const __u64 c[VS_C_MAX])
 
 int do_stats(struct ctl *ctl, int argc, char **argv)
 {
+	struct vs_coverage cov[VS_R_MAX];
 	struct vs_loader *ld = NULL;
 	bool prom = false;
 	__u64 c[VS_C_MAX];
@@ -309,10 +315,16 @@ int do_stats(struct ctl *ctl, int argc, char **argv)
 			 strerror(-err));
 		goto out;
 	}
-	if (prom)
+	err = coverage_read(ctl, ld, cov);
+	if (err)
+		goto out;
+	if (prom) {
 		stats_prometheus(&ctl->doc, c);
-	else
+		coverage_prometheus(&ctl->doc, cov);
+	} else {
 		add_counters(ctl, c, true, NULL, NULL);
+		coverage_table(ctl, cov);
+	}
 out:
 	loader_close(ld);
 	return err;

@@ -111,6 +111,7 @@ enum vs_map_id {
 	VS_MAP_RXSTATE,		/* vs_rxstate */
 	VS_MAP_EVENTS,		/* vs_events (ring buffer) */
 	VS_MAP_JOINQ,		/* vs_joinq */
+	VS_MAP_COVERAGE,	/* vs_coverage */
 	VS_MAP_COUNT,
 };
 int loader_map_fd(struct vs_loader *ld, enum vs_map_id id);
@@ -118,6 +119,9 @@ const char *loader_map_name(enum vs_map_id id);
 
 /* Sum the per-CPU counters into out[VS_C_MAX]. */
 int loader_read_stats(struct vs_loader *ld, __u64 out[VS_C_MAX]);
+/* Coverage by reason (abi.h, struct vs_coverage): closed sockets summed
+ * over CPUs, plus the live connected ones of the socket table. */
+int loader_read_coverage(struct vs_loader *ld, struct vs_coverage out[VS_R_MAX]);
 
 /* Change the fast-path queue bound (bytes, > 0) of a loaded vsock; applies
  * to the next message of every connection. */

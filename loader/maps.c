@@ -1,33 +1,65 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* Reading the pinned maps: counters, socket table, sockhash size. */
+/* Reading the pinned maps: counters, coverage, socket table, sockhash size. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "vsock/policy.h"
 #include "internal.h"
 
-int loader_read_stats(struct vs_loader *ld, __u64 out[VS_C_MAX])
+/* Sum over CPUs of the n_u64 words of each of n elements of a per-CPU
+ * array map: out holds n * n_u64 words. */
+static int sum_percpu(int fd, __u32 n, size_t n_u64, __u64 *out)
 {
 	int ncpu = libbpf_num_possible_cpus();
 	__u64 *vals;
+	size_t w;
 	__u32 i;
 	int c;
 
 	if (ncpu <= 0)
 		return ncpu ? ncpu : -EINVAL;
-	vals = calloc(ncpu, sizeof(*vals));
+	vals = calloc((size_t)ncpu * n_u64, sizeof(*vals));
 	if (!vals)
 		return -ENOMEM;
-	for (i = 0; i < VS_C_MAX; i++) {
-		out[i] = 0;
-		if (bpf_map_lookup_elem(ld->map_fds[VS_MAP_STATS], &i, vals))
+	memset(out, 0, (size_t)n * n_u64 * sizeof(*out));
+	for (i = 0; i < n; i++) {
+		if (bpf_map_lookup_elem(fd, &i, vals))
 			continue;
 		for (c = 0; c < ncpu; c++)
-			out[i] += vals[c];
+			for (w = 0; w < n_u64; w++)
+				out[i * n_u64 + w] += vals[c * n_u64 + w];
 	}
 	free(vals);
 	return 0;
+}
+
+int loader_read_stats(struct vs_loader *ld, __u64 out[VS_C_MAX])
+{
+	return sum_percpu(ld->map_fds[VS_MAP_STATS], VS_C_MAX, 1, out);
+}
+
+static int add_live(const struct vs_sock_entry *e, void *ctx)
+{
+	struct vs_coverage *rows = ctx;
+	__u32 r = vs_coverage_row(e);
+
+	if (r < VS_R_MAX)
+		vs_coverage_add(&rows[r], e);
+	return 0;
+}
+
+int loader_read_coverage(struct vs_loader *ld, struct vs_coverage out[VS_R_MAX])
+{
+	int err;
+
+	_Static_assert(sizeof(struct vs_coverage) % sizeof(__u64) == 0, "u64 words");
+	err = sum_percpu(ld->map_fds[VS_MAP_COVERAGE], VS_R_MAX,
+			 sizeof(struct vs_coverage) / sizeof(__u64), (__u64 *)out);
+	if (err)
+		return err;
+	return loader_for_each_socket(ld, add_live, out);
 }
 
 /* Keys of a map, one call per key. Under churn get_next_key of a deleted

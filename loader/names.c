@@ -67,6 +67,29 @@ static const char *const reason_texts[] = {
 };
 _Static_assert(ARRAY_SIZE(reason_texts) == VS_R_MAX, "a reason has no text");
 
+/* What would let a socket off the fast path for this reason join it. */
+static const char *const reason_joins[] = {
+	[VS_R_NONE]		= NULL,
+	[VS_R_NOT_ESTABLISHED]	= "being connected",
+	[VS_R_NO_PEER]		= "a peer socket on this host, in an attached cgroup and the same network namespace",
+	[VS_R_BLOCKING]		= "a non-blocking file (fcntl O_NONBLOCK), with vsockd running",
+	[VS_R_MPTCP]		= "never: MPTCP is left alone",
+	[VS_R_ULP]		= "never: sockets with a ULP are left alone",
+	[VS_R_OTHER_MAP]	= "never while another tool's sockmap holds it",
+	[VS_R_MAP_FULL]		= "room in the maps, with vsockd running",
+	[VS_R_QUEUE_LIMIT]	= "its reader catching up: it goes back by itself",
+	[VS_R_TCP_UNREAD]	= "its peer reading what TCP brought: it goes back by itself",
+	[VS_R_DETACHED]		= "its cgroup attached again, with vsockd running",
+	[VS_R_NO_STATE]		= "a new connection: this one predates the attach",
+	[VS_R_INSERT_FAILED]	= "a new connection",
+	[VS_R_LISTENER_UNKNOWN]	= "vsockd running (it joins on its own file flags)",
+	[VS_R_SMALL_WRITES]	= "never: TCP carries a one-way run of small writes faster",
+	[VS_R_BUSY_POLL]	= "never: a busy-polling reader is faster on TCP",
+	[VS_R_RCVLOWAT]		= "SO_RCVLOWAT back at 1, with vsockd running",
+	[VS_R_NOT_USED]		= "its first read or write with a non-blocking file",
+};
+_Static_assert(ARRAY_SIZE(reason_joins) == VS_R_MAX, "a reason has no join hint");
+
 static const char *const counter_names[] = {
 	[VS_C_SOCK_CREATED]	= "sock_created",
 	[VS_C_SOCK_RELEASED]	= "sock_released",
@@ -207,6 +230,11 @@ const char *vs_reason_name(unsigned int reason)
 const char *vs_reason_text(unsigned int reason)
 {
 	return lookup(reason_texts, ARRAY_SIZE(reason_texts), reason);
+}
+
+const char *vs_reason_join(unsigned int reason)
+{
+	return reason == VS_R_NONE ? NULL : lookup(reason_joins, ARRAY_SIZE(reason_joins), reason);
 }
 
 const char *vs_counter_name(unsigned int counter)

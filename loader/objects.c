@@ -55,6 +55,7 @@ static const char *const map_names[VS_MAP_COUNT] = {
 	[VS_MAP_RXSTATE] = "vs_rxstate",
 	[VS_MAP_EVENTS]  = "vs_events",
 	[VS_MAP_JOINQ]   = "vs_joinq",
+	[VS_MAP_COVERAGE] = "vs_coverage",
 };
 
 const char *loader_map_name(enum vs_map_id id)

@@ -153,7 +153,20 @@ struct vs_sock_entry {
 	__u8  reason;		/* enum vs_reason: why not (or no longer) redirected */
 	__u8  in_sockhash;	/* 1 while in vs_socks */
 	__u8  tx_mode;		/* enum vs_tx_mode */
-	__u8  pad[5];
+	__u8  joined;		/* 1 once it was in vs_socks (coverage) */
+	__u8  pad[4];
+};
+
+/* Coverage (map vs_coverage, a per-CPU array indexed by enum vs_reason):
+ * what the connected sockets of attached cgroups did, added when the
+ * kernel frees each one, under the reason its entry showed last
+ * (VS_R_NONE: on the fast path to the end). vsockctl adds the live ones
+ * from the socket table the same way (vs_coverage_add, policy.h). */
+struct vs_coverage {
+	__u64 sockets;		/* connected sockets */
+	__u64 joined;		/* of them, sockets that were in the sockhash */
+	__u64 redir_bytes;	/* they sent through the fast path */
+	__u64 pass_bytes;	/* they sent through TCP */
 };
 
 /* What a sender needs to know about the socket it would redirect into

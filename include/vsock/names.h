@@ -9,6 +9,8 @@
 const char *vs_status_name(unsigned int status);	/* "connected" */
 const char *vs_reason_name(unsigned int reason);	/* "queue_limit" */
 const char *vs_reason_text(unsigned int reason);	/* one line for humans */
+/* What would let a socket off the fast path join it; NULL for VS_R_NONE. */
+const char *vs_reason_join(unsigned int reason);
 const char *vs_counter_name(unsigned int counter);	/* "msg_redirected" */
 const char *vs_counter_text(unsigned int counter);	/* one line for humans */
 const char *vs_tx_mode_name(unsigned int mode);	/* "redirect" */

@@ -285,6 +285,29 @@ TL_API void daemon_free(struct daemon *d)
 }
 
 /* Print the daemon's log as diagnostics (after a failure). */
+/* Run vsockctl with the test's control socket; output (stdout and
+ * stderr) into out. Returns its exit status, or -1. */
+TL_API TL_PRINTF(3, 4) int run_ctl(char *out, size_t len, const char *fmt, ...)
+{
+	char args[1024], cmd[2048];
+	size_t n = 0;
+	va_list ap;
+	FILE *p;
+	int st;
+
+	va_start(ap, fmt);
+	vsnprintf(args, sizeof(args), fmt, ap);
+	va_end(ap);
+	snprintf(cmd, sizeof(cmd), "VSOCK_CONTROL_SOCKET='%s' %s 2>&1", sockp, args);
+	p = popen(cmd, "r");
+	if (!p)
+		return -1;
+	n = fread(out, 1, len - 1, p);
+	out[n] = '\0';
+	st = pclose(p);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
 TL_API void show_log(const struct daemon *d)
 {
 	char line[512];

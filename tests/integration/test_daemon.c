@@ -78,29 +78,6 @@ static json_t *handle_by_fd(json_t *reply, int fd)
 	return NULL;
 }
 
-/* Run vsockctl with the test's control socket; output (stdout and
- * stderr) into out. Returns its exit status, or -1. */
-static TL_PRINTF(3, 4) int run_ctl(char *out, size_t len, const char *fmt, ...)
-{
-	char args[1024], cmd[2048];
-	size_t n = 0;
-	va_list ap;
-	FILE *p;
-	int st;
-
-	va_start(ap, fmt);
-	vsnprintf(args, sizeof(args), fmt, ap);
-	va_end(ap);
-	snprintf(cmd, sizeof(cmd), "VSOCK_CONTROL_SOCKET='%s' %s 2>&1", sockp, args);
-	p = popen(cmd, "r");
-	if (!p)
-		return -1;
-	n = fread(out, 1, len - 1, p);
-	out[n] = '\0';
-	st = pclose(p);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
 /* vsock programs loaded anywhere on the host (bpftool prog list | grep). */
 static int count_vsock_progs(void)
 {

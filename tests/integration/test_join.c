@@ -278,6 +278,103 @@ out:
 	return tl_verdict();
 }
 
+/* Wait until the kernel freed the sockets of these cookies (their table
+ * entries go then, and their coverage is added). */
+static int wait_destroyed(const __u64 *cookies, int n, int ms)
+{
+	uint64_t deadline = tl_now_ms() + ms;
+	struct vs_sock_entry e;
+	int i, left;
+
+	do {
+		for (i = left = 0; i < n; i++)
+			left += !loader_lookup_socket(tl.ld, cookies[i], &e);
+		if (!left)
+			return 0;
+		tl_sleep_ms(5);
+	} while (tl_now_ms() < deadline);
+	return -ETIMEDOUT;
+}
+
+/* Coverage: a non-blocking pair that joined counts under "none" with its
+ * redirected bytes, a blocking pair under "blocking" with its TCP bytes,
+ * live and after the kernel freed them; vsockctl shows the same rows. */
+static int case_coverage(void)
+{
+	struct vs_coverage c0[VS_R_MAX], c1[VS_R_MAX], c2[VS_R_MAX];
+	__u64 total = 16 * MiB, cookies[4], redir = 0, pass = 0;
+	struct vs_sock_entry e;
+	char why[300], out[16384];
+	struct daemon dm;
+	int fd[4] = { -1, -1, -1, -1 }, r, i;
+
+	r = dl_start(&dm, "coverage.log");
+	TL_EXPECT(!r, "vsockd: %s", strerror(-r));
+	TL_EXPECT(!loader_read_coverage(tl.ld, c0), "read coverage");
+	TL_EXPECT(!tl_pair(AF_INET, true, &fd[0], &fd[1]), "non-blocking pair");
+	TL_EXPECT(!tl_pair(AF_INET, false, &fd[2], &fd[3]), "blocking pair");
+	TL_EXPECT(!wait_joined(fd[0], fd[1], 5000), "joined");
+	TL_EXPECT(!stream_both(fd[0], fd[1], 0, total, why, sizeof(why)), "stream: %s", why);
+	TL_EXPECT(!blocking_exchange(fd[2], fd[3], 64 * KiB), "blocking exchange");
+	for (i = 0; i < 4; i++)
+		cookies[i] = tl_cookie(fd[i]);
+	for (i = 0; i < 2; i++) {
+		TL_EXPECT(!loader_lookup_socket(tl.ld, cookies[i], &e), "entry");
+		redir += e.tx_redir_bytes;
+		pass += e.tx_pass_bytes;
+	}
+	TL_EXPECT(redir > 0, "nothing redirected");
+	TL_EXPECT(!loader_read_coverage(tl.ld, c1), "read coverage");
+	r = run_ctl(out, sizeof(out), "%s -j --pin-root %s stats", vsockctl_bin, tl.pin_root);
+	TL_EXPECT(r == 0 && strstr(out, "\"coverage\"") &&
+		  strstr(out, "\"reason\":\"blocking\""), "vsockctl -j stats: %d %.300s", r, out);
+	r = run_ctl(out, sizeof(out), "%s --pin-root %s stats --prometheus", vsockctl_bin,
+		    tl.pin_root);
+	TL_EXPECT(r == 0 && strstr(out, "vsock_coverage_sockets{reason=\"blocking\"} "),
+		  "vsockctl stats --prometheus: %d %.300s", r, out);
+	for (i = 0; i < 4; i++) {
+		tl_close(fd[i]);
+		fd[i] = -1;
+	}
+	TL_EXPECT(!wait_destroyed(cookies, 4, 5000), "sockets freed");
+	TL_EXPECT(!loader_read_coverage(tl.ld, c2), "read coverage");
+	for (i = 0; i < 2; i++) {
+		const struct vs_coverage *c = i ? c2 : c1;
+		const char *when = i ? "closed" : "live";
+
+		tl_diag("%s: none %llu sockets (%llu joined), %llu of %llu MiB redirected; "
+			"blocking %llu sockets, %llu KiB through TCP", when,
+			(unsigned long long)(c[VS_R_NONE].sockets - c0[VS_R_NONE].sockets),
+			(unsigned long long)(c[VS_R_NONE].joined - c0[VS_R_NONE].joined),
+			(unsigned long long)((c[VS_R_NONE].redir_bytes -
+					      c0[VS_R_NONE].redir_bytes) / MiB),
+			(unsigned long long)(2 * total / MiB),
+			(unsigned long long)(c[VS_R_BLOCKING].sockets - c0[VS_R_BLOCKING].sockets),
+			(unsigned long long)((c[VS_R_BLOCKING].pass_bytes -
+					      c0[VS_R_BLOCKING].pass_bytes) / KiB));
+		TL_EXPECT(c[VS_R_NONE].sockets - c0[VS_R_NONE].sockets == 2 &&
+			  c[VS_R_NONE].joined - c0[VS_R_NONE].joined == 2,
+			  "%s: the joined pair is not 2 joined sockets under none", when);
+		/* what the two entries say they sent, each way */
+		TL_EXPECT(c[VS_R_NONE].redir_bytes - c0[VS_R_NONE].redir_bytes == redir &&
+			  c[VS_R_NONE].pass_bytes - c0[VS_R_NONE].pass_bytes == pass,
+			  "%s: none has %llu redirected, %llu passed; the entries %llu, %llu", when,
+			  (unsigned long long)(c[VS_R_NONE].redir_bytes - c0[VS_R_NONE].redir_bytes),
+			  (unsigned long long)(c[VS_R_NONE].pass_bytes - c0[VS_R_NONE].pass_bytes),
+			  (unsigned long long)redir, (unsigned long long)pass);
+		TL_EXPECT(c[VS_R_BLOCKING].sockets - c0[VS_R_BLOCKING].sockets == 2 &&
+			  c[VS_R_BLOCKING].joined == c0[VS_R_BLOCKING].joined &&
+			  c[VS_R_BLOCKING].pass_bytes - c0[VS_R_BLOCKING].pass_bytes == 128 * KiB &&
+			  c[VS_R_BLOCKING].redir_bytes == c0[VS_R_BLOCKING].redir_bytes,
+			  "%s: the blocking pair is not 2 sockets with 128 KiB through TCP", when);
+	}
+out:
+	for (i = 0; i < 4; i++)
+		tl_close(fd[i]);
+	dl_stop(&dm);
+	return tl_verdict();
+}
+
 static const struct tl_case cases[] = {
 	{ "connect_blocking_then_fcntl", case_connect_blocking_fcntl, 60 },
 	{ "accept_blocking_then_fcntl", case_accept_blocking_fcntl, 60 },
@@ -286,6 +383,7 @@ static const struct tl_case cases[] = {
 	{ "tcp_bytes_before_the_switch", case_unread_tcp_bytes, 60 },
 	{ "joined_blocking_then_nonblocking_again", case_rejoin_after_blocking, 60 },
 	{ "peer_fin_before_the_switch_stays_on_tcp", case_fin_before_switch, 30 },
+	{ "coverage_by_reason_live_and_closed", case_coverage, 60 },
 };
 
 int main(void)

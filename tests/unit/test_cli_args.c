@@ -377,6 +377,41 @@ static void test_prometheus_format(void **state)
 	assert_non_null(strstr(c->out, "\nvsock_sock_created_total 0\n"));
 }
 
+/* Coverage rows: a row per reason with sockets and "all" in JSON; every
+ * reason as a labelled gauge in Prometheus. */
+static void test_coverage_output(void **state)
+{
+	struct vs_coverage rows[VS_R_MAX] = {
+		[VS_R_NONE] = { .sockets = 2, .joined = 2, .redir_bytes = 3000, .pass_bytes = 1000 },
+		[VS_R_BLOCKING] = { .sockets = 1, .pass_bytes = 50 },
+	};
+	struct cap *c = *state;
+
+	c->ctl.mode = OUT_JSON;
+	coverage_table(&c->ctl, rows);
+	assert_int_equal(finish(c, 0), 0);
+	assert_non_null(strstr(c->out, "{\"reason\":\"none\",\"sockets\":2,\"joined\":2,"
+				       "\"redirected_bytes\":3000,\"passed_bytes\":1000,"
+				       "\"to_join\":null}"));
+	assert_non_null(strstr(c->out, "\"reason\":\"blocking\",\"sockets\":1,"));
+	assert_non_null(strstr(c->out, "{\"reason\":\"all\",\"sockets\":3,\"joined\":2,"
+				       "\"redirected_bytes\":3000,\"passed_bytes\":1050,"));
+	assert_null(strstr(c->out, "\"reason\":\"mptcp\""));
+}
+
+static void test_coverage_prometheus(void **state)
+{
+	struct vs_coverage rows[VS_R_MAX] = { [VS_R_BLOCKING] = { .sockets = 4, .pass_bytes = 9 } };
+	struct cap *c = *state;
+
+	coverage_prometheus(&c->ctl.doc, rows);
+	assert_int_equal(finish(c, 0), 0);
+	assert_non_null(strstr(c->out, "# TYPE vsock_coverage_sockets gauge\n"));
+	assert_non_null(strstr(c->out, "\nvsock_coverage_sockets{reason=\"blocking\"} 4\n"));
+	assert_non_null(strstr(c->out, "\nvsock_coverage_passed_bytes{reason=\"blocking\"} 9\n"));
+	assert_non_null(strstr(c->out, "\nvsock_coverage_sockets{reason=\"none\"} 0\n"));
+}
+
 /* Remove roff font escapes and turn "\-" into "-". */
 static void unroff(char *s)
 {
@@ -476,6 +511,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_error_without_message, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_loader_error_mapping, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_prometheus_format, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_coverage_output, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_coverage_prometheus, setup, teardown),
 		cmocka_unit_test(test_man_synopsis_matches_help),
 	};
 

@@ -448,6 +448,43 @@ static void test_reason_is_final(void **state)
 				 r == VS_R_DETACHED || r == VS_R_SMALL_WRITES);
 }
 
+/* Every connected socket counts in exactly one row; one that joined counts
+ * as on the fast path when its last reason was only a waiting message or
+ * its peer closing first; a real leave keeps its reason. */
+static void test_coverage_row(void **state)
+{
+	struct vs_sock_entry e = { .tx_redir_bytes = 7, .tx_pass_bytes = 5 };
+	struct vs_coverage rows[VS_R_MAX] = { 0 };
+	unsigned int r, joined;
+	__u32 row;
+
+	(void)state;
+	for (joined = 0; joined < 2; joined++) {
+		for (r = 0; r < VS_R_MAX + 2; r++) {
+			e.reason = r;
+			e.joined = joined;
+			row = vs_coverage_row(&e);
+			if (r == VS_R_NOT_ESTABLISHED || r >= VS_R_MAX)
+				assert_int_equal(row, VS_R_MAX);
+			else if (joined && (r == VS_R_NO_PEER || r == VS_R_QUEUE_LIMIT ||
+					    r == VS_R_TCP_UNREAD))
+				assert_int_equal(row, VS_R_NONE);
+			else
+				assert_int_equal(row, r);
+			if (row < VS_R_MAX)
+				vs_coverage_add(&rows[row], &e);
+		}
+	}
+	/* 2 x (VS_R_MAX - 1) connected sockets, 3 joined ones moved to none */
+	assert_int_equal(rows[VS_R_NONE].sockets, 2 + 3);
+	assert_int_equal(rows[VS_R_NONE].joined, 1 + 3);
+	assert_int_equal(rows[VS_R_NO_PEER].sockets, 1);
+	assert_int_equal(rows[VS_R_SMALL_WRITES].sockets, 2);
+	assert_int_equal(rows[VS_R_SMALL_WRITES].joined, 1);
+	assert_int_equal(rows[VS_R_SMALL_WRITES].redir_bytes, 14);
+	assert_int_equal(rows[VS_R_SMALL_WRITES].pass_bytes, 10);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -475,6 +512,7 @@ int main(void)
 		cmocka_unit_test(test_decide_small_writes),
 		cmocka_unit_test(test_small_run),
 		cmocka_unit_test(test_spin_run),
+		cmocka_unit_test(test_coverage_row),
 	};
 
 	return cmocka_run_group_tests_name("policy", tests, NULL, NULL);
