@@ -97,7 +97,8 @@ static __always_inline void vs_join_offer(struct vs_sk_state *st, struct sock *s
 
 /* A socket that waited for its first use (VS_R_NOT_USED) shows, once a
  * process uses it, why it stays off: a blocking file, or a peer that is
- * not tracked. Both may still change: it can join later. */
+ * neither on the fast path nor waiting to join it (not tracked, or not
+ * used without blocking yet). Both may change: it can join later. */
 static __always_inline void vs_first_use(struct vs_sk_state *st, struct sock *sk)
 {
 	struct vs_sock_entry *e;
@@ -108,7 +109,9 @@ static __always_inline void vs_first_use(struct vs_sk_state *st, struct sock *sk
 	if (vs_file_blocking(sk)) {
 		r = VS_R_BLOCKING;
 		vs_count(VS_C_SKIP_BLOCKING, 1);
-	} else if (!bpf_map_lookup_elem(&vs_tracked, &st->peer_key)) {
+	} else if (!bpf_map_lookup_elem(&vs_tracked, &st->peer_key) ||
+		   (!bpf_map_lookup_elem(&vs_rxstate, &st->peer_key) &&
+		    !bpf_map_lookup_elem(&vs_joinq, &st->peer_key))) {
 		r = VS_R_NO_PEER;
 		vs_count(VS_C_SKIP_NO_PEER, 1);
 	} else {

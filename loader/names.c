@@ -48,7 +48,7 @@ _Static_assert(ARRAY_SIZE(reason_names) == VS_R_MAX, "a reason has no name");
 static const char *const reason_texts[] = {
 	[VS_R_NONE]		= "on the fast path",
 	[VS_R_NOT_ESTABLISHED]	= "not a connected socket (yet)",
-	[VS_R_NO_PEER]		= "peer is not a local socket in an attached cgroup and the same network namespace",
+	[VS_R_NO_PEER]		= "its peer is not on the fast path: on another host, outside attached cgroups or this network namespace, blocking, or leaving",
 	[VS_R_BLOCKING]		= "blocking socket: the fast path would return spurious EAGAIN",
 	[VS_R_MPTCP]		= "MPTCP socket",
 	[VS_R_ULP]		= "has an upper-layer protocol (kTLS, ...)",
@@ -71,7 +71,7 @@ _Static_assert(ARRAY_SIZE(reason_texts) == VS_R_MAX, "a reason has no text");
 static const char *const reason_joins[] = {
 	[VS_R_NONE]		= NULL,
 	[VS_R_NOT_ESTABLISHED]	= "being connected",
-	[VS_R_NO_PEER]		= "a peer socket on this host, in an attached cgroup and the same network namespace",
+	[VS_R_NO_PEER]		= "a peer on this host, in an attached cgroup and the same network namespace, that uses the fast path",
 	[VS_R_BLOCKING]		= "a non-blocking file (fcntl O_NONBLOCK), with vsockd running",
 	[VS_R_MPTCP]		= "never: MPTCP is left alone",
 	[VS_R_ULP]		= "never: sockets with a ULP are left alone",

@@ -79,7 +79,8 @@ enum vs_status {
 enum vs_reason {
 	VS_R_NONE = 0,
 	VS_R_NOT_ESTABLISHED,	/* not a connected socket (yet) */
-	VS_R_NO_PEER,		/* peer is not a local socket in an attached cgroup and the same netns */
+	VS_R_NO_PEER,		/* peer is not on the fast path: another host, not
+				 * attached, another netns, blocking, or leaving */
 	VS_R_BLOCKING,		/* a blocking file: tcp_bpf would return spurious EAGAIN */
 	VS_R_MPTCP,		/* MPTCP subflow */
 	VS_R_ULP,		/* has an upper-layer protocol (kTLS, ...) */

@@ -231,7 +231,9 @@ static int dx_run(const struct dx_opts *o, int batches, int par, uint64_t seed,
 			ob[i].c2s.rng = cseed | 1;
 			ob[i].s2c.rng = (cseed * 7) | 1;
 			r = dx_open(&k[i], lfd, &ob[i], cseed);
-			TL_EXPECT(!r, "connection %d of batch %d: %s", i, b, strerror(-r));
+			TL_EXPECT(!r, "connection %d of batch %d: %s%s%s", i, b, strerror(-r),
+				  tl.abort ? "; first failure of the case: " : "",
+				  tl.abort ? tl.first_why : "");
 		}
 		dx_join_all(k, par);
 		for (i = 0; i < par; i++) {
