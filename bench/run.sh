@@ -15,6 +15,7 @@ QUICK=${QUICK:-}
 [ "$QUICK" = 0 ] && QUICK=
 VSOCKCTL=${VSOCKCTL:-$O/vsockctl}
 VSBENCH=${VSBENCH:-$O/bench/vsbench}
+VSOCKD=${VSOCKD:-$O/vsockd}
 SOCKPERF=${SOCKPERF:-$(command -v sockperf 2>/dev/null)}
 GNUPLOT=${GNUPLOT:-$(command -v gnuplot 2>/dev/null)}
 DOC=${BENCH_DOC:-docs/performance.md}
@@ -36,6 +37,7 @@ note() { printf '%s\n' "$*" >&2; }
 [ "$(id -u)" -eq 0 ] || die "needs root (BPF programs, cgroups)"
 [ -x "$VSOCKCTL" ] || die "no $VSOCKCTL (run make)"
 [ -x "$VSBENCH" ] || die "no $VSBENCH (run make $VSBENCH)"
+[ -x "$VSOCKD" ] || die "no $VSOCKD (run make)"
 CG2=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)
 [ -n "$CG2" ] || die "no cgroup2 mount"
 
@@ -51,8 +53,10 @@ RAW=$OUT/raw.tsv
 TMP=$(mktemp -d /tmp/vsock-bench-$$.XXXXXX) || die "mktemp"
 # private copies: a rebuild of $O during the run must not change the tools
 # that loaded (and will unload) our pins
-cp "$VSOCKCTL" "$TMP/vsockctl" && cp "$VSBENCH" "$TMP/vsbench" || { rm -rf "$TMP"; die "copy tools"; }
-VSOCKCTL=$TMP/vsockctl VSBENCH=$TMP/vsbench
+cp "$VSOCKCTL" "$TMP/vsockctl" && cp "$VSBENCH" "$TMP/vsbench" && cp "$VSOCKD" "$TMP/vsockd" ||
+	{ rm -rf "$TMP"; die "copy tools"; }
+VSOCKCTL=$TMP/vsockctl VSBENCH=$TMP/vsbench VSOCKD=$TMP/vsockd
+VSOCKD_PID=
 CTL=("$VSOCKCTL" --pin-root "$PIN")
 SP_PID=
 CREATED_PIN=
@@ -63,6 +67,10 @@ cleanup() {
 	if [ -n "$SP_PID" ] && kill -0 "$SP_PID" 2>/dev/null; then
 		kill "$SP_PID" 2>/dev/null
 		wait "$SP_PID" 2>/dev/null
+	fi
+	if [ -n "$VSOCKD_PID" ]; then	# started by vsockd_start
+		kill "$VSOCKD_PID" 2>/dev/null
+		wait "$VSOCKD_PID" 2>/dev/null
 	fi
 	# whatever is still in our cgroups was started by this script
 	for cg in "$CG_ON" "$CG_OFF"; do
@@ -95,9 +103,11 @@ CREATED_PIN=1
 mkdir -p "$OUT" || exit 1
 : >"$RAW"
 
-# vsock's global counters as "name value" lines
+# vsock's global counters as "name value" lines (the Prometheus form has
+# one line per counter, apart from the coverage gauges)
 stats() {
-	"${CTL[@]}" -j stats | tr -d '{}" ' | tr ',' '\n' | tr ':' ' '
+	"${CTL[@]}" stats --prometheus |
+		awk '/^vsock_[a-z_]+_total [0-9]+$/ { n = $1; sub(/^vsock_/, "", n); sub(/_total$/, "", n); print n, $2 }'
 }
 
 # counters not worth a column in the report (socket life cycle)
@@ -130,6 +140,28 @@ counters() {
 		END { printf "%.0f\n", red }' raw="$RAW" "$4" "$5"
 }
 
+# vsockd with its joiner, as deployed, on our pins and cgroup; its
+# control socket and log in $TMP. SIGTERM keeps the attachment.
+vsockd_start() {
+	printf '[vsockd]\npin_root = %s\ncontrol_socket = %s\n[cgroups]\nattach = %s\n' \
+		"$PIN" "$TMP/vsockd.sock" "$CG_ON" >"$TMP/vsockd.conf"
+	"$VSOCKD" -c "$TMP/vsockd.conf" >"$TMP/vsockd.log" 2>&1 &
+	VSOCKD_PID=$!
+	for _ in $(seq 100); do
+		grep -q 'ready in' "$TMP/vsockd.log" 2>/dev/null && return 0
+		kill -0 "$VSOCKD_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	die "vsockd did not start: $(tail -2 "$TMP/vsockd.log" | tr '\n' ' ')"
+}
+
+vsockd_stop() {
+	[ -n "$VSOCKD_PID" ] || return 0
+	kill "$VSOCKD_PID" 2>/dev/null
+	wait "$VSOCKD_PID" 2>/dev/null
+	VSOCKD_PID=
+}
+
 # one FIG MODE REP SERVER_CG CLIENT_CG VSBENCH-ARGS...: one measured run
 one() {
 	local fig=$1 mode=$2 rep=$3 scg=$4 ccg=$5 out red
@@ -143,8 +175,7 @@ one() {
 	fi
 	stats >"$TMP/after" || die "vsockctl stats failed"
 	red=$(counters "$fig" "$mode" "$rep" "$TMP/before" "$TMP/after")
-	if [ "$mode" = vsock ] && [ "${fig%%.*}" != noacc_cli ] && [ "${fig%%.*}" != noacc_srv ] &&
-	   [ "$red" -eq 0 ]; then
+	if [ "$mode" = vsock ] && [ "${fig#noacc_}" = "$fig" ] && [ "$red" -eq 0 ]; then
 		# not accelerated: never report it as a vsock figure
 		note "bench: $fig vsock rep $rep: nothing redirected, result discarded"
 		printf '%s\t%s\t%s\tunaccelerated\t1\n' "$fig" "$mode" "$rep" >>"$RAW"
@@ -283,6 +314,33 @@ for rep in $(seq "$REPS"); do
 		done
 	done
 done
+printf '\r%-60s\r' '' >&2
+
+# ---- vsockd running: sockets join at their first non-blocking use ----
+vsockd_start
+for rep in $(seq "$REPS"); do
+	order=$(rotated "$rep")
+	progress "$rep" "vsockd: late switch, streaming 64 KiB"
+	for mode in $order; do
+		mode_run late.stream.65536 "$mode" "$rep" -s "$SCPU" -c "$CCPU" -M late \
+			-m 65536 -t "$DUR" stream
+	done
+	progress "$rep" "vsockd: late switch, latency 1 KiB"
+	for mode in $order; do
+		mode_run late.rr.diff.1024 "$mode" "$rep" -s "$SCPU" -c "$CCPU" -M late \
+			-m 1024 -n "$RR_N" -w "$RR_W" rr
+	done
+	progress "$rep" "vsockd: blocking sockets, streaming 64 KiB"
+	for mode in $order; do
+		mode_run noacc_blk.65536 "$mode" "$rep" -s "$SCPU" -c "$CCPU" -M blocking \
+			-m 65536 -t "$DUR" stream
+	done
+	progress "$rep" "vsockd: connection churn"
+	for mode in $order; do
+		mode_run noacc_churn "$mode" "$rep" -s "$SCPU" -c "$CCPU" -t "$DUR" churn
+	done
+done
+vsockd_stop
 printf '\r%-60s\r' '' >&2
 
 if [ -n "$SOCKPERF" ]; then
@@ -436,6 +494,12 @@ for size in $NA_SIZES; do
 	row "not accelerated: sender attached, receiver not, $(hsize "$size")" "noacc_cli.$size" gbps ">=" 0.97
 	row "not accelerated: receiver attached, sender not, $(hsize "$size")" "noacc_srv.$size" gbps ">=" 0.97
 done
+row "vsockd: late switch (O_NONBLOCK after connect/accept), streaming 64 KiB" \
+	late.stream.65536 gbps ">=" 1.00
+row "vsockd: late switch, latency 1 KiB p50, different CPUs" late.rr.diff.1024 p50_us "<=" 1.00
+row "vsockd: late switch, latency 1 KiB p99, different CPUs" late.rr.diff.1024 p99_us "<=" 1.00
+row "vsockd: blocking sockets (kept on TCP), streaming 64 KiB" noacc_blk.65536 gbps ">=" 0.97
+row "vsockd: connection churn (connect, 64 B each way, close)" noacc_churn conn_per_s ">=" 0.97
 if [ -n "$SOCKPERF" ]; then
 	row "sockperf 3.7 ping-pong 64 B RTT p50 (busy-polling client)" sockperf p50_us "<=" 0.80
 	row "sockperf 3.7 ping-pong 64 B RTT p99 (busy-polling client)" sockperf p99_us "<=" 1.00
@@ -585,6 +649,15 @@ targets are missed, with the profiles and counters that show it, is in
   \`ksoftirqd\` rather than in one of the two processes is not included.
 - **Churn**: one connection at a time: non-blocking connect, 64 B each way,
   close; connections per second.
+- **vsockd rows** run with vsockd's joiner, as deployed (every socket joins
+  at its first use with a non-blocking file). *Late switch* (\`vsbench -M
+  late\`): blocking \`connect()\`/\`accept()\`, then \`O_NONBLOCK\` before the
+  first byte, as PostgreSQL backends, asyncio and Java NIO do. *Blocking*
+  (\`-M blocking\`): the files stay blocking, so vsock keeps both ends on
+  TCP; the row measures what tracking them costs. *Churn* with vsockd: a
+  64 B exchange is over before the joiner takes a socket in, so it too
+  measures tracking, and the join attempts, against plain TCP. The rows
+  above run without vsockd (sockets join at establishment).
 - **Not accelerated**: streaming between a process in the attached cgroup
   and one outside it, compared with both outside (the "loopback TCP" column,
   measured in the same interleaved loop). vsock cannot redirect these
@@ -609,7 +682,8 @@ targets are missed, with the profiles and counters that show it, is in
 ## vsock counters during the vsock runs
 
 Summed over repetitions. \`noacc_cli\`/\`noacc_srv\` are the runs with only
-the sender or only the receiver attached.
+the sender or only the receiver attached; \`late.*\`, \`noacc_blk\` and
+\`noacc_churn\` ran with vsockd.
 
 $COUNTERS
 EOF

@@ -4,10 +4,14 @@
  *
  * A run forks a server and a client. Each joins its cgroup (writes its pid
  * to CGROUP/cgroup.procs) and pins itself to a CPU *before* it creates a
- * socket, so vsock sees the socket's cgroup at sock_create. All sockets are
- * non-blocking and driven with poll(): vsock leaves blocking sockets on plain
- * TCP by design (spurious EAGAIN from tcp_bpf_recvmsg on 6.x), and the same
- * event-loop code runs for every mode, so the comparison is fair.
+ * socket, so vsock sees the socket's cgroup at sock_create. By default all
+ * sockets are non-blocking from socket()/accept4() on and driven with
+ * poll(): the same event-loop code runs for every mode, so the comparison
+ * is fair. -M late makes them with blocking files and switches them to
+ * O_NONBLOCK after connect()/accept(), before the first byte (PostgreSQL
+ * backends, asyncio, Java NIO: vsockd's joiner takes them in); -M blocking
+ * leaves them blocking (vsock keeps those on TCP: spurious EAGAIN from
+ * tcp_bpf_recvmsg on 6.x), which measures what tracking alone costs.
  *
  * Tests:
  *   rr      ping-pong of SIZE bytes, per round trip clock_gettime;
@@ -69,6 +73,7 @@ struct opts {
 	unsigned int timeout;		/* seconds, per process */
 	bool nodelay;			/* stream: TCP_NODELAY on the sender */
 	bool busy_poll;			/* rr: retry reads at once, no poll() */
+	enum { SM_NONBLOCK, SM_LATE, SM_BLOCKING } sock_mode;
 };
 
 /* What each child sends back to the parent through its pipe (< PIPE_BUF). */
@@ -298,15 +303,28 @@ err:
 	return -1;
 }
 
-/* Accept one connection; the accepted socket is non-blocking too. */
+/* -M late: the file turns non-blocking only now, after connect()/accept(). */
+static int switch_late(int fd)
+{
+	if (o.sock_mode == SM_LATE &&
+	    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)) {
+		fail("fcntl: %s", strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Accept one connection from the non-blocking listener; the accepted file
+ * is non-blocking from accept4() on unless -M says otherwise. */
 static int accept_one(int lfd)
 {
-	int fd;
+	int nb = o.sock_mode == SM_NONBLOCK ? SOCK_NONBLOCK : 0, fd;
 
 	for (;;) {
-		fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		fd = accept4(lfd, NULL, NULL, nb | SOCK_CLOEXEC);
 		if (fd >= 0)
-			return fd;
+			return switch_late(fd);
 		if (errno == EAGAIN || errno == EWOULDBLOCK) {
 			if (wait_fd(lfd, POLLIN, "accept"))
 				return -1;
@@ -316,7 +334,8 @@ static int accept_one(int lfd)
 	}
 }
 
-/* Non-blocking connect, completed with poll(). */
+/* Non-blocking connect, completed with poll(); a blocking one with -M late
+ * or blocking. */
 static int connect_to(int port)
 {
 	struct sockaddr_in sin = { .sin_family = AF_INET };
@@ -335,7 +354,8 @@ static int connect_to(int port)
 		sa = (struct sockaddr *)&sin;
 		salen = sizeof(sin);
 	}
-	fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	fd = socket(sa->sa_family, SOCK_STREAM | SOCK_CLOEXEC |
+		    (o.sock_mode == SM_NONBLOCK ? SOCK_NONBLOCK : 0), 0);
 	if (fd < 0)
 		return fail("socket: %s", strerror(errno));
 	while (connect(fd, sa, salen)) {
@@ -358,7 +378,7 @@ static int connect_to(int port)
 		if (errno != EINTR)
 			goto err;
 	}
-	return fd;
+	return switch_late(fd);
 err:
 	fail("connect: %s", strerror(errno));
 err_quiet:
@@ -770,6 +790,9 @@ static void usage(FILE *f)
 "                           of sleeping in poll() (no wake-ups in a round trip)\n"
 "  -N, --nodelay            stream: TCP_NODELAY on the sender (rr and churn\n"
 "                           always set it; streaming keeps Nagle by default)\n"
+"  -M, --sock-mode MODE     nonblocking (default: from socket()/accept4() on),\n"
+"                           late (blocking connect/accept, O_NONBLOCK before\n"
+"                           the first byte) or blocking (stays blocking)\n"
 "  -T, --timeout SECONDS    kill everything after this (default: derived)\n");
 }
 
@@ -802,13 +825,14 @@ static void parse(int argc, char **argv)
 		{ "timeout", required_argument, 0, 'T' },
 		{ "nodelay", no_argument, 0, 'N' },
 		{ "busy-poll", no_argument, 0, 'B' },
+		{ "sock-mode", required_argument, 0, 'M' },
 		{ "help", no_argument, 0, 'h' },
 		{ 0 }
 	};
 	char *end;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "f:S:C:s:c:m:n:w:t:T:NBh", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "f:S:C:s:c:m:n:w:t:T:NBM:h", lo, NULL)) != -1) {
 		switch (c) {
 		case 'f':
 			if (!strcmp(optarg, "unix"))
@@ -835,6 +859,19 @@ static void parse(int argc, char **argv)
 		case 'T': o.timeout = num(optarg, "timeout", 1, 3600); break;
 		case 'N': o.nodelay = true; break;
 		case 'B': o.busy_poll = true; break;
+		case 'M':
+			if (!strcmp(optarg, "nonblocking"))
+				o.sock_mode = SM_NONBLOCK;
+			else if (!strcmp(optarg, "late"))
+				o.sock_mode = SM_LATE;
+			else if (!strcmp(optarg, "blocking"))
+				o.sock_mode = SM_BLOCKING;
+			else {
+				fprintf(stderr, "vsbench: bad sock-mode: %s (nonblocking, late, blocking)\n",
+					optarg);
+				exit(1);
+			}
+			break;
 		case 'h': usage(stdout); exit(0);
 		default: usage(stderr); exit(1);
 		}

@@ -82,6 +82,10 @@ static __always_inline void vs_join_offer(struct vs_sk_state *st, struct sock *s
 {
 	struct vs_sock_entry *e;
 
+	if (st->off_io < VS_JOIN_MIN_IO) {
+		st->off_io++;
+		return;
+	}
 	if (st->join_queued || st->in_map || !vs_joiner_alive(vs_get_meta()) ||
 	    !vs_join_eligible(st, sk) ||
 	    /* a peer on another host or outside attached cgroups never joins */

@@ -205,7 +205,12 @@ static __always_inline __u8 vs_leave_reason(struct vs_sk_state *st, struct sock 
 	if (!vs_cgroup_enabled(st->attach_cg))
 		return VS_R_DETACHED;
 	prx = bpf_map_lookup_elem(&vs_rxstate, &st->peer_key);
-	if (st->segs >= VS_PEER_WAIT_SEGS && (!prx || prx->closed))
+	/* a peer queued for the joiner is about to join: leaving at once
+	 * would only make the two take turns (measured: 94 leaves and joins
+	 * in a 2 s stream, half the throughput) */
+	if (st->segs >= VS_PEER_WAIT_SEGS && (!prx || prx->closed) &&
+	    (prx || st->segs >= VS_PEER_QUEUED_SEGS ||
+	     !bpf_map_lookup_elem(&vs_joinq, &st->peer_key)))
 		return VS_R_NO_PEER;	/* never joined, or left */
 	return VS_R_NONE;
 }

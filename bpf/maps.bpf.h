@@ -36,7 +36,9 @@ struct vs_sk_state {
 	__u8  join_queued;		/* in vs_joinq, waiting for the joiner */
 	__u8  join_wait_rxq;		/* the joiner waits for its TCP receive
 					 * queue to be read: offer it again then */
-	__u8  pad[2];
+	__u8  off_io;			/* sends and non-blocking reads while off
+					 * the sockhash (saturates): vs_join_offer */
+	__u8  pad[1];
 	__u32 open_slots;		/* send calls with redirects to give back
 					 * (leave.bpf.h) */
 	__u64 send_tid;			/* pid_tgid of a thread inside a send
