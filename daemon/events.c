@@ -62,12 +62,18 @@ static void forget(struct vsd *d, __u64 cookie)
 	scan_forget(&d->scan, cookie);
 }
 
+static void pending_tick(struct vsd *d, __u64 now_ms);
+
 static void add_pending(struct vsd *d, __u64 cookie)
 {
 	struct pending *tmp;
 
 	if (u64map_get(&d->scan.cookie2ino, cookie, NULL))
 		return;		/* already behind a known fd */
+	/* events come in batches (one per tick): under connection churn
+	 * most of a full list is sockets closed since, which a pass drops */
+	if (d->npend >= PENDING_MAX)
+		pending_tick(d, vsd_now_ms());
 	if (d->npend >= PENDING_MAX) {
 		d->need_rescan = true;
 		return;
@@ -227,6 +233,8 @@ static void lost_tick(struct vsd *d)
 	d->events_lost = c[VS_C_EVENTS_LOST];
 }
 
+#define REFRESH_SHARE	10	/* 1/REFRESH_SHARE of the time at most */
+
 void events_tick(struct vsd *d, __u64 now_ms)
 {
 	__u32 *pids, *w;
@@ -249,7 +257,7 @@ void events_tick(struct vsd *d, __u64 now_ms)
 			d->need_rescan = true;
 		return;
 	}
-	if (!d->dirty.n)
+	if (!d->dirty.n || now_ms < d->next_refresh_ms)
 		return;
 	pids = malloc(d->dirty.n * sizeof(*pids));
 	if (!pids) {
@@ -261,6 +269,11 @@ void events_tick(struct vsd *d, __u64 now_ms)
 	r = scan_refresh(&d->scan, pids, (unsigned int)(w - pids));
 	if (r)
 		d->need_rescan = true;
+	/* A refresh's sock_diag dump walks every TCP socket of the netns,
+	 * TIME_WAIT included (hundreds of thousands under connection churn:
+	 * 90 ms a dump, 45% of a CPU at one per tick). Spend at most a tenth
+	 * of the time on it; the tables then lag by up to ten refreshes. */
+	d->next_refresh_ms = now_ms + REFRESH_SHARE * (vsd_now_ms() - now_ms);
 	u64map_clear(&d->dirty);
 	free(pids);
 }

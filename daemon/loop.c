@@ -52,6 +52,7 @@ static void on_timer(struct vsd *d)
 
 	if (read(d->timerfd, &ticks, sizeof(ticks)) < 0)
 		return;
+	events_consume(d);	/* the programs wake us only for joins */
 	events_tick(d, now);
 	joiner_tick(d->join, now);
 	ctlsrv_tick(&d->srv, now);

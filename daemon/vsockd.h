@@ -55,6 +55,7 @@ struct vsd {
 	bool need_rescan;
 	__u64 next_rescan_ms;
 	__u64 next_stats_ms;
+	__u64 next_refresh_ms;		/* dirty processes wait until then */
 
 	/* systemd */
 	__u64 watchdog_us;		/* 0: no watchdog */
