@@ -188,16 +188,18 @@ static inline __u8 vs_spin_run(__u8 run, __u32 empty_reads, __u32 max)
 
 /* Coverage (abi.h, struct vs_coverage): the row a socket counts in is the
  * reason its entry shows, VS_R_MAX for one that is not connected (yet).
- * A socket that joined counts as on the fast path (VS_R_NONE) when its
- * last reason says only that a message waited (backpressure, TCP bytes
- * unread) or that its peer went first at the close. */
+ * A socket that joined with its peer (both were in the sockhash: the entry
+ * is paired) counts as on the fast path (VS_R_NONE) when its last reason
+ * says only that a message waited (backpressure, TCP bytes unread) or that
+ * its peer went first at the close. */
 static inline __u32 vs_coverage_row(const struct vs_sock_entry *e)
 {
 	__u32 r = e->reason;
 
 	if (r == VS_R_NOT_ESTABLISHED || r >= VS_R_MAX)
 		return VS_R_MAX;
-	if (e->joined && (r == VS_R_NO_PEER || r == VS_R_QUEUE_LIMIT || r == VS_R_TCP_UNREAD))
+	if (e->joined && e->peer_cookie &&
+	    (r == VS_R_NO_PEER || r == VS_R_QUEUE_LIMIT || r == VS_R_TCP_UNREAD))
 		return VS_R_NONE;
 	return r;
 }

@@ -453,7 +453,7 @@ static void test_reason_is_final(void **state)
  * its peer closing first; a real leave keeps its reason. */
 static void test_coverage_row(void **state)
 {
-	struct vs_sock_entry e = { .tx_redir_bytes = 7, .tx_pass_bytes = 5 };
+	struct vs_sock_entry e = { .tx_redir_bytes = 7, .tx_pass_bytes = 5, .peer_cookie = 9 };
 	struct vs_coverage rows[VS_R_MAX] = { 0 };
 	unsigned int r, joined;
 	__u32 row;
@@ -483,6 +483,11 @@ static void test_coverage_row(void **state)
 	assert_int_equal(rows[VS_R_SMALL_WRITES].joined, 1);
 	assert_int_equal(rows[VS_R_SMALL_WRITES].redir_bytes, 14);
 	assert_int_equal(rows[VS_R_SMALL_WRITES].pass_bytes, 10);
+	/* joined, but its peer never did (unpaired): it stays no_peer */
+	e.reason = VS_R_NO_PEER;
+	e.joined = 1;
+	e.peer_cookie = 0;
+	assert_int_equal(vs_coverage_row(&e), VS_R_NO_PEER);
 }
 
 int main(void)
