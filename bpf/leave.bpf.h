@@ -207,10 +207,11 @@ static __always_inline __u8 vs_leave_reason(struct vs_sk_state *st, struct sock 
 	prx = bpf_map_lookup_elem(&vs_rxstate, &st->peer_key);
 	/* a peer queued for the joiner is about to join: leaving at once
 	 * would only make the two take turns (measured: 94 leaves and joins
-	 * in a 2 s stream, half the throughput) */
+	 * in a 2 s stream, half the throughput; request/response pairs that
+	 * never met in the sockhash) */
 	if (st->segs >= VS_PEER_WAIT_SEGS && (!prx || prx->closed) &&
-	    (prx || st->segs >= VS_PEER_QUEUED_SEGS ||
-	     !bpf_map_lookup_elem(&vs_joinq, &st->peer_key)))
+	    (prx || !bpf_map_lookup_elem(&vs_joinq, &st->peer_key) ||
+	     bpf_ktime_get_ns() - st->joined_ns >= VS_PEER_QUEUED_NS))
 		return VS_R_NO_PEER;	/* never joined, or left */
 	return VS_R_NONE;
 }

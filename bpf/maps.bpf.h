@@ -41,6 +41,7 @@ struct vs_sk_state {
 	__u8  pad[1];
 	__u32 open_slots;		/* send calls with redirects to give back
 					 * (leave.bpf.h) */
+	__u64 joined_ns;		/* when it entered the sockhash */
 	__u64 send_tid;			/* pid_tgid of a thread inside a send
 					 * call on it (sk_msg to the send
 					 * tracepoint), 0 none: its psock

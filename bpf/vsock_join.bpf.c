@@ -50,6 +50,7 @@ static __always_inline void joined(struct tcp_sock *tp, struct vs_sk_state *st)
 	st->tx_reason = VS_R_NONE;
 	st->off_reason = VS_R_NONE;
 	st->segs = 0;
+	st->joined_ns = bpf_ktime_get_ns();
 	st->small_run = 0;
 	st->spin_msgs = 0;
 	st->empty_reads = 0;

@@ -221,8 +221,10 @@ static __always_inline void mark_in_map(struct bpf_sock_ops *ops,
 {
 	struct vs_sk_state *st = bpf_sk_storage_get(&vs_skstate, sk, 0, 0);
 
-	if (st)
+	if (st) {
 		st->in_map = 1;
+		st->joined_ns = bpf_ktime_get_ns();
+	}
 	bpf_sock_ops_cb_flags_set(ops, ops->bpf_sock_ops_cb_flags |
 				  BPF_SOCK_OPS_STATE_CB_FLAG | VS_LEAVE_CB_FLAGS);
 }
