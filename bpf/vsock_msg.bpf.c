@@ -91,8 +91,12 @@ int vsock_msg(struct sk_msg_md *msg)
 		self_rx->tx_msgs++;
 	peer_key = st->peer_key;
 	rx = bpf_map_lookup_elem(&vs_rxstate, &peer_key);
-	st->small_run = vs_small_run(st->small_run, &st->peer_tx_seen,
-				     rx ? rx->tx_msgs : 0, msg->size);
+	/* a peer off the sockhash publishes no message count: its replies
+	 * are invisible, so a request/response pair waiting for the joiner
+	 * would look like a one-way run of small writes */
+	if (rx)
+		st->small_run = vs_small_run(st->small_run, &st->peer_tx_seen,
+					     rx->tx_msgs, msg->size);
 	in.small_run = st->small_run;
 	if (rx) {
 		in.peer_found = 1;

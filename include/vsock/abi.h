@@ -34,9 +34,10 @@
  * 0.22x of TCP when every connection queued at its first use). */
 #define VS_JOIN_MIN_IO 4
 /* ... and while the peer is queued for vsockd's joiner, up to this long
- * after it joined itself: the joiner retries every tick (250 ms) and the
- * peer joins unless it cannot (a receive queue that never empties). */
-#define VS_PEER_QUEUED_NS (1000ull * 1000 * 1000)
+ * after it joined itself: just over one joiner tick (250 ms), after which
+ * the peer has joined unless it cannot (a receive queue that never
+ * empties), and waiting on costs every send tcp_bpf's PASS path. */
+#define VS_PEER_QUEUED_NS (300ull * 1000 * 1000)
 /* A reader that finds its socket empty at least VS_SPIN_EMPTY_READS times
  * between two messages, for VS_SPIN_MSGS messages in a row, busy-polls
  * (a poll()/epoll reader sees at most one empty read per wake-up; a
