@@ -284,7 +284,6 @@ TL_API void daemon_free(struct daemon *d)
 	d->nfd = -1;
 }
 
-/* Print the daemon's log as diagnostics (after a failure). */
 /* Run vsockctl with the test's control socket; output (stdout and
  * stderr) into out. Returns its exit status, or -1. */
 TL_API TL_PRINTF(3, 4) int run_ctl(char *out, size_t len, const char *fmt, ...)
@@ -308,6 +307,7 @@ TL_API TL_PRINTF(3, 4) int run_ctl(char *out, size_t len, const char *fmt, ...)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
+/* Print the daemon's log as diagnostics (after a failure). */
 TL_API void show_log(const struct daemon *d)
 {
 	char line[512];

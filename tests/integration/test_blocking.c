@@ -134,20 +134,13 @@ static int bt_reader_start(struct bt_reader *r, int fd, uint64_t seed)
 	return pthread_create(&r->th, NULL, bt_read_thread, r) ? -EAGAIN : 0;
 }
 
-/* The server side: poll-driven sends of the pattern. */
-static int bt_serve(int s, uint64_t seed, uint64_t off, size_t len)
+/* The server side: len bytes of the pattern the client's reader checks
+ * (seed 8), from off, poll-driven. */
+static int bt_serve(int s, uint64_t off, size_t len)
 {
-	static char buf[64 * KiB];
-	size_t done = 0, n;
+	struct tl_xfer x = { .fd = s, .seed = 8, .off = off, .len = len, .timeout_ms = 5000 };
 
-	while (done < len) {
-		n = len - done < sizeof(buf) ? len - done : sizeof(buf);
-		tl_pat_fill(seed, off + done, buf, n);
-		if (tl_send_all(s, buf, n, 5000, NULL) != (ssize_t)n)
-			return -EIO;
-		done += n;
-	}
-	return 0;
+	return tl_xfer_send(&x);
 }
 
 static void bt_rst(int s)
@@ -167,20 +160,21 @@ static int sc_shutdown_wr(int c, int *s, char *out, size_t len)
 {
 	struct bt_reader r = { 0 };
 	char req[1024], got[1024];
+	bool request;
 
 	tl_pat_fill(7, 0, req, sizeof(req));
 	if (tl_send_all(c, req, sizeof(req), 5000, NULL) != sizeof(req) || shutdown(c, SHUT_WR))
 		return snprintf(out, len, "request: %s", strerror(errno)), -1;
 	if (bt_reader_start(&r, c, 8))
 		return snprintf(out, len, "thread"), -1;
-	if (tl_recv_all(*s, got, sizeof(got), 5000) != sizeof(got) || tl_expect_eof(*s, 5000))
-		snprintf(out, len, "server: no request");
+	request = tl_recv_all(*s, got, sizeof(got), 5000) == sizeof(got) &&
+		  tl_pat_check(7, 0, got, sizeof(got)) < 0 && !tl_expect_eof(*s, 5000);
 	tl_sleep_ms(100);	/* the client's FIN is acknowledged meanwhile */
-	bt_serve(*s, 8, 0, 256 * KiB);
+	bt_serve(*s, 0, 256 * KiB);
 	tl_close(*s);
 	*s = -1;
 	pthread_join(r.th, NULL);
-	snprintf(out, len, "%s", r.out);
+	snprintf(out, len, "%s", request ? r.out : "server: no request, or not its end");
 	return 0;
 }
 
@@ -200,67 +194,35 @@ static int sc_peer_rst(int c, int *s, char *out, size_t len)
 	return 0;
 }
 
-struct bt_writer {
-	int fd;
-	size_t len;
-	ssize_t ret;
-	pthread_t th;
-};
-
-static void *bt_write_thread(void *a)
-{
-	struct bt_writer *w = a;
-	static char buf[256 * KiB];
-	size_t done = 0, n;
-
-	w->ret = 0;
-	while (done < w->len) {
-		n = w->len - done < sizeof(buf) ? w->len - done : sizeof(buf);
-		tl_pat_fill(9, done, buf, n);
-		if (tl_send_all(w->fd, buf, n, 10000, NULL) != (ssize_t)n) {
-			w->ret = -errno;
-			return NULL;
-		}
-		done += n;
-	}
-	w->ret = done;
-	return NULL;
-}
-
 /* Another thread of the client fills its send buffer and sleeps for
  * space; the server then drains it: write-space wake-ups reach the reader,
  * which waits for the answer that comes after. */
 static int sc_sndbuf_full(int c, int *s, char *out, size_t len)
 {
-	struct bt_writer w = { .fd = c, .len = 8 * MiB };
+	struct tl_xfer w = { .fd = c, .seed = 9, .len = 8 * MiB, .max_io = 256 * KiB,
+			     .timeout_ms = 10000 };
+	struct tl_xfer drain = { .fd = *s, .seed = 9, .len = w.len, .max_io = 64 * KiB,
+				 .timeout_ms = 10000 };
 	struct bt_reader r = { 0 };
-	static char buf[64 * KiB];
-	size_t got = 0;
-	ssize_t n;
+	pthread_t th;
 
 	if (bt_reader_start(&r, c, 8))
 		return snprintf(out, len, "thread"), -1;
-	if (pthread_create(&w.th, NULL, bt_write_thread, &w)) {
+	if (pthread_create(&th, NULL, tl_xfer_send_thread, &w)) {
 		shutdown(c, SHUT_RDWR);
 		pthread_join(r.th, NULL);
 		return snprintf(out, len, "thread"), -1;
 	}
 	tl_sleep_ms(200);	/* the writer sleeps for space now */
-	while (got < w.len) {
-		n = tl_recv_all(*s, buf, w.len - got < sizeof(buf) ? w.len - got : sizeof(buf), 10000);
-		if (n <= 0)
-			break;
-		if (tl_pat_check(9, got, buf, n) >= 0)
-			break;
-		got += n;
-	}
-	pthread_join(w.th, NULL);
-	bt_serve(*s, 8, 0, 64 * KiB);
+	tl_xfer_recv(&drain);
+	pthread_join(th, NULL);
+	bt_serve(*s, 0, 64 * KiB);
 	tl_close(*s);
 	*s = -1;
 	pthread_join(r.th, NULL);
-	if (got != w.len || w.ret != (ssize_t)w.len)
-		snprintf(out, len, "writer: %zd of %zu sent, %zu arrived", w.ret, w.len, got);
+	if (w.err || drain.err)
+		snprintf(out, len, "writer: %s; server: %s", w.err ? w.why : "ok",
+			 drain.err ? drain.why : "ok");
 	else
 		snprintf(out, len, "%s", r.out);
 	return 0;
@@ -290,7 +252,7 @@ static int sc_sigalrm(int c, int *s, char *out, size_t len)
 		pthread_kill(r.th, SIGALRM);
 	}
 	tl_sleep_ms(20);
-	bt_serve(*s, 8, 0, 4096);
+	bt_serve(*s, 0, 4096);
 	tl_close(*s);
 	*s = -1;
 	pthread_join(r.th, NULL);
@@ -375,7 +337,7 @@ static int bt_child_case(int c, int *s, char *out, size_t len, bool freeze)
 		kill(ch.pid, SIGCONT);
 	}
 	tl_sleep_ms(50);
-	bt_serve(*s, 8, 0, 4096);
+	bt_serve(*s, 0, 4096);
 	tl_close(*s);
 	*s = -1;
 	if (tl_child_wait(&ch, 5000, out, len))
@@ -432,7 +394,7 @@ static int sc_waitall(int c, int *s, char *out, size_t len)
 	if (bt_reader_start(&r, c, 8))
 		return snprintf(out, len, "thread"), -1;
 	for (off = 0; off < MiB; off += 4096) {
-		if (bt_serve(*s, 8, off, 4096))
+		if (bt_serve(*s, off, 4096))
 			break;
 		if (off % (64 * KiB) == 0)
 			tl_sleep_ms(1);
