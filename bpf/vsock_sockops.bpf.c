@@ -101,6 +101,8 @@ static __always_inline __u8 classify(struct bpf_sock_ops *ops,
 				     struct tcp_sock *tp, bool active,
 				     long fflags, const struct vs_sock_key *peer)
 {
+	bool joiner = vs_joiner_alive(vs_get_meta());
+
 	if (BPF_CORE_READ(tp, is_mptcp)) {
 		vs_count(VS_C_MPTCP, 1);
 		return VS_R_MPTCP;
@@ -111,22 +113,10 @@ static __always_inline __u8 classify(struct bpf_sock_ops *ops,
 	}
 	/* A blocking reader of a socket in a sockmap gets spurious EAGAIN
 	 * (tcp_bpf_recvmsg, 6.18). The active side has its file now; the
-	 * passive side gets none before accept(). sk_msg re-checks both. */
-	if (active && fflags >= 0 && !(fflags & VS_O_NONBLOCK)) {
-		vs_count(VS_C_SKIP_BLOCKING, 1);
-		return VS_R_BLOCKING;
-	}
-	/* With vsockd's joiner, every socket joins on its first use with a
-	 * non-blocking file (join.bpf.h): a file may turn blocking between
-	 * connect() and its first read (hiredis does), and a socket that is
-	 * in the map then cannot leave before that read sleeps on tcp_bpf,
-	 * with no callback in between. */
-	if (vs_joiner_alive(vs_get_meta()))
-		return VS_R_NOT_USED;
-	if (!active) {
-		/* no file before accept(): without a joiner, its mode is
-		 * predicted from the listener's, whose O_NONBLOCK event loops
-		 * pass on to what they accept */
+	 * passive side gets none before accept(): without a joiner, its mode
+	 * is predicted from the listener's, whose O_NONBLOCK event loops pass
+	 * on to what they accept. sk_msg re-checks both. */
+	if (!active && !joiner) {
 		fflags = listener_flags(ops);
 		if (fflags < 0) {
 			vs_count(VS_C_SKIP_LISTENER_UNKNOWN, 1);
@@ -137,6 +127,13 @@ static __always_inline __u8 classify(struct bpf_sock_ops *ops,
 		vs_count(VS_C_SKIP_BLOCKING, 1);
 		return VS_R_BLOCKING;
 	}
+	/* With vsockd's joiner, every socket joins on its first use with a
+	 * non-blocking file (join.bpf.h): a file may turn blocking between
+	 * connect() and its first read (hiredis does), and a socket that is
+	 * in the map then cannot leave before that read sleeps on tcp_bpf,
+	 * with no callback in between. */
+	if (joiner)
+		return VS_R_NOT_USED;
 	/* a psock queue makes it readable below the mark (plain TCP waits
 	 * for it); set before connect(), or inherited from the listener */
 	if (BPF_CORE_READ(vs_sk(tp), sk_rcvlowat) > 1) {

@@ -20,6 +20,12 @@ static __always_inline __u64 sk_cookie(struct sock *sk)
 	return BPF_CORE_READ(sk, __sk_common.skc_cookie.counter);
 }
 
+/* Our per-socket state; NULL for a socket we do not track. */
+static __always_inline struct vs_sk_state *state_of(struct sock *sk)
+{
+	return bpf_sk_storage_get(&vs_skstate, sk, 0, 0);
+}
+
 static __always_inline void forget_listener(struct sock *sk)
 {
 	struct vs_listen_key lk = {
@@ -55,7 +61,7 @@ int BPF_PROG(vsock_destroy, struct sock *sk)
 	if (!cookie)
 		return 0;
 	forget_listener(sk);
-	st = bpf_sk_storage_get(&vs_skstate, sk, 0, 0);
+	st = state_of(sk);
 	if (st) {
 		add_coverage(st->cookie);	/* a connected socket */
 		if (st->in_map)	/* receiver facts exist only while in the map */
@@ -110,7 +116,7 @@ static __always_inline void on_empty_read(struct sock *sk)
 
 	if (!vs_psock(sk))
 		return;
-	st = bpf_sk_storage_get(&vs_skstate, sk, 0, 0);
+	st = state_of(sk);
 	if (st && st->in_map && st->empty_reads < 0xffff)
 		st->empty_reads++;
 }
@@ -130,18 +136,16 @@ static __always_inline void spin_check(struct vs_sk_state *st,
 }
 
 /* Runs for every socket of the host that moves data, so the common cases
- * leave early: nothing moved (EAGAIN of a polling loop), not a socket we
- * track, or a read on one that is off the fast path (nothing a sender
- * needs). What stays is the exact per-socket count of bytes passed. */
-static __always_inline void on_io(struct sock *sk, int ret, int flags, bool read)
+ * leave early: nothing moved (EAGAIN of a polling loop: the caller), not a
+ * socket we track (st NULL), or a read on one that is off the fast path
+ * (nothing a sender needs). What stays is the exact per-socket count of
+ * bytes passed. */
+static __always_inline void on_io(struct vs_sk_state *st, struct sock *sk,
+				  int ret, int flags, bool read)
 {
 	struct vs_sock_entry *e = NULL;
 	struct vs_rx_state *rx;
-	struct vs_sk_state *st;
 
-	if (ret <= 0 && read)
-		return;
-	st = bpf_sk_storage_get(&vs_skstate, sk, 0, 0);
 	if (!st)
 		return;
 	if (!read)
@@ -186,10 +190,9 @@ static __always_inline void on_io(struct sock *sk, int ret, int flags, bool read
  * MSG_DONTWAIT (the syscall adds it for an O_NONBLOCK file) that ran on a
  * socket of the sockhash, and an EAGAIN such a read returned without a
  * receive timeout, which plain TCP never does. */
-static __always_inline void on_blocking_read(struct sock *sk, int ret)
+static __always_inline void on_blocking_read(struct vs_sk_state *st,
+					     struct sock *sk, int ret)
 {
-	struct vs_sk_state *st = bpf_sk_storage_get(&vs_skstate, sk, 0, 0);
-
 	if (!st)
 		return;
 	if (st->in_map)
@@ -201,21 +204,26 @@ static __always_inline void on_blocking_read(struct sock *sk, int ret)
 SEC("tp_btf/sock_recv_length")
 int BPF_PROG(vsock_recv, struct sock *sk, int ret, int flags)
 {
-	if (!(flags & VS_MSG_DONTWAIT))
-		on_blocking_read(sk, ret);
+	struct vs_sk_state *st = NULL;	/* looked up once, when needed */
+	bool blocking = !(flags & VS_MSG_DONTWAIT);
+
+	if (blocking) {
+		st = state_of(sk);
+		on_blocking_read(st, sk, ret);
+	}
 	/* a peek consumes nothing: no state of ours changes */
 	if (flags & VS_MSG_PEEK)
 		return 0;
 	if (ret == -VS_EAGAIN)
 		on_empty_read(sk);
-	else
-		on_io(sk, ret, flags, true);
+	else if (ret > 0)
+		on_io(blocking ? st : state_of(sk), sk, ret, flags, true);
 	return 0;
 }
 
 SEC("tp_btf/sock_send_length")
 int BPF_PROG(vsock_send, struct sock *sk, int ret, int flags)
 {
-	on_io(sk, ret, flags, false);
+	on_io(state_of(sk), sk, ret, flags, false);
 	return 0;
 }
