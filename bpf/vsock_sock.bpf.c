@@ -3,7 +3,7 @@
  * UNCONNECTED), learns its address at bind (BOUND) and is marked TERMINATED
  * when the process closes it. The entry itself leaves when the kernel
  * destroys the socket (vsock_trace.bpf.c), whatever cgroup it is in by then. */
-#include "common.bpf.h"
+#include "status.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -57,9 +57,7 @@ static __always_inline int on_bind(struct bpf_sock *sk, bool v6)
 		vs_ip_from_v4(ip, sk->src_ip4);
 	}
 	vs_addr_set(&e->local, ip, sk->src_port);
-	if (e->status == VS_ST_UNCONNECTED)
-		e->status = VS_ST_BOUND;
-	vs_emit(VS_EV_BOUND, e->cookie, e, true);
+	vs_set_status(e, VS_ST_BOUND, VS_STF_IN_TASK | VS_STF_ANNOUNCE);
 	return 1;
 }
 
@@ -84,9 +82,8 @@ int vsock_release(struct bpf_sock *sk)
 		return 1;
 	e = vs_entry(bpf_get_socket_cookie(sk));
 	if (e) {
-		e->status = VS_ST_TERMINATED;
 		vs_count(VS_C_SOCK_RELEASED, 1);
-		vs_emit(VS_EV_TERMINATED, e->cookie, e, true);
+		vs_set_status(e, VS_ST_TERMINATED, VS_STF_IN_TASK | VS_STF_ANNOUNCE);
 	}
 	return 1;
 }

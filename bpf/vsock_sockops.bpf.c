@@ -3,6 +3,7 @@
  * sockhash when both ends are local and safe to accelerate, and keep the
  * socket table's status in step with the TCP state machine. */
 #include "join.bpf.h"
+#include "status.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -18,7 +19,8 @@ static __always_inline void key_from_ops(struct vs_sock_key *k,
 		     ops->remote_ip4, r6, ops->local_port, ops->remote_port);
 }
 
-/* Entry of this socket; passive sockets get theirs here (no sock_create). */
+/* Entry of this socket; passive sockets get theirs here (no sock_create),
+ * born established. */
 static __always_inline struct vs_sock_entry *
 entry_for(struct bpf_sock_ops *ops, __u64 cookie)
 {
@@ -32,7 +34,8 @@ entry_for(struct bpf_sock_ops *ops, __u64 cookie)
 	init.type = VS_SOCK_STREAM;
 	init.protocol = VS_IPPROTO_TCP;
 	init.created_ns = bpf_ktime_get_ns();
-	init.status = VS_ST_CONNECTING;
+	init.status = VS_ST_CONNECTED;
+	init.tcp_state = VS_TCP_ESTABLISHED;
 	if (bpf_map_update_elem(&vs_socktbl, &cookie, &init, BPF_NOEXIST) &&
 	    !vs_entry(cookie)) {
 		vs_count(VS_C_SOCKTBL_FULL, 1);
@@ -297,8 +300,6 @@ static __always_inline void on_established(struct bpf_sock_ops *ops, bool active
 
 	e = entry_for(ops, cookie);
 	if (e) {
-		e->status = VS_ST_CONNECTED;
-		e->tcp_state = VS_TCP_ESTABLISHED;
 		e->netns_cookie = netns;
 		e->cgroup_id = own_cg;
 		e->attach_cgroup_id = attach_cg;
@@ -346,36 +347,19 @@ static __always_inline void on_established(struct bpf_sock_ops *ops, bool active
 	e->joined |= e->in_sockhash;
 	if (reason == VS_R_NONE && !active)
 		vs_link_peer(e, &peer);
-	vs_emit(VS_EV_CONNECTED, cookie, e, false);
+	/* last: its event says whether it is accelerated, and why not */
+	vs_set_tcp_state(e, VS_TCP_ESTABLISHED, VS_STF_ANNOUNCE);
 }
-
-static const __u8 status_event[VS_ST_MAX] = {
-	[VS_ST_LISTENING]	= VS_EV_LISTENING,
-	[VS_ST_CONNECTING]	= VS_EV_CONNECTING,
-	[VS_ST_CONNECTED]	= VS_EV_CONNECTED,
-	[VS_ST_SHUTDOWN]	= VS_EV_SHUTDOWN,
-	[VS_ST_DISCONNECTED]	= VS_EV_DISCONNECTED,
-};
 
 /* in_task: the callback runs in the syscall of the socket's process
  * (listen, connect); state changes may run in softirq. */
-static __always_inline void set_status(struct bpf_sock_ops *ops, __u8 status,
-				       __u8 tcp_state, bool in_task)
+static __always_inline void follow_tcp_state(struct bpf_sock_ops *ops,
+					     __u8 tcp_state, bool in_task)
 {
 	struct vs_sock_entry *e = vs_entry(bpf_get_socket_cookie(ops));
-	__u8 old;
 
-	if (!e)
-		return;
-	old = e->status;
-	/* the process closed it: later TCP states do not revive the status */
-	if (old != VS_ST_TERMINATED)
-		e->status = status;
-	e->tcp_state = tcp_state;
-	if (tcp_state == VS_TCP_CLOSE || tcp_state == VS_TCP_TIME_WAIT)
-		e->in_sockhash = 0;	/* the kernel unhashes it from every sockmap */
-	if (e->status != old && status < VS_ST_MAX && status_event[status])
-		vs_emit(status_event[status], e->cookie, e, in_task);
+	if (e)
+		vs_set_tcp_state(e, tcp_state, in_task ? VS_STF_IN_TASK : 0);
 }
 
 SEC("sockops")
@@ -383,10 +367,10 @@ int vsock_sockops(struct bpf_sock_ops *ops)
 {
 	switch (ops->op) {
 	case BPF_SOCK_OPS_TCP_CONNECT_CB:
-		set_status(ops, VS_ST_CONNECTING, VS_TCP_SYN_SENT, true);
+		follow_tcp_state(ops, VS_TCP_SYN_SENT, true);
 		break;
 	case BPF_SOCK_OPS_TCP_LISTEN_CB:
-		set_status(ops, VS_ST_LISTENING, VS_TCP_LISTEN, true);
+		follow_tcp_state(ops, VS_TCP_LISTEN, true);
 		record_listener(ops);
 		break;
 	case BPF_SOCK_OPS_ACTIVE_ESTABLISHED_CB:
@@ -398,8 +382,7 @@ int vsock_sockops(struct bpf_sock_ops *ops)
 	case BPF_SOCK_OPS_STATE_CB:
 		if (may_leave(ops->args[1]))
 			on_state(ops);
-		set_status(ops, vs_status_from_tcp_state(ops->args[1]),
-			   ops->args[1], false);
+		follow_tcp_state(ops, ops->args[1], false);
 		break;
 	case BPF_SOCK_OPS_HDR_OPT_LEN_CB:
 		on_segment(ops, true);
