@@ -1,5 +1,23 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
-/* Leaving the sockhash without losing a byte.
+/* Leaving the sockhash without losing a byte: every way a socket leaves
+ * vs_socks, decided and done here; the programs only call in.
+ *
+ * Steps, and the programs that call them:
+ *   decide  vs_leave_reason (in vs_leave_try), vs_leave_busy_poll
+ *   step 1  vs_leave_begin, mark leaving: senders pass from their next message
+ *           (vsock_sockops via vs_leave_on_callback; vsock_recv via
+ *           vs_leave_busy_poll)
+ *   undo    vs_leave_cancel, a blocking leave whose file turned non-blocking
+ *           again (vsock_sockops; vsock_recv, vsock_send)
+ *   step 2  delete, in vs_leave_try once vs_leave_may_finish: only sockops
+ *           may delete, at once or at a later callback of the socket
+ *   sender  vs_redirect_begin/abort around each redirect (vsock_msg),
+ *           vs_redirect_done when its send call returns (vsock_send)
+ *   evict   vs_leave_evict_peer: the active end of a refused passive one,
+ *           which nothing was redirected into (vsock_sockops)
+ *   rejoin  vs_leave_rearm (vsock_join); a leaving peer is not joined
+ *   close   the kernel unhashes a closed socket itself; status.bpf.h
+ *           records it (vs_set_tcp_state)
  *
  * Deleting a socket from vs_socks drops its psock once the last reference
  * is gone, and sk_psock_destroy() frees whatever is still on its ingress
@@ -239,6 +257,17 @@ static __always_inline void vs_leave_cancel(struct vs_sk_state *st,
 		e->reason = VS_R_NONE;
 }
 
+/* A socket that joins the sockhash late (vsock_join) decides its leave
+ * afresh: not leaving, no segments counted, no busy-poll run. */
+static __always_inline void vs_leave_rearm(struct vs_sk_state *st)
+{
+	st->leave_phase = 0;
+	st->segs = 0;
+	st->joined_ns = bpf_ktime_get_ns();
+	st->spin_msgs = 0;
+	st->empty_reads = 0;
+}
+
 /* Segments sent and received by a socket in the map run sockops, the only
  * program type that may delete from a sockhash; a received one runs before
  * its data is queued, so a socket that must leave does so before TCP
@@ -296,6 +325,74 @@ static __always_inline void vs_leave_try(struct bpf_sock_ops *ops,
 		e->tx_mode = VS_TX_PASS;
 	}
 	bpf_sock_ops_cb_flags_set(ops, ops->bpf_sock_ops_cb_flags & ~VS_LEAVE_CB_FLAGS);
+}
+
+/* States in which this end may still read or write through the map. In
+ * the others (LAST_ACK, CLOSING, TIME_WAIT, CLOSE) both sides are done, and
+ * close() has taken it out of every sockmap anyway. */
+static __always_inline bool vs_leave_may_try(__u32 tcp_state)
+{
+	return tcp_state == VS_TCP_ESTABLISHED || tcp_state == VS_TCP_CLOSE_WAIT ||
+	       tcp_state == VS_TCP_FIN_WAIT1 || tcp_state == VS_TCP_FIN_WAIT2;
+}
+
+/* sockops, for a socket in the map: a segment sent (HDR_OPT_LEN) or
+ * received (PARSE_HDR_OPT, before its data is queued), so its traffic is
+ * on TCP; or a change to tcp_state (a shutdown() of either side), a chance
+ * to leave while it can still read, which a blocking reader needs (the
+ * wakeup of its own FIN's ACK would be a spurious EAGAIN). */
+static __always_inline void vs_leave_on_callback(struct bpf_sock_ops *ops,
+						 __u32 tcp_state, bool sent)
+{
+	struct bpf_sock *sk = ops->sk;
+	struct vs_sk_state *st;
+
+	if (!sk || !vs_leave_may_try(tcp_state))
+		return;
+	st = bpf_sk_storage_get(&vs_skstate, sk, 0, 0);
+	if (!st)
+		return;
+	if (sent && st->segs < 0xffff)
+		st->segs++;	/* patience for a peer that never joined */
+	vs_leave_try(ops, st);	/* reserves no option space */
+}
+
+/* Read tracepoint, after a message was read: a reader that spun before
+ * each of the last spin_msgs messages (vs_meta) busy-polls, and starts
+ * leaving the fast path. */
+static __always_inline void vs_leave_busy_poll(struct vs_sk_state *st,
+					       struct vs_rx_state *rx,
+					       const struct vs_meta *m)
+{
+	__u32 max = m ? m->spin_msgs : VS_SPIN_MSGS;	/* 0: never leave */
+
+	st->spin_msgs = vs_spin_run(st->spin_msgs, st->empty_reads, max);
+	st->empty_reads = 0;
+	if (max && st->spin_msgs >= max && !st->leave_phase)
+		vs_leave_begin(st, rx, VS_R_BUSY_POLL);
+}
+
+/* The passive end was refused: its active peer, already in the sockhash,
+ * could never be redirected to and would only pay tcp_bpf on every send.
+ * Nothing can have been redirected into it (we were never in the map), so
+ * removing it at once, without the handshake, drops no byte. */
+static __always_inline void vs_leave_evict_peer(const struct vs_sock_key *peer,
+						__u8 reason)
+{
+	struct vs_rx_state *prx = bpf_map_lookup_elem(&vs_rxstate, peer);
+	struct vs_sock_entry *pe;
+
+	if (!prx)
+		return;
+	pe = vs_entry(prx->cookie);
+	if (bpf_map_delete_elem(&vs_socks, peer) == 0) {
+		vs_count(VS_C_PEER_EVICTED, 1);
+		if (pe) {
+			pe->in_sockhash = 0;
+			pe->reason = reason;
+		}
+	}
+	bpf_map_delete_elem(&vs_rxstate, peer);
 }
 
 #endif /* VSOCK_LEAVE_BPF_H */

@@ -45,15 +45,11 @@ static __always_inline void joined(struct tcp_sock *tp, struct vs_sk_state *st)
 	flags |= BPF_CORE_READ(tp, bpf_sock_ops_cb_flags);
 	bpf_setsockopt(tp, VS_SOL_TCP, TCP_BPF_SOCK_OPS_CB_FLAGS, &flags, sizeof(flags));
 	st->in_map = 1;
-	st->leave_phase = 0;
 	st->tx_mode = VS_TX_UNDECIDED;
 	st->tx_reason = VS_R_NONE;
 	st->off_reason = VS_R_NONE;
-	st->segs = 0;
-	st->joined_ns = bpf_ktime_get_ns();
 	st->small_run = 0;
-	st->spin_msgs = 0;
-	st->empty_reads = 0;
+	vs_leave_rearm(st);
 	vs_join_dequeue(st);
 	bpf_map_delete_elem(&vs_rxseq, &st->cookie);
 	vs_count(VS_C_JOINED, 1);

@@ -190,28 +190,6 @@ sk_state(struct bpf_sock *sk, __u64 cookie, __u64 attach_cg,
 	return st;
 }
 
-/* The passive end was refused: its active peer, already in the sockhash,
- * could never be redirected to and would only pay tcp_bpf on every send.
- * Nothing can have been redirected into it (we were never in the map), so
- * removing it drops no byte. */
-static __always_inline void evict_peer(const struct vs_sock_key *peer, __u8 reason)
-{
-	struct vs_rx_state *prx = bpf_map_lookup_elem(&vs_rxstate, peer);
-	struct vs_sock_entry *pe;
-
-	if (!prx)
-		return;
-	pe = vs_entry(prx->cookie);
-	if (bpf_map_delete_elem(&vs_socks, peer) == 0) {
-		vs_count(VS_C_PEER_EVICTED, 1);
-		if (pe) {
-			pe->in_sockhash = 0;
-			pe->reason = reason;
-		}
-	}
-	bpf_map_delete_elem(&vs_rxstate, peer);
-}
-
 /* In the map: also watch every segment it sends or receives. Redirected
  * traffic has none, so this costs only traffic already on TCP, and it is
  * where a sockops program (sk_msg cannot delete) sees that the fast path
@@ -227,47 +205,6 @@ static __always_inline void mark_in_map(struct bpf_sock_ops *ops,
 	}
 	bpf_sock_ops_cb_flags_set(ops, ops->bpf_sock_ops_cb_flags |
 				  BPF_SOCK_OPS_STATE_CB_FLAG | VS_LEAVE_CB_FLAGS);
-}
-
-/* States in which this end may still read or write through the map. In
- * the others (LAST_ACK, CLOSING, TIME_WAIT, CLOSE) both sides are done, and
- * close() has taken it out of every sockmap anyway. */
-static __always_inline bool may_leave(__u32 tcp_state)
-{
-	return tcp_state == VS_TCP_ESTABLISHED || tcp_state == VS_TCP_CLOSE_WAIT ||
-	       tcp_state == VS_TCP_FIN_WAIT1 || tcp_state == VS_TCP_FIN_WAIT2;
-}
-
-/* A state change of an open socket (a shutdown() of either side): a
- * chance to leave while it can still read, which a blocking reader needs
- * (the wakeup of its own FIN's ACK would be a spurious EAGAIN). */
-static __always_inline void on_state(struct bpf_sock_ops *ops)
-{
-	struct bpf_sock *sk = ops->sk;
-	struct vs_sk_state *st;
-
-	if (!sk)
-		return;
-	st = bpf_sk_storage_get(&vs_skstate, sk, 0, 0);
-	if (st)
-		vs_leave_try(ops, st);
-}
-
-/* A segment sent (HDR_OPT_LEN) or received (PARSE_HDR_OPT, before its
- * data is queued) by a socket in the map: its traffic is on TCP. */
-static __always_inline void on_segment(struct bpf_sock_ops *ops, bool sent)
-{
-	struct bpf_sock *sk = ops->sk;
-	struct vs_sk_state *st;
-
-	if (!sk || !may_leave(ops->state))
-		return;
-	st = bpf_sk_storage_get(&vs_skstate, sk, 0, 0);
-	if (!st)
-		return;
-	if (sent && st->segs < 0xffff)
-		st->segs++;
-	vs_leave_try(ops, st);	/* reserves no option space */
 }
 
 static __always_inline void on_established(struct bpf_sock_ops *ops, bool active)
@@ -335,7 +272,7 @@ static __always_inline void on_established(struct bpf_sock_ops *ops, bool active
 	 * file keeps it: the two may join together */
 	if (!active && reason != VS_R_NONE && reason != VS_R_NO_PEER &&
 	    reason != VS_R_NOT_USED)
-		evict_peer(&peer, reason);
+		vs_leave_evict_peer(&peer, reason);
 	if (st) {
 		st->off_reason = reason;
 		bpf_map_update_elem(&vs_tracked, &key, &cookie, BPF_ANY);
@@ -380,15 +317,14 @@ int vsock_sockops(struct bpf_sock_ops *ops)
 		on_established(ops, false);
 		break;
 	case BPF_SOCK_OPS_STATE_CB:
-		if (may_leave(ops->args[1]))
-			on_state(ops);
+		vs_leave_on_callback(ops, ops->args[1], false);
 		follow_tcp_state(ops, ops->args[1], false);
 		break;
 	case BPF_SOCK_OPS_HDR_OPT_LEN_CB:
-		on_segment(ops, true);
+		vs_leave_on_callback(ops, ops->state, true);
 		break;
 	case BPF_SOCK_OPS_PARSE_HDR_OPT_CB:
-		on_segment(ops, false);
+		vs_leave_on_callback(ops, ops->state, false);
 		break;
 	}
 	return 1;

@@ -121,20 +121,6 @@ static __always_inline void on_empty_read(struct sock *sk)
 		st->empty_reads++;
 }
 
-/* After a message was read: a reader that spun before each of the last
- * spin_msgs messages (vs_meta) busy-polls, and starts leaving the fast path. */
-static __always_inline void spin_check(struct vs_sk_state *st,
-				       struct vs_rx_state *rx,
-				       const struct vs_meta *m)
-{
-	__u32 max = m ? m->spin_msgs : VS_SPIN_MSGS;	/* 0: never leave */
-
-	st->spin_msgs = vs_spin_run(st->spin_msgs, st->empty_reads, max);
-	st->empty_reads = 0;
-	if (max && st->spin_msgs >= max && !st->leave_phase)
-		vs_leave_begin(st, rx, VS_R_BUSY_POLL);
-}
-
 /* Runs for every socket of the host that moves data, so the common cases
  * leave early: nothing moved (EAGAIN of a polling loop: the caller), not a
  * socket we track (st NULL), or a read on one that is off the fast path
@@ -178,7 +164,7 @@ static __always_inline void on_io(struct vs_sk_state *st, struct sock *sk,
 
 		vs_rx_refresh(rx, sk);
 		vs_rx_account_read(rx, st, ret, m);
-		spin_check(st, rx, m);
+		vs_leave_busy_poll(st, rx, m);
 	} else {
 		VS_SET(rx->has_file, 1);
 		VS_SET(rx->nonblock, (__u8)!vs_file_blocking(sk));
