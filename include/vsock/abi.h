@@ -27,8 +27,8 @@
  * never joined the sockhash never will (TCP_DEFER_ACCEPT creates the
  * peer only when the first data segment arrives). */
 #define VS_PEER_WAIT_SEGS 4
-/* vsockd's joiner takes a socket in at its VS_JOIN_MIN_IO-th use (send, or
- * read without blocking) off the sockhash: each join costs a pass of the
+/* vsockd's joiner takes in a socket off the sockhash once it was used
+ * (a send, or a read without blocking) VS_JOIN_MIN_IO times: each join costs a pass of the
  * iterator over every TCP socket of the netns, which a connection that is
  * over after one exchange never pays back (measured: churn with vsockd at
  * 0.22x of TCP when every connection queued at its first use). */
@@ -69,7 +69,8 @@ struct vs_sock_key {
 };
 
 /* The ten statuses of the socket table; docs/architecture.md maps each to
- * the kernel event that sets it. SENDING and RECEIVING have no honest
+ * the kernel event that sets it, bpf/status.bpf.h holds the transitions
+ * between them. SENDING and RECEIVING have no honest
  * kernel signal (a send or receive has no "done" callback) and are never set. */
 enum vs_status {
 	VS_ST_UNCONNECTED = 0,	/* cgroup/sock_create */
@@ -118,14 +119,15 @@ enum vs_reason {
 
 /* Sending-direction mode of a socket. A direction leaves REDIRECT for PASS
  * at once when anything is wrong, and returns only when every byte it sent
- * through TCP has been read by the peer (see vs_tcp_drained()). */
+ * through TCP has been read by the peer (vs_tx_decide(), policy.h). */
 enum vs_tx_mode {
 	VS_TX_UNDECIDED = 0,
 	VS_TX_REDIRECT,
 	VS_TX_PASS,
 };
 
-/* Socket option bits in vs_sock_entry.options, read at connect/accept. */
+/* Socket option bits in vs_sock_entry.options, read at establishment; an
+ * accepted socket's file flags at its first use (it has no file before). */
 #define VS_OPT_NONBLOCK  (1u << 0)	/* file has O_NONBLOCK */
 #define VS_OPT_NODELAY   (1u << 1)	/* TCP_NODELAY */
 #define VS_OPT_KEEPALIVE (1u << 2)	/* SO_KEEPALIVE */
@@ -154,7 +156,8 @@ struct vs_sock_entry {
 				 * sockhash its sends are counted in bytes only */
 	struct vs_addr local;
 	struct vs_addr remote;
-	__u32 owner_tgid;	/* process that created or accepted it; 0 unknown */
+	__u32 owner_tgid;	/* process that created it, or first used an
+				 * accepted one; 0 unknown */
 	__u32 options;		/* VS_OPT_* */
 	char  comm[16];		/* owner's command */
 	__u16 family;		/* AF_INET or AF_INET6, as created */
@@ -183,9 +186,10 @@ struct vs_coverage {
 
 /* What a sender needs to know about the socket it would redirect into
  * (map vs_rxstate, keyed by that socket's own vs_sock_key). Written by the
- * receiving socket itself (sockops at established, the read tracepoint
- * after each of its reads) and by its sender (queued, inflight). sk_msg cannot hold a
- * reference to another socket (no bpf_sk_release there), so it reads this.
+ * receiving socket itself (sockops at established, or vsockd's joiner when
+ * it joins late; its read and send tracepoints; its sk_msg: tx_msgs; its
+ * leave: closed) and by its senders (queued, inflight). sk_msg cannot hold
+ * a reference to another socket (no bpf_sk_release there), so it reads this.
  * inflight and closed are the handshake that lets it leave the sockhash
  * without losing a redirect in flight (bpf/leave.bpf.h). */
 struct vs_rx_state {
@@ -292,7 +296,8 @@ enum vs_counter {
 	VS_C_MPTCP,		/* MPTCP sockets and subflows left alone */
 	VS_C_ESTABLISHED,	/* connections seen established */
 	VS_C_INSERTED,		/* sockets put into the sockhash */
-	VS_C_SKIP_NO_PEER,	/* passive side whose peer is not tracked */
+	VS_C_SKIP_NO_PEER,	/* left on TCP, peer not on the fast path: a passive
+				 * side at establishment, any side at first use */
 	VS_C_SKIP_BLOCKING,	/* blocking sockets left on TCP */
 	VS_C_SKIP_LISTENER_UNKNOWN, /* accepted from a listener that predates attach */
 	VS_C_SKIP_ULP,
@@ -315,7 +320,8 @@ enum vs_counter {
 	VS_C_TO_REDIRECT,	/* a direction (re)joined it after TCP drained */
 	VS_C_LEFT_BLOCKING,	/* sockets that turned blocking and left the sockhash */
 	VS_C_LEFT_DONE,		/* sockets that left the sockhash: fast path over
-				 * (small writes, detached, peer never joined) */
+				 * (small writes, detached, peer never joined or
+				 * left, SO_RCVLOWAT) */
 	VS_C_PASS_SMALL_WRITES,	/* messages passed: small-write stream */
 	VS_C_LEFT_BUSY_POLL,	/* sockets that left the sockhash: busy-polling reader */
 	VS_C_PASS_RCVLOWAT,	/* messages passed: the receiver set SO_RCVLOWAT */
