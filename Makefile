@@ -206,10 +206,17 @@ demo: deps
 	$(Q)O=$(O) tests/demo.sh
 
 # Side-by-side benchmark: loopback TCP, vsock, AF_UNIX (QUICK=1: about a minute).
+# run.sh measures into $(O)/bench/raw.tsv (root); render.sh writes the table,
+# docs/performance.md and the plot from it, and bench-render does only that.
+.PHONY: bench-render
 bench:
 	$(Q)$(MAKE) --no-print-directory deps EXTRA_PACKAGES="gnuplot-nox sockperf"
 	$(Q)$(MAKE) --no-print-directory all $(BENCH_BINS)
 	$(Q)O=$(O) QUICK=$(QUICK) bench/run.sh
+	$(Q)$(MAKE) --no-print-directory bench-render
+
+bench-render:
+	$(Q)O=$(O) bench/render.sh
 
 install: all
 	install -m 0755 -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(BASHCOMPDIR)
@@ -251,6 +258,7 @@ help:
 	@echo '  check    deps + build + unit, BPF load and kernel integration tests'
 	@echo '  demo     deps + build + two processes talking through the fast path'
 	@echo '  bench    loopback TCP vs vsock vs AF_UNIX table, docs/performance.md (QUICK=1)'
+	@echo '  bench-render  docs/performance.md and .png again from the last bench, no root'
 	@echo '  install  install vsockctl, vsockd, man pages, completion, unit (PREFIX, DESTDIR)'
 	@echo '  fuzz     fuzz the control-message parser for FUZZ_TIME seconds (default 300)'
 	@echo '  vmlinux  generate $(O)/vmlinux.h from $(VMLINUX_BTF)'
