@@ -114,7 +114,7 @@ static int join_case(struct join_opts o)
 {
 	struct vs_sock_entry ce, se;
 	__u64 st0[VS_C_MAX], st1[VS_C_MAX];
-	struct daemon d;
+	struct dl_daemon d;
 	char why[300];
 	int l = -1, c = -1, s = -1, r;
 	__u64 pre = o.tcp_bytes_first ? 64 * KiB : 0, total;
@@ -142,7 +142,7 @@ static int join_case(struct join_opts o)
 	if (r) {
 		tl_show("client", c);
 		tl_show("server", s);
-		show_log(&d);
+		dl_show_log(&d);
 	}
 	TL_EXPECT(!r, "both ends in the sockhash after the switch: %s", strerror(-r));
 	tl_stats(st0);
@@ -208,7 +208,7 @@ static int case_rejoin_after_blocking(void)
 {
 	struct vs_sock_entry se;
 	__u64 redir0, total = 64 * MiB;
-	struct daemon d;
+	struct dl_daemon d;
 	char why[300];
 	int c = -1, s = -1, r;
 
@@ -246,7 +246,7 @@ out:
 static int case_fin_before_switch(void)
 {
 	struct vs_sock_entry se;
-	struct daemon d;
+	struct dl_daemon d;
 	char buf[64 * 1024];
 	int c = -1, s = -1, r;
 
@@ -305,7 +305,7 @@ static int case_coverage(void)
 	__u64 total = 16 * MiB, cookies[4], redir = 0, pass = 0;
 	struct vs_sock_entry e;
 	char why[300], out[16384];
-	struct daemon dm;
+	struct dl_daemon dm;
 	int fd[4] = { -1, -1, -1, -1 }, r, i;
 
 	r = dl_start(&dm, "coverage.log");
@@ -325,10 +325,10 @@ static int case_coverage(void)
 	}
 	TL_EXPECT(redir > 0, "nothing redirected");
 	TL_EXPECT(!loader_read_coverage(tl.ld, c1), "read coverage");
-	r = run_ctl(out, sizeof(out), "%s -j --pin-root %s stats", vsockctl_bin, tl.pin_root);
+	r = dl_run_ctl(out, sizeof(out), "%s -j --pin-root %s stats", dl.vsockctl, tl.pin_root);
 	TL_EXPECT(r == 0 && strstr(out, "\"coverage\"") &&
 		  strstr(out, "\"reason\":\"blocking\""), "vsockctl -j stats: %d %.300s", r, out);
-	r = run_ctl(out, sizeof(out), "%s --pin-root %s stats --prometheus", vsockctl_bin,
+	r = dl_run_ctl(out, sizeof(out), "%s --pin-root %s stats --prometheus", dl.vsockctl,
 		    tl.pin_root);
 	TL_EXPECT(r == 0 && strstr(out, "vsock_coverage_sockets{reason=\"blocking\"} "),
 		  "vsockctl stats --prometheus: %d %.300s", r, out);
