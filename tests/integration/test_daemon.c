@@ -14,7 +14,7 @@
 #include "../../daemon/ctlproto.h"
 
 /* ------------------------------------------------------------------ */
-/* Talking to vsockd                                                   */
+/* Programs in the kernel                                              */
 
 /* vsock programs loaded anywhere on the host (bpftool prog list | grep). */
 static int count_vsock_progs(void)
@@ -383,51 +383,48 @@ struct stream {
 	int go[2];	/* parent → children: exit (one byte each) */
 };
 
+/* One end of the stream on fd: report its cookie on rep, move every byte,
+ * then stay until the restarted daemon was checked. */
+static int stream_end(struct stream *s, int wfd, int fd, int rep, bool sender)
+{
+	struct tl_xfer x = { .fd = fd, .seed = 0xd0, .len = STREAM_BYTES, .timeout_ms = 60000,
+			     .max_io = 1 << 20 };
+	__u64 c = tl_cookie(fd);
+	char b;
+
+	if (write(rep, &c, sizeof(c)) != sizeof(c))
+		return tl_child_fail(wfd, "report");
+	if (sender ? tl_xfer_send(&x) : tl_xfer_recv(&x))
+		return tl_child_fail(wfd, "%s: %s", sender ? "send" : "receive", x.why);
+	return read(s->go[0], &b, 1) == 1 ? 0 : tl_child_fail(wfd, "go");
+}
+
 static int stream_server(void *arg, int wfd)
 {
 	struct stream *s = arg;
-	struct tl_xfer x = { .seed = 0xd0, .len = STREAM_BYTES, .timeout_ms = 60000,
-			     .max_io = 1 << 20 };
-	int l, port;
-	__u64 c;
-	char b;
+	int l, port, fd;
 
 	l = tl_listen(AF_INET, NULL, 0, false);
 	port = l < 0 ? -1 : tl_port(l);
 	if (write(s->port[1], &port, sizeof(port)) != sizeof(port) || l < 0)
 		return tl_child_fail(wfd, "listen");
-	x.fd = tl_accept(l, true, 5000);
-	if (x.fd < 0)
+	fd = tl_accept(l, true, 5000);
+	if (fd < 0)
 		return tl_child_fail(wfd, "accept");
-	c = tl_cookie(x.fd);
-	if (write(s->srep[1], &c, sizeof(c)) != sizeof(c))
-		return tl_child_fail(wfd, "report");
-	if (tl_xfer_recv(&x))
-		return tl_child_fail(wfd, "receive: %s", x.why);
-	/* stay until the restarted daemon was checked */
-	return read(s->go[0], &b, 1) == 1 ? 0 : tl_child_fail(wfd, "go");
+	return stream_end(s, wfd, fd, s->srep[1], false);
 }
 
 static int stream_client(void *arg, int wfd)
 {
 	struct stream *s = arg;
-	struct tl_xfer x = { .seed = 0xd0, .len = STREAM_BYTES, .timeout_ms = 60000,
-			     .max_io = 1 << 20 };
-	int port;
-	__u64 c;
-	char b;
+	int port, fd;
 
 	if (read(s->port[0], &port, sizeof(port)) != sizeof(port) || port <= 0)
 		return tl_child_fail(wfd, "no port");
-	x.fd = tl_connect(AF_INET, NULL, port, true);
-	if (x.fd < 0 || tl_wait_connected(x.fd, 2000))
+	fd = tl_connect(AF_INET, NULL, port, true);
+	if (fd < 0 || tl_wait_connected(fd, 2000))
 		return tl_child_fail(wfd, "connect");
-	c = tl_cookie(x.fd);
-	if (write(s->crep[1], &c, sizeof(c)) != sizeof(c))
-		return tl_child_fail(wfd, "report");
-	if (tl_xfer_send(&x))
-		return tl_child_fail(wfd, "send: %s", x.why);
-	return read(s->go[0], &b, 1) == 1 ? 0 : tl_child_fail(wfd, "go");
+	return stream_end(s, wfd, fd, s->crep[1], true);
 }
 
 static int case_kill9_midstream_restart_adopts(void)

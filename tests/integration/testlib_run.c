@@ -31,25 +31,6 @@ void tl_fail_at(int line, const char *fmt, ...)
 	va_end(ap);
 }
 
-#define TL_FAIL(...) tl_fail_at(__LINE__, __VA_ARGS__)
-
-/* In a case: record the failure and jump to its "out:" cleanup label. */
-#define TL_EXPECT(cond, ...)						\
-	do {								\
-		if (!(cond)) {						\
-			tl_fail_at(__LINE__, __VA_ARGS__);		\
-			goto out;					\
-		}							\
-	} while (0)
-
-/* Skip the current case (only for a missing kernel feature). */
-#define TL_SKIP(...)							\
-	do {								\
-		tl.skipped = 1;						\
-		snprintf(tl.why, sizeof(tl.why), __VA_ARGS__);		\
-		goto out;						\
-	} while (0)
-
 int tl_verdict(void)
 {
 	if (tl.failed)

@@ -39,22 +39,44 @@ static void tl_xfer_pause(struct tl_xfer *x, bool first)
 		tl_sleep_ms(tl_rand_range(&x->rng, 0, x->pause_max_ms));
 }
 
-int tl_xfer_send(struct tl_xfer *x)
+/* Start x: results reset, an I/O buffer of *cap bytes (NULL with x->err
+ * set when there is none), the transfer's deadline. */
+static char *tl_xfer_begin(struct tl_xfer *x, size_t *cap, uint64_t *deadline)
 {
-	size_t cap = x->max_io ? x->max_io : 65536, n;
-	uint64_t t0 = tl_now_ns(), deadline;
-	char *buf = malloc(cap);
-	ssize_t r;
-	size_t s;
+	char *buf;
 
+	*cap = x->max_io ? x->max_io : 65536;
 	x->done = 0;
 	x->err = 0;
+	buf = malloc(*cap);
 	if (!buf) {
 		x->err = -ENOMEM;
 		snprintf(x->why, sizeof(x->why), "malloc");
-		return x->err;
+		return NULL;
 	}
-	deadline = tl_now_ms() + (x->timeout_ms ? x->timeout_ms : TL_IO_TIMEOUT_MS);
+	*deadline = tl_now_ms() + (x->timeout_ms ? x->timeout_ms : TL_IO_TIMEOUT_MS);
+	return buf;
+}
+
+/* End x: its duration; a failure stops the case's other transfers. */
+static int tl_xfer_end(struct tl_xfer *x, char *buf, uint64_t t0)
+{
+	x->secs = (tl_now_ns() - t0) / 1e9;
+	free(buf);
+	if (x->err && x->err != -ECANCELED)
+		tl_xfer_failed(x);
+	return x->err;
+}
+
+int tl_xfer_send(struct tl_xfer *x)
+{
+	uint64_t t0 = tl_now_ns(), deadline;
+	size_t cap, n, s;
+	char *buf = tl_xfer_begin(x, &cap, &deadline);
+	ssize_t r;
+
+	if (!buf)
+		return x->err;
 	while (x->done < x->len) {
 		tl_xfer_pause(x, !x->nio);
 		n = tl_xfer_size(x, cap);
@@ -77,11 +99,7 @@ int tl_xfer_send(struct tl_xfer *x)
 		x->err = -errno;
 		snprintf(x->why, sizeof(x->why), "shutdown: %s", strerror(errno));
 	}
-	x->secs = (tl_now_ns() - t0) / 1e9;
-	free(buf);
-	if (x->err && x->err != -ECANCELED)
-		tl_xfer_failed(x);
-	return x->err;
+	return tl_xfer_end(x, buf, t0);
 }
 
 /* Where in x's stream the bytes that came instead of the expected ones
@@ -210,21 +228,15 @@ out:
 
 int tl_xfer_recv(struct tl_xfer *x)
 {
-	size_t cap = x->max_io ? x->max_io : 65536, want;
 	uint64_t t0 = tl_now_ns(), deadline;
 	bool nb = fcntl(x->fd, F_GETFL) & O_NONBLOCK, first = true;
-	char *buf = malloc(cap);
+	size_t cap, want;
+	char *buf = tl_xfer_begin(x, &cap, &deadline);
 	ssize_t n;
 	int r;
 
-	x->done = 0;
-	x->err = 0;
-	if (!buf) {
-		x->err = -ENOMEM;
-		snprintf(x->why, sizeof(x->why), "malloc");
+	if (!buf)
 		return x->err;
-	}
-	deadline = tl_now_ms() + (x->timeout_ms ? x->timeout_ms : TL_IO_TIMEOUT_MS);
 	if (x->fionread)
 		tl_xfer_recv_fionread(x, buf, cap, deadline);
 	while (!x->fionread && (x->done < x->len || x->expect_eof)) {
@@ -273,11 +285,7 @@ int tl_xfer_recv(struct tl_xfer *x)
 			 strerror(-x->err));
 		break;
 	}
-	x->secs = (tl_now_ns() - t0) / 1e9;
-	free(buf);
-	if (x->err && x->err != -ECANCELED)
-		tl_xfer_failed(x);
-	return x->err;
+	return tl_xfer_end(x, buf, t0);
 }
 
 void *tl_xfer_send_thread(void *arg)
