@@ -174,8 +174,10 @@ int tl_accounting(const char *what, int fd, __u64 sent, struct vs_sock_entry *e,
 	}
 	if (e->tx_redir_bytes + e->tx_pass_bytes != sent) {
 		tl_entry_str(e, s, sizeof(s));
-		snprintf(why, len, "%s: redir+pass != %llu bytes sent: %s", what,
-			 (unsigned long long)sent, s);
+		snprintf(why, len, "%s: send() accepted %llu B but redir+pass = %llu B (%+lld) "
+			 "were counted: %s", what, (unsigned long long)sent,
+			 (unsigned long long)(e->tx_redir_bytes + e->tx_pass_bytes),
+			 (long long)(e->tx_redir_bytes + e->tx_pass_bytes - sent), s);
 		return -1;
 	}
 	return 0;
