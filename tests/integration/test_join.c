@@ -53,39 +53,18 @@ static int blocking_exchange(int c, int s, __u64 n)
 /* Both directions at once, poll-driven; off is where the streams start. */
 static int stream_both(int c, int s, __u64 off, __u64 len, char *why, size_t wlen)
 {
-	struct tl_xfer c_tx = { .fd = c, .seed = 11, .off = off, .len = len, .min_io = 16 * KiB,
-				.max_io = MiB, .log_io = true, .rng = 3, .timeout_ms = 30000 };
-	struct tl_xfer s_rx = { .fd = s, .seed = 11, .off = off, .len = len, .max_io = MiB,
-				.timeout_ms = 30000 };
-	struct tl_xfer s_tx = { .fd = s, .seed = 22, .off = off, .len = len, .min_io = 16 * KiB,
-				.max_io = MiB, .log_io = true, .rng = 5, .timeout_ms = 30000 };
-	struct tl_xfer c_rx = { .fd = c, .seed = 22, .off = off, .len = len, .max_io = MiB,
-				.timeout_ms = 30000 };
-	pthread_t th[3];
-	int i;
+	struct tl_duplex d = {
+		.c_tx = { .fd = c, .seed = 11, .off = off, .len = len, .min_io = 16 * KiB,
+			  .max_io = MiB, .log_io = true, .rng = 3, .timeout_ms = 30000 },
+		.s_rx = { .fd = s, .seed = 11, .off = off, .len = len, .max_io = MiB,
+			  .timeout_ms = 30000 },
+		.s_tx = { .fd = s, .seed = 22, .off = off, .len = len, .min_io = 16 * KiB,
+			  .max_io = MiB, .log_io = true, .rng = 5, .timeout_ms = 30000 },
+		.c_rx = { .fd = c, .seed = 22, .off = off, .len = len, .max_io = MiB,
+			  .timeout_ms = 30000 },
+	};
 
-	if (pthread_create(&th[0], NULL, tl_xfer_recv_thread, &s_rx))
-		return -EAGAIN;
-	if (pthread_create(&th[1], NULL, tl_xfer_send_thread, &s_tx)) {
-		shutdown(s, SHUT_RDWR);
-		pthread_join(th[0], NULL);
-		return -EAGAIN;
-	}
-	if (pthread_create(&th[2], NULL, tl_xfer_recv_thread, &c_rx)) {
-		shutdown(s, SHUT_RDWR);
-		pthread_join(th[0], NULL);
-		pthread_join(th[1], NULL);
-		return -EAGAIN;
-	}
-	tl_xfer_send(&c_tx);
-	for (i = 0; i < 3; i++)
-		pthread_join(th[i], NULL);
-	if (s_rx.err || c_rx.err || c_tx.err || s_tx.err) {
-		snprintf(why, wlen, "%s", s_rx.err ? s_rx.why : c_rx.err ? c_rx.why :
-			 c_tx.err ? c_tx.why : s_tx.why);
-		return -EIO;
-	}
-	return 0;
+	return tl_xfer_duplex(&d, why, wlen);
 }
 
 /* After the switch: until both sockets joined (the joiner runs on an

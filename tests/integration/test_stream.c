@@ -7,23 +7,6 @@
 #include <sys/epoll.h>
 #include "testlib.h"
 
-/* Send tx on c while a thread reads rx on s; 0 when the thread could start
- * (then it has been joined). A failed sender shuts s so the reader stops. */
-static int stream_once(int c, int s, struct tl_xfer *tx, struct tl_xfer *rx)
-{
-	pthread_t th;
-
-	tx->fd = c;
-	rx->fd = s;
-	if (pthread_create(&th, NULL, tl_xfer_recv_thread, rx))
-		return -1;
-	tl_xfer_send(tx);
-	if (tx->err)
-		shutdown(s, SHUT_RDWR);	/* let the reader stop */
-	pthread_join(th, NULL);
-	return 0;
-}
-
 /* b) 256 MiB, random write sizes 1 B..256 KiB, nonblocking both ends. */
 static int case_stream_256m(void)
 {
@@ -40,7 +23,7 @@ static int case_stream_256m(void)
 	r = tl_pair(AF_INET, true, &c, &s);
 	TL_EXPECT(!r, "pair: %s", strerror(-r));
 	TL_EXPECT(!tl_stats(st0), "loader_read_stats");
-	TL_EXPECT(!stream_once(c, s, &tx, &rx), "pthread_create");
+	TL_EXPECT(!tl_xfer_stream(c, s, &tx, &rx), "pthread_create");
 	TL_EXPECT(!tx.err && !rx.err, "sender: %s; reader: %s", tx.err ? tx.why : "ok",
 		  rx.err ? rx.why : "ok");
 	TL_EXPECT(rx.done == total, "reader got %llu of %llu",
@@ -311,7 +294,7 @@ static int case_small_writes_leave(void)
 	r = tl_pair(AF_INET, true, &c, &s);
 	TL_EXPECT(!r, "pair: %s", strerror(-r));
 	TL_EXPECT(!tl_stats(st0), "loader_read_stats");
-	TL_EXPECT(!stream_once(c, s, &tx, &rx), "pthread_create");
+	TL_EXPECT(!tl_xfer_stream(c, s, &tx, &rx), "pthread_create");
 	TL_EXPECT(!tx.err && !rx.err, "sender: %s; reader: %s", tx.err ? tx.why : "ok",
 		  rx.err ? rx.why : "ok");
 	TL_EXPECT(rx.done == total, "reader got %llu of %llu",

@@ -342,6 +342,19 @@ int tl_xfer_recv(struct tl_xfer *x);
 /* The same as pthread start routines. */
 void *tl_xfer_send_thread(void *arg);
 void *tl_xfer_recv_thread(void *arg);
+/* Send tx on c while a thread reads rx on s; 0 when the thread could start
+ * (then it has been joined). A failed sender shuts s so the reader stops. */
+int tl_xfer_stream(int c, int s, struct tl_xfer *tx, struct tl_xfer *rx);
+
+/* Both directions of a connection at once; each tl_xfer names its fd. */
+struct tl_duplex {
+	struct tl_xfer c_tx, s_rx;	/* client to server */
+	struct tl_xfer s_tx, c_rx;	/* server to client */
+};
+
+/* Run the four transfers of d together; 0, or -1 with why naming the first
+ * failed one (readers before senders). */
+int tl_xfer_duplex(struct tl_duplex *d, char *why, size_t len);
 
 /* ------------------------------------------------------------------ */
 /* Socket table and counters (testlib_table.c)                         */

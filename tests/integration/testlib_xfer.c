@@ -299,3 +299,49 @@ void *tl_xfer_recv_thread(void *arg)
 	tl_xfer_recv(arg);
 	return NULL;
 }
+
+int tl_xfer_stream(int c, int s, struct tl_xfer *tx, struct tl_xfer *rx)
+{
+	pthread_t th;
+
+	tx->fd = c;
+	rx->fd = s;
+	if (pthread_create(&th, NULL, tl_xfer_recv_thread, rx))
+		return -1;
+	tl_xfer_send(tx);
+	if (tx->err)
+		shutdown(s, SHUT_RDWR);	/* let the reader stop */
+	pthread_join(th, NULL);
+	return 0;
+}
+
+int tl_xfer_duplex(struct tl_duplex *d, char *why, size_t len)
+{
+	/* readers first: a wrong byte is the cause, a stalled sender its effect */
+	const struct { struct tl_xfer *x; void *(*fn)(void *); const char *what; } io[4] = {
+		{ &d->s_rx, tl_xfer_recv_thread, "server read" },
+		{ &d->c_rx, tl_xfer_recv_thread, "client read" },
+		{ &d->c_tx, tl_xfer_send_thread, "client send" },
+		{ &d->s_tx, NULL, "server send" },	/* in this thread */
+	};
+	pthread_t th[3];
+	int i, n;
+
+	for (n = 0; n < 3; n++)
+		if (pthread_create(&th[n], NULL, io[n].fn, io[n].x))
+			break;
+	if (n == 3)
+		tl_xfer_send(&d->s_tx);
+	if (n < 3 || d->s_tx.err) {	/* let the others stop */
+		shutdown(d->c_tx.fd, SHUT_RDWR);
+		shutdown(d->s_tx.fd, SHUT_RDWR);
+	}
+	for (i = 0; i < n; i++)
+		pthread_join(th[i], NULL);
+	if (n < 3)
+		return snprintf(why, len, "pthread_create"), -1;
+	for (i = 0; i < 4; i++)
+		if (io[i].x->err)
+			return snprintf(why, len, "%s: %s", io[i].what, io[i].x->why), -1;
+	return 0;
+}
