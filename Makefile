@@ -80,7 +80,7 @@ BENCH_SRCS	:= $(wildcard bench/*.c)
 BENCH_BINS	:= $(patsubst %.c,$(O)/%,$(BENCH_SRCS))
 UNIT_SRCS	:= $(wildcard tests/unit/test_*.c)
 UNIT_BINS	:= $(patsubst %.c,$(O)/%,$(UNIT_SRCS))
-KTEST_SRCS	:= $(wildcard tests/bpf/*.c tests/integration/*.c)
+KTEST_SRCS	:= $(wildcard tests/bpf/test_*.c tests/integration/test_*.c)
 KTEST_BINS	:= $(patsubst %.c,$(O)/%,$(KTEST_SRCS))
 
 .DELETE_ON_ERROR:
@@ -91,7 +91,7 @@ KTEST_BINS	:= $(patsubst %.c,$(O)/%,$(KTEST_SRCS))
 all: $(O)/vsockctl
 all: $(O)/vsockd
 
-$(O) $(O)/bpf $(O)/loader $(O)/cli $(O)/bench $(O)/tests/unit $(O)/tests/bpf $(O)/tests/integration:
+$(O) $(O)/bpf $(O)/loader $(O)/cli $(O)/bench $(O)/tests/unit $(O)/tests/bpf $(O)/tests/integration $(O)/tests/lib:
 	$(Q)mkdir -p $@
 
 # vmlinux.h from the running kernel's BTF, else the vendored copy.
@@ -158,10 +158,28 @@ $(O)/tests/unit/%: tests/unit/%.c $(CLI_LIB_OBJS) $(DAEMON_LIB) $(LIBLOADER) $(U
 		$(CLI_LIB_OBJS) $(DAEMON_LIB) $(LIBLOADER) $(CMOCKA_LIBS) $(LIBBPF_LIBS) \
 		$(DAEMON_LIBS)
 
-KTEST_DEPS	:= $(LIBLOADER) $(SKELS) $(USER_HDRS) tests/integration/testlib.h \
-		   tests/integration/daemonlib.h
+# the kernel tests' harness (tests/integration/testlib.h, daemonlib.h),
+# built once; daemonctl.o talks to vsockd and goes only into test_daemon
+TESTLIB_SRCS	:= $(wildcard tests/integration/testlib_*.c) tests/integration/daemonlib.c
+TESTLIB_OBJS	:= $(patsubst tests/integration/%.c,$(O)/tests/lib/%.o,$(TESTLIB_SRCS))
+TESTLIB		:= $(O)/tests/libvstest.a
+TESTLIB_HDRS	:= tests/integration/testlib.h tests/integration/daemonlib.h
+KTEST_DEPS	:= $(TESTLIB) $(LIBLOADER) $(SKELS) $(USER_HDRS) $(TESTLIB_HDRS)
 KTEST_BUILD	= $(CC) $(ALL_CPPFLAGS) -Itests/integration $(ALL_CFLAGS) -o $@ $< \
-		  $(LIBLOADER) $(LIBBPF_LIBS) -lpthread
+		  $(TESTLIB) $(LIBLOADER) $(LIBBPF_LIBS) -lpthread
+
+$(O)/tests/lib/%.o: tests/integration/%.c $(USER_HDRS) $(TESTLIB_HDRS) | $(O)/tests/lib
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(ALL_CPPFLAGS) -Itests/integration $(ALL_CFLAGS) -c $< -o $@
+
+$(TESTLIB): $(TESTLIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)$(AR) rcs $@ $^
+
+$(O)/tests/lib/daemonctl.o: tests/integration/daemonctl.c tests/integration/daemonctl.h \
+		$(USER_HDRS) $(TESTLIB_HDRS) | $(O)/tests/lib
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(ALL_CPPFLAGS) -Itests/integration -Icli $(ALL_CFLAGS) -c $< -o $@
 
 $(O)/tests/bpf/%: tests/bpf/%.c $(KTEST_DEPS) | $(O)/tests/bpf
 	$(call msg,CC,$@)
@@ -173,10 +191,10 @@ $(O)/tests/integration/%: tests/integration/%.c $(KTEST_DEPS) | $(O)/tests/integ
 
 # the daemon test talks to vsockd through vsockctl's control-socket client
 $(O)/tests/integration/test_daemon: tests/integration/test_daemon.c $(KTEST_DEPS) \
-		$(O)/cli/ctlsock.o daemon/ctlproto.h | $(O)/tests/integration
+		$(O)/tests/lib/daemonctl.o $(O)/cli/ctlsock.o daemon/ctlproto.h | $(O)/tests/integration
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(ALL_CPPFLAGS) -Itests/integration -Icli $(ALL_CFLAGS) -o $@ $< \
-		$(O)/cli/ctlsock.o $(LIBLOADER) $(LIBBPF_LIBS) $(JANSSON_LIBS) -lpthread
+		$(O)/tests/lib/daemonctl.o $(O)/cli/ctlsock.o $(TESTLIB) $(LIBLOADER) $(LIBBPF_LIBS) $(JANSSON_LIBS) -lpthread
 
 $(O)/bench/%: bench/%.c $(wildcard bench/*.h) | $(O)/bench
 	$(call msg,CC,$@)

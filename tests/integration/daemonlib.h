@@ -1,22 +1,31 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
-/* vsockd for kernel tests: started by a test case with the harness's
- * private pin root, a private control socket and a NOTIFY_SOCKET the test
- * reads, in the original network namespace (the test's sockets live in the
- * runner's own, so the daemon's namespace helpers are exercised). Every
- * daemon is a child of the runner, killed by pid at the end of its case
- * and by the supervisor's cgroup sweep if the runner dies. main() calls
- * dl_main() instead of tl_main(). */
+/* vsockd for kernel tests (daemonlib.c): started by a test case with the
+ * harness's private pin root, a private control socket and a NOTIFY_SOCKET
+ * the test reads, in the original network namespace (the test's sockets
+ * live in the runner's own, so the daemon's namespace helpers are
+ * exercised). Every daemon is a child of the runner, killed by pid at the
+ * end of its case and by the supervisor's cgroup sweep if the runner dies.
+ * main() calls dl_main() instead of tl_main(). Requests on the control
+ * socket: daemonctl.h. */
 #ifndef VSOCK_DAEMONLIB_H
 #define VSOCK_DAEMONLIB_H
 
 #include <sys/un.h>
 #include "testlib.h"
 
-static __attribute__((unused)) char dir[PATH_MAX];		/* /tmp/vsock-test-<supervisor pid> */
-static __attribute__((unused)) char conf[PATH_MAX + 16], sockp[PATH_MAX + 16], notifyp[PATH_MAX + 16];
-static __attribute__((unused)) char vsockd_bin[PATH_MAX], vsockctl_bin[PATH_MAX];
+/* Where the daemons of this test binary live. */
+struct dl_paths {
+	char dir[PATH_MAX];		/* /tmp/vsock-test-<supervisor pid> */
+	char conf[PATH_MAX + 16];	/* dir/vsockd.conf */
+	char sock[PATH_MAX + 16];	/* dir/vsockd.sock: the control socket */
+	char notify[PATH_MAX + 16];	/* dir/notify: NOTIFY_SOCKET */
+	char vsockd[PATH_MAX];		/* the binaries next to this test */
+	char vsockctl[PATH_MAX];
+};
 
-struct daemon {
+extern struct dl_paths dl;
+
+struct dl_daemon {
 	pid_t pid;
 	int nfd;		/* our end of NOTIFY_SOCKET */
 	/* A thread reads NOTIFY_SOCKET all the time, as systemd does: a unix
@@ -34,340 +43,40 @@ struct daemon {
 	char log[PATH_MAX + 32];
 };
 
-/* ------------------------------------------------------------------ */
-/* Files and processes                                                 */
-
-TL_API void remove_dir(void)
-{
-	char cmd[PATH_MAX + 16];
-
-	/* supervisor only: the runner _exit()s */
-	if (dir[0] && getpid() == tl.supervisor) {
-		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-		if (system(cmd))
-			fprintf(stderr, "# could not remove %s\n", dir);
-	}
-}
-
-/* The binaries next to ours: $(O)/tests/integration/test_daemon. */
-TL_API int find_bins(void)
-{
-	char exe[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-
-	if (n <= 0)
-		return -errno;
-	exe[n] = '\0';
-	*strrchr(exe, '/') = '\0';
-	snprintf(vsockd_bin, sizeof(vsockd_bin), "%s/../../vsockd", exe);
-	snprintf(vsockctl_bin, sizeof(vsockctl_bin), "%s/../../vsockctl", exe);
-	return access(vsockd_bin, X_OK) ? -errno : 0;
-}
-
-/* Replace a file at once (write a sibling, rename), as an editor would. */
-TL_API int put_file(const char *path, const char *text)
-{
-	char tmp[PATH_MAX + 32];
-	FILE *f;
-	int r;
-
-	snprintf(tmp, sizeof(tmp), "%s.new", path);
-	f = fopen(tmp, "we");
-	if (!f)
-		return -errno;
-	r = fputs(text, f) < 0 ? -EIO : 0;
-	if (fclose(f) && !r)
-		r = -errno;
-	if (!r && rename(tmp, path))
-		r = -errno;
-	return r;
-}
+/* main() of a test binary whose cases start vsockd. */
+int dl_main(const char *bin, const struct tl_case *cases, int n);
 
 /* The config every case starts from, plus extra lines for [vsockd]. */
-TL_API int write_conf(const char *extra)
-{
-	char buf[4096];
-
-	snprintf(buf, sizeof(buf),
-		 "# written by test_daemon\n"
-		 "[vsockd]\n"
-		 "pin_root = %s\n"
-		 "control_socket = %s\n"
-		 "control_socket_mode = 0666\n"
-		 "log_level = debug\n"
-		 "rescan_interval = 3600\n"
-		 "%s"
-		 "[cgroups]\n"
-		 "attach = %s\n", tl.pin_root, sockp, extra ? extra : "", tl.cg_main);
-	return put_file(conf, buf);
-}
-
-TL_API void *notes_thread(void *arg)
-{
-	struct daemon *d = arg;
-	struct pollfd p = { .fd = d->nfd, .events = POLLIN };
-	char buf[4096];
-	ssize_t n;
-
-	while (!d->stop_reading) {
-		if (poll(&p, 1, 50) <= 0)
-			continue;
-		while ((n = recv(d->nfd, buf, sizeof(buf) - 1, MSG_DONTWAIT)) > 0) {
-			pthread_mutex_lock(&d->mu);
-			if (d->nlen + n + 2 < sizeof(d->notes)) {
-				memcpy(d->notes + d->nlen, buf, n);
-				d->nlen += n;
-				d->notes[d->nlen++] = '\n';
-				d->notes[d->nlen] = '\0';
-			}
-			pthread_mutex_unlock(&d->mu);
-		}
-	}
-	return NULL;
-}
-
-TL_API size_t notes_mark(struct daemon *d)
-{
-	size_t n;
-
-	pthread_mutex_lock(&d->mu);
-	n = d->nlen;
-	pthread_mutex_unlock(&d->mu);
-	return n;
-}
-
-/* Wait for a notification line starting with what, after offset from. */
-TL_API bool wait_note(struct daemon *d, size_t from, const char *what, int ms)
-{
-	uint64_t deadline = tl_now_ms() + ms;
-	size_t l = strlen(what);
-	const char *p;
-	bool found = false;
-
-	for (;;) {
-		pthread_mutex_lock(&d->mu);
-		for (p = d->notes + from; !found && (p = strstr(p, what)); p += l)
-			found = p == d->notes || p[-1] == '\n';
-		pthread_mutex_unlock(&d->mu);
-		if (found)
-			return true;
-		if (tl_now_ms() >= deadline)
-			return false;
-		tl_sleep_ms(20);
-	}
-}
-
-TL_API int notify_socket(struct daemon *d)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-
-	d->nfd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (d->nfd < 0)
-		return -errno;
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", notifyp);
-	unlink(notifyp);
-	if (bind(d->nfd, (struct sockaddr *)&sa, sizeof(sa)))
-		return -errno;
-	if (pthread_create(&d->reader, NULL, notes_thread, d))
-		return -EAGAIN;
-	d->reading = true;
-	return 0;
-}
-
-TL_API void daemon_init(struct daemon *d)
-{
-	memset(d, 0, sizeof(*d));
-	d->nfd = -1;
-	pthread_mutex_init(&d->mu, NULL);
-}
-
-/* Start vsockd in the original network namespace; 0 once READY=1 came. */
-TL_API int start_daemon(struct daemon *d, const char *logname)
-{
-	char ns[64];
-	int nsfd, r;
-
-	daemon_init(d);
-	snprintf(d->log, sizeof(d->log), "%s/%s", dir, logname);
-	r = notify_socket(d);
-	if (r)
-		return r;
-	snprintf(ns, sizeof(ns), "/proc/%d/ns/net", (int)tl.supervisor);
-	nsfd = open(ns, O_RDONLY | O_CLOEXEC);
-	if (nsfd < 0)
-		return -errno;
-	d->t0_ns = tl_now_ns();
-	fflush(stdout);
-	d->pid = fork();
-	if (d->pid < 0) {
-		close(nsfd);
-		return -errno;
-	}
-	if (d->pid == 0) {
-		int log = open(d->log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-
-		alarm(0);
-		if (setns(nsfd, CLONE_NEWNET) || log < 0)
-			_exit(126);
-		dup2(log, 1);
-		dup2(log, 2);
-		setenv("NOTIFY_SOCKET", notifyp, 1);
-		setenv("WATCHDOG_USEC", "1000000", 1);
-		unsetenv("WATCHDOG_PID");
-		unsetenv("JOURNAL_STREAM");
-		execl(vsockd_bin, "vsockd", "--config", conf, (char *)NULL);
-		_exit(127);
-	}
-	close(nsfd);
-	if (tl.nchildren < TL_MAX_CHILDREN)
-		tl.children[tl.nchildren++] = d->pid;
-	while (!wait_note(d, 0, "READY=1", 100)) {
-		/* a daemon that refused to start says so by exiting */
-		if (waitpid(d->pid, &d->status, WNOHANG) == d->pid) {
-			d->exited = true;
-			return -ECHILD;
-		}
-		if (tl_now_ns() - d->t0_ns > 15000000000ull)
-			return -ETIMEDOUT;
-	}
-	d->ready_ms = (tl_now_ns() - d->t0_ns) / 1000000;
-	return 0;
-}
-
-/* Never kill(0, ...): that is our whole process group, supervisor included. */
-TL_API int signal_daemon(struct daemon *d, int sig)
-{
-	return d->pid > 0 ? kill(d->pid, sig) : -ESRCH;
-}
-
+int dl_write_conf(const char *extra);
+/* d before anything else: dl_daemon_free() may then run whatever failed. */
+void dl_daemon_init(struct dl_daemon *d);
+/* Start vsockd with the current config in the original network namespace,
+ * output to dir/logname; 0 once READY=1 came, -ECHILD when it exited. */
+int dl_daemon_start(struct dl_daemon *d, const char *logname);
+/* Send sig (0: is it alive?). Never kill(0, ...): that is our whole
+ * process group, supervisor included. */
+int dl_daemon_signal(struct dl_daemon *d, int sig);
 /* Signal the daemon and reap it; returns its wait status or -1. */
-TL_API int stop_daemon(struct daemon *d, int sig)
-{
-	uint64_t deadline = tl_now_ms() + 10000;
-	int st, i;
-
-	if (d->pid <= 0)
-		return -1;
-	if (d->exited) {
-		st = d->status;
-		goto reaped;
-	}
-	signal_daemon(d, sig);
-	while (waitpid(d->pid, &st, WNOHANG) == 0) {
-		if (tl_now_ms() > deadline) {
-			kill(d->pid, SIGKILL);
-			waitpid(d->pid, &st, 0);
-			break;
-		}
-		tl_sleep_ms(10);
-	}
-reaped:
-	for (i = 0; i < tl.nchildren; i++)
-		if (tl.children[i] == d->pid)
-			tl.children[i] = tl.children[--tl.nchildren];
-	d->pid = 0;
-	tl_sleep_ms(60);	/* the reader's next poll takes what is left */
-	return st;
-}
-
-TL_API void daemon_free(struct daemon *d)
-{
-	if (d->pid > 0)
-		stop_daemon(d, SIGKILL);
-	if (d->reading) {
-		d->stop_reading = true;
-		pthread_join(d->reader, NULL);
-		d->reading = false;
-	}
-	if (d->nfd >= 0)
-		close(d->nfd);
-	d->nfd = -1;
-}
-
-/* Run vsockctl with the test's control socket; output (stdout and
- * stderr) into out. Returns its exit status, or -1. */
-TL_API TL_PRINTF(3, 4) int run_ctl(char *out, size_t len, const char *fmt, ...)
-{
-	char args[1024], cmd[2048];
-	size_t n = 0;
-	va_list ap;
-	FILE *p;
-	int st;
-
-	va_start(ap, fmt);
-	vsnprintf(args, sizeof(args), fmt, ap);
-	va_end(ap);
-	snprintf(cmd, sizeof(cmd), "VSOCK_CONTROL_SOCKET='%s' %s 2>&1", sockp, args);
-	p = popen(cmd, "r");
-	if (!p)
-		return -1;
-	n = fread(out, 1, len - 1, p);
-	out[n] = '\0';
-	st = pclose(p);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
+int dl_daemon_stop(struct dl_daemon *d, int sig);
+/* Kill what still runs, stop the notification reader. */
+void dl_daemon_free(struct dl_daemon *d);
+/* End of a case: the log as diagnostics if the case failed, then free. */
+void dl_daemon_end(struct dl_daemon *d);
+/* Offset of the next notification, for dl_wait_note(). */
+size_t dl_notes_mark(struct dl_daemon *d);
+/* Wait up to ms for a notification line starting with what, after from. */
+bool dl_wait_note(struct dl_daemon *d, size_t from, const char *what, int ms);
 /* Print the daemon's log as diagnostics (after a failure). */
-TL_API void show_log(const struct daemon *d)
-{
-	char line[512];
-	FILE *f = fopen(d->log, "re");
-
-	if (!f)
-		return;
-	while (fgets(line, sizeof(line), f)) {
-		line[strcspn(line, "\n")] = '\0';
-		tl_diag("log: %s", line);
-	}
-	fclose(f);
-}
-
-/* Private directory, config, control and notify sockets; the binaries next
- * to this test. 0, -ENOENT when vsockd is not built, or -errno. */
-TL_API int dl_setup(void)
-{
-	if (find_bins())
-		return -ENOENT;
-	snprintf(dir, sizeof(dir), "/tmp/vsock-test-%d", (int)getpid());
-	if (mkdir(dir, 0755))
-		return -errno;
-	atexit(remove_dir);	/* runs after the harness's cleanup */
-	snprintf(conf, sizeof(conf), "%s/vsockd.conf", dir);
-	snprintf(sockp, sizeof(sockp), "%s/vsockd.sock", dir);
-	snprintf(notifyp, sizeof(notifyp), "%s/notify", dir);
-	return 0;
-}
+void dl_show_log(const struct dl_daemon *d);
 
 /* vsockd with the default config, for a case that needs it running;
  * dl_stop() ends it cleanly (its joiner stops beating at once). d must be
  * passed to dl_stop() whatever this returned. */
-TL_API int dl_start(struct daemon *d, const char *logname)
-{
-	int r;
+int dl_start(struct dl_daemon *d, const char *logname);
+void dl_stop(struct dl_daemon *d);
 
-	daemon_init(d);
-	r = write_conf(NULL);
-	return r ? r : start_daemon(d, logname);
-}
-
-TL_API void dl_stop(struct daemon *d)
-{
-	stop_daemon(d, SIGTERM);
-	daemon_free(d);
-}
-
-/* main() of a test binary whose cases start vsockd. */
-TL_API int dl_main(const char *bin, const struct tl_case *cases, int n)
-{
-	int r = geteuid() == 0 ? dl_setup() : 0;
-
-	if (r == -ENOENT)
-		return tl_skip_all(cases, n, "vsockd is not built next to this test");
-	if (r) {
-		printf("not ok - setup: %s: %s\n", dir, strerror(-r));
-		return 1;
-	}
-	return tl_main(bin, cases, n);
-}
+/* Run a command with the test's control socket; output (stdout and
+ * stderr) into out. Returns its exit status, or -1. */
+int dl_run_ctl(char *out, size_t len, const char *fmt, ...) TL_PRINTF(3, 4);
 
 #endif /* VSOCK_DAEMONLIB_H */

@@ -413,7 +413,7 @@ static int bt_case(bt_scenario fn, const char *expect)
 {
 	__u64 c0[VS_C_MAX], c1[VS_C_MAX];
 	char out[256], log[32];
-	struct daemon d;
+	struct dl_daemon d;
 	int c = -1, s = -1, how, plain, r;
 
 	snprintf(log, sizeof(log), "blocking-%d.log", (int)getpid());
@@ -468,7 +468,7 @@ static int case_control(void)
 {
 	__u64 c0[VS_C_MAX], c1[VS_C_MAX];
 	struct vs_sock_entry ce;
-	struct daemon d;
+	struct dl_daemon d;
 	char buf[64 * KiB], log[32];
 	int c = -1, s = -1, r, i;
 	uint64_t deadline;

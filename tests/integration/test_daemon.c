@@ -10,73 +10,11 @@
 #include <sys/un.h>
 #include <jansson.h>
 #include "testlib.h"
-#include "daemonlib.h"
-#include "ctlsock.h"
+#include "daemonctl.h"
 #include "../../daemon/ctlproto.h"
 
 /* ------------------------------------------------------------------ */
-/* Talking to vsockd                                                   */
-
-static json_t *call(const char *req_json)
-{
-	json_t *req = json_loads(req_json, 0, NULL), *reply = NULL;
-	char err[512];
-	int r;
-
-	r = ctlsock_call(sockp, req, &reply, 10000, err, sizeof(err));
-	json_decref(req);
-	if (r) {
-		tl_diag("%s: %s", req_json, err);
-		return NULL;
-	}
-	return reply;
-}
-
-static bool ok(json_t *j)
-{
-	return json_is_true(json_object_get(j, "ok"));
-}
-
-static __u64 jnum(json_t *j, const char *key)
-{
-	return (__u64)json_integer_value(json_object_get(j, key));
-}
-
-static json_t *handles_of(pid_t pid)
-{
-	char req[96];
-
-	snprintf(req, sizeof(req), "{\"request\":\"handles\",\"pid\":%d}", (int)pid);
-	return call(req);
-}
-
-/* Poll until pid's private table has n handles; returns the reply. */
-static json_t *wait_handles(pid_t pid, size_t n, int ms)
-{
-	uint64_t deadline = tl_now_ms() + ms;
-	json_t *r;
-
-	for (;;) {
-		r = handles_of(pid);
-		if (r && ok(r) && json_array_size(json_object_get(r, "handles")) == n)
-			return r;
-		if (tl_now_ms() >= deadline)
-			return r;
-		json_decref(r);
-		tl_sleep_ms(50);
-	}
-}
-
-static json_t *handle_by_fd(json_t *reply, int fd)
-{
-	json_t *h;
-	size_t i;
-
-	json_array_foreach(json_object_get(reply, "handles"), i, h)
-		if ((int)jnum(h, "fd") == fd)
-			return h;
-	return NULL;
-}
+/* Programs in the kernel                                              */
 
 /* vsock programs loaded anywhere on the host (bpftool prog list | grep). */
 static int count_vsock_progs(void)
@@ -137,51 +75,47 @@ static __u64 pinned_prog_ids(void)
 
 static int case_start_ready_status(void)
 {
-	struct daemon d;
+	struct dl_daemon d;
 	struct stat st;
 	json_t *r = NULL;
 	char out[4096];
 	int rc;
 
-	daemon_init(&d);
-	TL_EXPECT(!write_conf(NULL), "write %s", conf);
-	rc = start_daemon(&d, "start.log");
+	rc = dl_start(&d, "start.log");
 	TL_EXPECT(!rc, "vsockd did not send READY=1: %s", strerror(-rc));
 	tl_diag("start-up to READY=1 (pins adopted, 1 cgroup): %llu ms",
 		(unsigned long long)d.ready_ms);
-	TL_EXPECT(wait_note(&d, 0, "STATUS=attached 1 cgroup;", 1000),
+	TL_EXPECT(dl_wait_note(&d, 0, "STATUS=attached 1 cgroup;", 1000),
 		  "no STATUS= with the attached cgroup in: %s", d.notes);
 	/* WATCHDOG_USEC=1s: a ping at least every 0.5 s */
-	TL_EXPECT(wait_note(&d, 0, "WATCHDOG=1", 2000), "no WATCHDOG=1 in: %s", d.notes);
-	TL_EXPECT(!stat(sockp, &st) && S_ISSOCK(st.st_mode) && (st.st_mode & 0777) == 0666,
-		  "control socket %s: mode %o", sockp, st.st_mode & 0777);
-	r = call("{\"request\":\"status\"}");
-	TL_EXPECT(r && ok(r), "status request failed");
+	TL_EXPECT(dl_wait_note(&d, 0, "WATCHDOG=1", 2000), "no WATCHDOG=1 in: %s", d.notes);
+	TL_EXPECT(!stat(dl.sock, &st) && S_ISSOCK(st.st_mode) && (st.st_mode & 0777) == 0666,
+		  "control socket %s: mode %o", dl.sock, st.st_mode & 0777);
+	r = dl_call("{\"request\":\"status\"}");
+	TL_EXPECT(r && dl_ok(r), "status request failed");
 	TL_EXPECT(!strcmp(json_string_value(json_object_get(r, "pin_root")), tl.pin_root),
 		  "pin_root %s", json_string_value(json_object_get(r, "pin_root")));
-	TL_EXPECT(jnum(r, "pid") == (__u64)d.pid, "pid %llu, started %d",
-		  (unsigned long long)jnum(r, "pid"), (int)d.pid);
-	TL_EXPECT(jnum(r, "attached_cgroups") == 1, "attached_cgroups %llu",
-		  (unsigned long long)jnum(r, "attached_cgroups"));
+	TL_EXPECT(dl_jnum(r, "pid") == (__u64)d.pid, "pid %llu, started %d",
+		  (unsigned long long)dl_jnum(r, "pid"), (int)d.pid);
+	TL_EXPECT(dl_jnum(r, "attached_cgroups") == 1, "attached_cgroups %llu",
+		  (unsigned long long)dl_jnum(r, "attached_cgroups"));
 	/* vsockctl status shows it */
-	rc = run_ctl(out, sizeof(out), "%s -j --pin-root %s status", vsockctl_bin, tl.pin_root);
+	rc = dl_run_ctl(out, sizeof(out), "%s -j --pin-root %s status", dl.vsockctl, tl.pin_root);
 	TL_EXPECT(rc == 0 && strstr(out, "\"daemon\":{\"running\":true"),
 		  "vsockctl status (%d): %.300s", rc, out);
-	rc = stop_daemon(&d, SIGTERM);
+	rc = dl_daemon_stop(&d, SIGTERM);
 	TL_EXPECT(WIFEXITED(rc) && WEXITSTATUS(rc) == 0, "SIGTERM: wait status %#x", rc);
-	TL_EXPECT(wait_note(&d, 0, "STOPPING=1", 1000), "no STOPPING=1 in: %s", d.notes);
-	TL_EXPECT(stat(sockp, &st) && errno == ENOENT, "control socket left behind");
+	TL_EXPECT(dl_wait_note(&d, 0, "STOPPING=1", 1000), "no STOPPING=1 in: %s", d.notes);
+	TL_EXPECT(stat(dl.sock, &st) && errno == ENOENT, "control socket left behind");
 	/* the fast path needs no daemon: pins and attachment stay */
 	snprintf(out, sizeof(out), "%s/vs_meta", tl.pin_root);
 	TL_EXPECT(!access(out, F_OK), "pins gone after SIGTERM");
-	rc = run_ctl(out, sizeof(out), "%s -j --pin-root %s status", vsockctl_bin, tl.pin_root);
+	rc = dl_run_ctl(out, sizeof(out), "%s -j --pin-root %s status", dl.vsockctl, tl.pin_root);
 	TL_EXPECT(rc == 0 && strstr(out, "\"daemon\":{\"running\":false"),
 		  "vsockctl status without vsockd (%d): %.300s", rc, out);
 out:
-	if (tl.failed)
-		show_log(&d);
 	json_decref(r);
-	daemon_free(&d);
+	dl_daemon_end(&d);
 	return tl_verdict();
 }
 
@@ -287,65 +221,63 @@ static int case_handles_match_proc(void)
 	struct holder h = { { -1, -1 }, { -1, -1 } };
 	struct holder_rep rep = { 0 };
 	struct tl_child child = { 0 };
-	struct daemon d;
+	struct dl_daemon d;
 	json_t *r = NULL, *e;
 	__u64 set[2];
 	char out[8192], why[256];
 	int i, rc;
 
-	daemon_init(&d);
-	TL_EXPECT(!write_conf(NULL), "write %s", conf);
-	rc = start_daemon(&d, "handles.log");
+	rc = dl_start(&d, "handles.log");
 	TL_EXPECT(!rc, "vsockd did not start: %s", strerror(-rc));
 	TL_EXPECT(!pipe2(h.rep, O_CLOEXEC) && !pipe2(h.cmd, O_CLOEXEC), "pipe");
 	TL_EXPECT(!tl_child_start(&child, holder_fn, &h), "fork");
 	TL_EXPECT(read(h.rep[0], &rep, sizeof(rep)) == sizeof(rep), "holder did not report");
 
 	/* built from events only: rescan_interval is an hour */
-	r = wait_handles(rep.pid, 4, 3000);
+	r = dl_wait_handles(rep.pid, 4, 3000);
 	TL_EXPECT(r && json_array_size(json_object_get(r, "handles")) == 4,
 		  "daemon lists %zu handles for pid %d, want 4",
 		  json_array_size(json_object_get(r, "handles")), (int)rep.pid);
 	TL_EXPECT(proc_socket_fds(rep.pid, set) == 4 && set[1] == (0xfull << 36),
 		  "/proc/%d/fd: sockets are not exactly 100..103", (int)rep.pid);
 	for (i = 0; i < 4; i++) {
-		e = handle_by_fd(r, 100 + i);
+		e = dl_handle_by_fd(r, 100 + i);
 		TL_EXPECT(e, "fd %d missing", 100 + i);
-		TL_EXPECT(jnum(e, "cookie") == rep.cookie[i], "fd %d: cookie %llu, SO_COOKIE %llu",
-			  100 + i, (unsigned long long)jnum(e, "cookie"),
+		TL_EXPECT(dl_jnum(e, "cookie") == rep.cookie[i], "fd %d: cookie %llu, SO_COOKIE %llu",
+			  100 + i, (unsigned long long)dl_jnum(e, "cookie"),
 			  (unsigned long long)rep.cookie[i]);
 		TL_EXPECT(!strcmp(json_string_value(json_object_get(e, "status")) ?: "", status[i]),
 			  "fd %d: status %s", 100 + i,
 			  json_string_value(json_object_get(e, "status")));
 	}
-	TL_EXPECT(jnum(r, "start_time") > 0, "no start time");
+	TL_EXPECT(dl_jnum(r, "start_time") > 0, "no start time");
 	json_decref(r);
 	r = NULL;
 
 	/* the same through vsockctl, table and JSON */
-	rc = run_ctl(out, sizeof(out), "%s -j handles %d", vsockctl_bin, (int)rep.pid);
+	rc = dl_run_ctl(out, sizeof(out), "%s -j handles %d", dl.vsockctl, (int)rep.pid);
 	TL_EXPECT(rc == 0, "vsockctl -j handles: %d %.300s", rc, out);
 	r = json_loads(out, 0, NULL);
 	TL_EXPECT(r && json_array_size(json_object_get(r, "handles")) == 4 &&
-		  jnum(json_array_get(json_object_get(r, "handles"), 0), "fd") == 100 &&
-		  jnum(json_array_get(json_object_get(r, "handles"), 0), "cookie") == rep.cookie[0],
+		  dl_jnum(json_array_get(json_object_get(r, "handles"), 0), "fd") == 100 &&
+		  dl_jnum(json_array_get(json_object_get(r, "handles"), 0), "cookie") == rep.cookie[0],
 		  "vsockctl -j handles: %.400s", out);
 	json_decref(r);
 	r = NULL;
-	rc = run_ctl(out, sizeof(out), "%s -j handles", vsockctl_bin);
+	rc = dl_run_ctl(out, sizeof(out), "%s -j handles", dl.vsockctl);
 	snprintf(why, sizeof(why), "{\"pid\":%d,", (int)rep.pid);
 	TL_EXPECT(rc == 0 && strstr(out, why) && strstr(out, "\"handles\":4,"),
 		  "vsockctl -j handles (master): %.400s", out);
-	rc = run_ctl(out, sizeof(out), "%s handles %d", vsockctl_bin, (int)rep.pid);
+	rc = dl_run_ctl(out, sizeof(out), "%s handles %d", dl.vsockctl, (int)rep.pid);
 	TL_EXPECT(rc == 0 && strstr(out, "listening") && strstr(out, "\n103 "),
 		  "vsockctl handles: %.400s", out);
 
 	/* closing the last fd of the accepted socket is an event: the
 	 * process is re-read, and the dup 103 goes with it */
 	TL_EXPECT(write(h.cmd[1], "c", 1) == 1 && read(h.rep[0], out, 1) == 1, "close");
-	r = wait_handles(rep.pid, 2, 3000);
+	r = dl_wait_handles(rep.pid, 2, 3000);
 	TL_EXPECT(r && json_array_size(json_object_get(r, "handles")) == 2 &&
-		  handle_by_fd(r, 100) && handle_by_fd(r, 101),
+		  dl_handle_by_fd(r, 100) && dl_handle_by_fd(r, 101),
 		  "after close: %zu handles", json_array_size(json_object_get(r, "handles")));
 	json_decref(r);
 	r = NULL;
@@ -355,7 +287,7 @@ static int case_handles_match_proc(void)
 	rc = tl_child_wait(&child, 5000, why, sizeof(why));
 	TL_EXPECT(!rc, "holder: %s", why);
 	for (i = 0; i < 40; i++) {
-		r = call("{\"request\":\"handles\"}");
+		r = dl_call("{\"request\":\"handles\"}");
 		snprintf(why, sizeof(why), "{\"pid\":%d,", (int)rep.pid);
 		if (r && !strstr(json_dumps(r, 0) ?: "", why))
 			break;
@@ -365,10 +297,8 @@ static int case_handles_match_proc(void)
 	}
 	TL_EXPECT(i < 40, "pid %d still in the master table after exit", (int)rep.pid);
 out:
-	if (tl.failed)
-		show_log(&d);
 	json_decref(r);
-	daemon_free(&d);
+	dl_daemon_end(&d);
 	for (i = 0; i < 2; i++) {
 		if (h.rep[i] >= 0)
 			close(h.rep[i]);
@@ -380,67 +310,65 @@ out:
 
 static int case_sighup_bad_config_keeps_old(void)
 {
-	struct daemon d;
+	struct dl_daemon d;
 	json_t *r = NULL;
 	size_t mark;
 	int rc;
 
-	daemon_init(&d);
-	TL_EXPECT(!write_conf("max_processes = 100\n"), "write %s", conf);
-	rc = start_daemon(&d, "reload.log");
+	dl_daemon_init(&d);
+	TL_EXPECT(!dl_write_conf("max_processes = 100\n"), "write %s", dl.conf);
+	rc = dl_daemon_start(&d, "reload.log");
 	TL_EXPECT(!rc, "vsockd did not start: %s", strerror(-rc));
 
 	/* an unknown key on line 9: refused, the old config stays */
-	TL_EXPECT(!write_conf("max_processes = 200\nfrobnicate = 1\n"), "write");
-	mark = notes_mark(&d);
-	signal_daemon(&d, SIGHUP);
-	TL_EXPECT(wait_note(&d, mark, "RELOADING=1", 3000), "no RELOADING=1: %s", d.notes + mark);
+	TL_EXPECT(!dl_write_conf("max_processes = 200\nfrobnicate = 1\n"), "write");
+	mark = dl_notes_mark(&d);
+	dl_daemon_signal(&d, SIGHUP);
+	TL_EXPECT(dl_wait_note(&d, mark, "RELOADING=1", 3000), "no RELOADING=1: %s", d.notes + mark);
 	TL_EXPECT(strstr(d.notes + mark, "MONOTONIC_USEC="), "RELOADING=1 without MONOTONIC_USEC");
-	TL_EXPECT(wait_note(&d, mark, "READY=1", 3000), "no READY=1 after the reload");
-	TL_EXPECT(!signal_daemon(&d, 0), "vsockd died on a bad config");
-	r = call("{\"request\":\"status\"}");
-	TL_EXPECT(r && ok(r), "status after a bad reload");
-	TL_EXPECT(jnum(r, "reload_failures") == 1 && jnum(r, "reloads") == 0,
-		  "reloads %llu, failures %llu", (unsigned long long)jnum(r, "reloads"),
-		  (unsigned long long)jnum(r, "reload_failures"));
+	TL_EXPECT(dl_wait_note(&d, mark, "READY=1", 3000), "no READY=1 after the reload");
+	TL_EXPECT(!dl_daemon_signal(&d, 0), "vsockd died on a bad config");
+	r = dl_call("{\"request\":\"status\"}");
+	TL_EXPECT(r && dl_ok(r), "status after a bad reload");
+	TL_EXPECT(dl_jnum(r, "reload_failures") == 1 && dl_jnum(r, "reloads") == 0,
+		  "reloads %llu, failures %llu", (unsigned long long)dl_jnum(r, "reloads"),
+		  (unsigned long long)dl_jnum(r, "reload_failures"));
 	TL_EXPECT(strstr(json_string_value(json_object_get(r, "last_reload_error")) ?: "",
 			 "vsockd.conf:9: unknown key 'frobnicate' in [vsockd]"),
 		  "last_reload_error: %s",
 		  json_string_value(json_object_get(r, "last_reload_error")));
-	TL_EXPECT(jnum(json_object_get(r, "limits"), "max_processes") == 100,
+	TL_EXPECT(dl_jnum(json_object_get(r, "limits"), "max_processes") == 100,
 		  "max_processes changed to %llu by a refused config",
-		  (unsigned long long)jnum(json_object_get(r, "limits"), "max_processes"));
+		  (unsigned long long)dl_jnum(json_object_get(r, "limits"), "max_processes"));
 	json_decref(r);
 
 	/* a good one is applied, by signal and by request */
-	TL_EXPECT(!write_conf("max_processes = 300\n"), "write");
-	mark = notes_mark(&d);
-	signal_daemon(&d, SIGHUP);
-	TL_EXPECT(wait_note(&d, mark, "READY=1", 3000), "no READY=1 after a good reload");
-	r = call("{\"request\":\"status\"}");
-	TL_EXPECT(r && jnum(json_object_get(r, "limits"), "max_processes") == 300 &&
-		  jnum(r, "reloads") == 1 &&
+	TL_EXPECT(!dl_write_conf("max_processes = 300\n"), "write");
+	mark = dl_notes_mark(&d);
+	dl_daemon_signal(&d, SIGHUP);
+	TL_EXPECT(dl_wait_note(&d, mark, "READY=1", 3000), "no READY=1 after a good reload");
+	r = dl_call("{\"request\":\"status\"}");
+	TL_EXPECT(r && dl_jnum(json_object_get(r, "limits"), "max_processes") == 300 &&
+		  dl_jnum(r, "reloads") == 1 &&
 		  json_is_null(json_object_get(r, "last_reload_error")),
 		  "good reload not applied");
 	json_decref(r);
-	TL_EXPECT(!write_conf("max_processes = 400\n"), "write");
-	r = call("{\"request\":\"reload\"}");
-	TL_EXPECT(r && ok(r), "reload request refused");
+	TL_EXPECT(!dl_write_conf("max_processes = 400\n"), "write");
+	r = dl_call("{\"request\":\"reload\"}");
+	TL_EXPECT(r && dl_ok(r), "reload request refused");
 	json_decref(r);
-	TL_EXPECT(!write_conf("max_processes = nine\n"), "write");
-	r = call("{\"request\":\"reload\"}");
-	TL_EXPECT(r && !ok(r) && strstr(json_string_value(json_object_get(r, "error")) ?: "",
+	TL_EXPECT(!dl_write_conf("max_processes = nine\n"), "write");
+	r = dl_call("{\"request\":\"reload\"}");
+	TL_EXPECT(r && !dl_ok(r) && strstr(json_string_value(json_object_get(r, "error")) ?: "",
 					"max_processes: 'nine' is not a number"),
 		  "bad reload request: %s", r ? json_dumps(r, 0) : "no reply");
 	json_decref(r);
-	r = call("{\"request\":\"status\"}");
-	TL_EXPECT(r && jnum(json_object_get(r, "limits"), "max_processes") == 400,
+	r = dl_call("{\"request\":\"status\"}");
+	TL_EXPECT(r && dl_jnum(json_object_get(r, "limits"), "max_processes") == 400,
 		  "limits after the reload request");
 out:
-	if (tl.failed)
-		show_log(&d);
 	json_decref(r);
-	daemon_free(&d);
+	dl_daemon_end(&d);
 	return tl_verdict();
 }
 
@@ -455,62 +383,48 @@ struct stream {
 	int go[2];	/* parent → children: exit (one byte each) */
 };
 
+/* One end of the stream on fd: report its cookie on rep, move every byte,
+ * then stay until the restarted daemon was checked. */
+static int stream_end(struct stream *s, int wfd, int fd, int rep, bool sender)
+{
+	struct tl_xfer x = { .fd = fd, .seed = 0xd0, .len = STREAM_BYTES, .timeout_ms = 60000,
+			     .max_io = 1 << 20 };
+	__u64 c = tl_cookie(fd);
+	char b;
+
+	if (write(rep, &c, sizeof(c)) != sizeof(c))
+		return tl_child_fail(wfd, "report");
+	if (sender ? tl_xfer_send(&x) : tl_xfer_recv(&x))
+		return tl_child_fail(wfd, "%s: %s", sender ? "send" : "receive", x.why);
+	return read(s->go[0], &b, 1) == 1 ? 0 : tl_child_fail(wfd, "go");
+}
+
 static int stream_server(void *arg, int wfd)
 {
 	struct stream *s = arg;
-	struct tl_xfer x = { .seed = 0xd0, .len = STREAM_BYTES, .timeout_ms = 60000,
-			     .max_io = 1 << 20 };
-	int l, port;
-	__u64 c;
-	char b;
+	int l, port, fd;
 
 	l = tl_listen(AF_INET, NULL, 0, false);
 	port = l < 0 ? -1 : tl_port(l);
 	if (write(s->port[1], &port, sizeof(port)) != sizeof(port) || l < 0)
 		return tl_child_fail(wfd, "listen");
-	x.fd = tl_accept(l, true, 5000);
-	if (x.fd < 0)
+	fd = tl_accept(l, true, 5000);
+	if (fd < 0)
 		return tl_child_fail(wfd, "accept");
-	c = tl_cookie(x.fd);
-	if (write(s->srep[1], &c, sizeof(c)) != sizeof(c))
-		return tl_child_fail(wfd, "report");
-	if (tl_xfer_recv(&x))
-		return tl_child_fail(wfd, "receive: %s", x.why);
-	/* stay until the restarted daemon was checked */
-	return read(s->go[0], &b, 1) == 1 ? 0 : tl_child_fail(wfd, "go");
+	return stream_end(s, wfd, fd, s->srep[1], false);
 }
 
 static int stream_client(void *arg, int wfd)
 {
 	struct stream *s = arg;
-	struct tl_xfer x = { .seed = 0xd0, .len = STREAM_BYTES, .timeout_ms = 60000,
-			     .max_io = 1 << 20 };
-	int port;
-	__u64 c;
-	char b;
+	int port, fd;
 
 	if (read(s->port[0], &port, sizeof(port)) != sizeof(port) || port <= 0)
 		return tl_child_fail(wfd, "no port");
-	x.fd = tl_connect(AF_INET, NULL, port, true);
-	if (x.fd < 0 || tl_wait_connected(x.fd, 2000))
+	fd = tl_connect(AF_INET, NULL, port, true);
+	if (fd < 0 || tl_wait_connected(fd, 2000))
 		return tl_child_fail(wfd, "connect");
-	c = tl_cookie(x.fd);
-	if (write(s->crep[1], &c, sizeof(c)) != sizeof(c))
-		return tl_child_fail(wfd, "report");
-	if (tl_xfer_send(&x))
-		return tl_child_fail(wfd, "send: %s", x.why);
-	return read(s->go[0], &b, 1) == 1 ? 0 : tl_child_fail(wfd, "go");
-}
-
-static bool has_cookie(json_t *reply, __u64 cookie)
-{
-	json_t *h;
-	size_t i;
-
-	json_array_foreach(json_object_get(reply, "handles"), i, h)
-		if (jnum(h, "cookie") == cookie)
-			return true;
-	return false;
+	return stream_end(s, wfd, fd, s->crep[1], true);
 }
 
 static int case_kill9_midstream_restart_adopts(void)
@@ -518,16 +432,14 @@ static int case_kill9_midstream_restart_adopts(void)
 	struct stream s = { { -1, -1 }, { -1, -1 }, { -1, -1 }, { -1, -1 } };
 	struct tl_child srv = { 0 }, cli = { 0 };
 	struct vs_sock_entry e0, e1;
-	struct daemon d, d2;
+	struct dl_daemon d, d2;
 	__u64 ck[2], ids;
 	json_t *r = NULL;
 	char why[256];
 	int progs, rc, i;
 
-	daemon_init(&d2);
-	daemon_init(&d);
-	TL_EXPECT(!write_conf(NULL), "write %s", conf);
-	rc = start_daemon(&d, "kill9-first.log");
+	dl_daemon_init(&d2);
+	rc = dl_start(&d, "kill9-first.log");
 	TL_EXPECT(!rc, "vsockd did not start: %s", strerror(-rc));
 	progs = count_vsock_progs();
 	ids = pinned_prog_ids();
@@ -545,13 +457,13 @@ static int case_kill9_midstream_restart_adopts(void)
 	}
 	TL_EXPECT(i < 100 && e0.in_sockhash, "stream is not on the fast path");
 	TL_EXPECT(e0.tx_redir_bytes < STREAM_BYTES, "stream ended before the kill");
-	rc = stop_daemon(&d, SIGKILL);
+	rc = dl_daemon_stop(&d, SIGKILL);
 	TL_EXPECT(WIFSIGNALED(rc) && WTERMSIG(rc) == SIGKILL, "kill -9: status %#x", rc);
 	tl_diag("killed vsockd at %llu MiB of %llu", (unsigned long long)(e0.tx_redir_bytes >> 20),
 		(unsigned long long)(STREAM_BYTES >> 20));
 
 	/* restart: the pins are adopted, nothing is loaded twice */
-	rc = start_daemon(&d2, "kill9-second.log");
+	rc = dl_daemon_start(&d2, "kill9-second.log");
 	TL_EXPECT(!rc, "vsockd did not restart: %s", strerror(-rc));
 	TL_EXPECT(count_vsock_progs() == progs, "%d vsock programs after the restart, %d before",
 		  count_vsock_progs(), progs);
@@ -575,24 +487,24 @@ static int case_kill9_midstream_restart_adopts(void)
 		100.0 * e1.tx_redir_bytes / (double)STREAM_BYTES);
 
 	/* the new daemon rebuilt its tables from the pins and /proc */
-	r = wait_handles(srv.pid, 2, 3000);	/* its listener and the stream */
-	TL_EXPECT(r && has_cookie(r, ck[0]),
+	r = dl_wait_handles(srv.pid, 2, 3000);	/* its listener and the stream */
+	TL_EXPECT(r && dl_has_cookie(r, ck[0]),
 		  "server's table after the restart lacks its socket %llu: %.600s",
 		  (unsigned long long)ck[0], r ? json_dumps(r, 0) : "no reply");
 	json_decref(r);
-	r = wait_handles(cli.pid, 1, 3000);
-	TL_EXPECT(r && has_cookie(r, ck[1]), "client's table after the restart lacks its socket");
+	r = dl_wait_handles(cli.pid, 1, 3000);
+	TL_EXPECT(r && dl_has_cookie(r, ck[1]), "client's table after the restart lacks its socket");
 	TL_EXPECT(write(s.go[1], "xx", 2) == 2, "go");
 	rc = tl_child_wait(&srv, 60000, why, sizeof(why));
 	TL_EXPECT(!rc, "receiver: %s", why);
 out:
 	if (tl.failed) {
-		show_log(&d);
-		show_log(&d2);
+		dl_show_log(&d);
+		dl_show_log(&d2);
 	}
 	json_decref(r);
-	daemon_free(&d);
-	daemon_free(&d2);
+	dl_daemon_free(&d);
+	dl_daemon_free(&d2);
 	for (i = 0; i < 2; i++) {
 		if (s.port[i] >= 0)
 			close(s.port[i]);
@@ -610,11 +522,11 @@ out:
 
 static int check_refused(int wfd, const char *req, const char *text)
 {
-	json_t *r = call(req);
+	json_t *r = dl_call(req);
 	const char *e = r ? json_string_value(json_object_get(r, "error")) : NULL;
 	int ret = 0;
 
-	if (!r || ok(r) || !e || !strstr(e, text) ||
+	if (!r || dl_ok(r) || !e || !strstr(e, text) ||
 	    strcmp(json_string_value(json_object_get(r, "code")) ?: "", "EPERM"))
 		ret = tl_child_fail(wfd, "%s: expected EPERM '%s', got %s", req, text,
 				    r ? json_dumps(r, 0) : "no reply");
@@ -644,15 +556,15 @@ static int nobody_fn(void *arg, int wfd)
 			  "may read only its own handles"))
 		return -1;
 	/* its own table: both ends of its pair */
-	r = wait_handles(getpid(), 2, 3000);
-	if (!r || !ok(r) || json_array_size(json_object_get(r, "handles")) != 2)
+	r = dl_wait_handles(getpid(), 2, 3000);
+	if (!r || !dl_ok(r) || json_array_size(json_object_get(r, "handles")) != 2)
 		return tl_child_fail(wfd, "own handles: %s", r ? json_dumps(r, 0) : "no reply");
 	json_decref(r);
 	/* the master table shows it alone */
-	r = call("{\"request\":\"handles\"}");
+	r = dl_call("{\"request\":\"handles\"}");
 	p = r ? json_object_get(r, "processes") : NULL;
 	if (!p || json_array_size(p) != 1 ||
-	    jnum(json_array_get(p, 0), "pid") != (__u64)getpid())
+	    dl_jnum(json_array_get(p, 0), "pid") != (__u64)getpid())
 		return tl_child_fail(wfd, "master table as nobody: %s",
 				     r ? json_dumps(r, 0) : "no reply");
 	json_decref(r);
@@ -662,13 +574,11 @@ static int nobody_fn(void *arg, int wfd)
 static int case_unprivileged_client(void)
 {
 	struct tl_child child = { 0 };
-	struct daemon d;
+	struct dl_daemon d;
 	char out[2048], why[512];
 	int rc;
 
-	daemon_init(&d);
-	TL_EXPECT(!write_conf(NULL), "write %s", conf);
-	rc = start_daemon(&d, "nobody.log");
+	rc = dl_start(&d, "nobody.log");
 	TL_EXPECT(!rc, "vsockd did not start: %s", strerror(-rc));
 	TL_EXPECT(!tl_child_start(&child, nobody_fn, NULL), "fork");
 	/* root's own sockets, so the master table has more than nobody's */
@@ -676,21 +586,19 @@ static int case_unprivileged_client(void)
 	rc = tl_child_wait(&child, 10000, why, sizeof(why));
 	TL_EXPECT(!rc, "as nobody: %s", why);
 	/* vsockctl as nobody: the daemon refuses, vsockctl says so */
-	rc = run_ctl(out, sizeof(out), "setpriv --reuid=65534 --regid=65534 --clear-groups %s attach %s",
-		     vsockctl_bin, tl.cg_main);
+	rc = dl_run_ctl(out, sizeof(out), "setpriv --reuid=65534 --regid=65534 --clear-groups %s attach %s",
+		     dl.vsockctl, tl.cg_main);
 	TL_EXPECT(rc == 1 && strstr(out, "vsockctl: vsockd: 'attach' needs root or the control group"),
 		  "vsockctl attach as nobody (%d): %s", rc, out);
-	rc = run_ctl(out, sizeof(out), "setpriv --reuid=65534 --regid=65534 --clear-groups %s handles 1",
-		     vsockctl_bin);
+	rc = dl_run_ctl(out, sizeof(out), "setpriv --reuid=65534 --regid=65534 --clear-groups %s handles 1",
+		     dl.vsockctl);
 	TL_EXPECT(rc == 1 && strstr(out, "may read only its own handles"),
 		  "vsockctl handles 1 as nobody (%d): %s", rc, out);
 	/* root may */
-	rc = run_ctl(out, sizeof(out), "%s -j handles 1", vsockctl_bin);
+	rc = dl_run_ctl(out, sizeof(out), "%s -j handles 1", dl.vsockctl);
 	TL_EXPECT(rc == 0, "vsockctl handles 1 as root (%d): %s", rc, out);
 out:
-	if (tl.failed)
-		show_log(&d);
-	daemon_free(&d);
+	dl_daemon_end(&d);
 	return tl_verdict();
 }
 
@@ -702,7 +610,7 @@ static int raw_connect(void)
 	struct timeval tv = { 5, 0 };
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sockp);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", dl.sock);
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
 		close(fd);
@@ -725,7 +633,7 @@ static const char *raw_reply(int fd, char *code, size_t len)
 	if (n >= sizeof(buf) || recv(fd, buf, n, MSG_WAITALL) != (ssize_t)n)
 		return NULL;
 	j = json_loadb(buf, n, 0, NULL);
-	snprintf(code, len, "%s", ok(j) ? "" :
+	snprintf(code, len, "%s", dl_ok(j) ? "" :
 		 json_string_value(json_object_get(j, "code")) ?: "?");
 	json_decref(j);
 	return code;
@@ -748,16 +656,14 @@ static int case_malformed_requests(void)
 #undef BAD
 	};
 	unsigned char frame[64];
-	struct daemon d;
+	struct dl_daemon d;
 	const char *c;
 	char code[32], junk[64];
 	json_t *r = NULL;
 	unsigned int i;
 	int fd = -1, rc;
 
-	daemon_init(&d);
-	TL_EXPECT(!write_conf(NULL), "write %s", conf);
-	rc = start_daemon(&d, "malformed.log");
+	rc = dl_start(&d, "malformed.log");
 	TL_EXPECT(!rc, "vsockd did not start: %s", strerror(-rc));
 	fd = raw_connect();
 	TL_EXPECT(fd >= 0, "connect");
@@ -801,17 +707,15 @@ static int case_malformed_requests(void)
 		}
 	}
 	fd = -1;
-	r = call("{\"request\":\"status\"}");
-	TL_EXPECT(r && ok(r) && !signal_daemon(&d, 0), "vsockd does not serve after bad input");
-	TL_EXPECT(jnum(r, "request_errors") >= 7, "request_errors %llu",
-		  (unsigned long long)jnum(r, "request_errors"));
+	r = dl_call("{\"request\":\"status\"}");
+	TL_EXPECT(r && dl_ok(r) && !dl_daemon_signal(&d, 0), "vsockd does not serve after bad input");
+	TL_EXPECT(dl_jnum(r, "request_errors") >= 7, "request_errors %llu",
+		  (unsigned long long)dl_jnum(r, "request_errors"));
 out:
-	if (tl.failed)
-		show_log(&d);
 	if (fd >= 0)
 		close(fd);
 	json_decref(r);
-	daemon_free(&d);
+	dl_daemon_end(&d);
 	return tl_verdict();
 }
 
@@ -819,24 +723,22 @@ out:
 
 static int case_lost_events_rescan(void)
 {
-	struct daemon d;
+	struct dl_daemon d;
 	json_t *r = NULL;
 	__u64 rescans = 0, lost;
 	int i, c, s, rc;
 
-	daemon_init(&d);
-	TL_EXPECT(!write_conf(NULL), "write %s", conf);
-	rc = start_daemon(&d, "lost.log");
+	rc = dl_start(&d, "lost.log");
 	TL_EXPECT(!rc, "vsockd did not start: %s", strerror(-rc));
-	r = call("{\"request\":\"status\"}");
+	r = dl_call("{\"request\":\"status\"}");
 	TL_EXPECT(r, "status");
-	rescans = jnum(r, "rescans");
-	lost = jnum(r, "events_lost");
+	rescans = dl_jnum(r, "rescans");
+	lost = dl_jnum(r, "events_lost");
 	json_decref(r);
 	r = NULL;
 	/* a stopped consumer: the 1 MiB ring overflows (about 10 events per
 	 * connection, 48 bytes each) */
-	signal_daemon(&d, SIGSTOP);
+	dl_daemon_signal(&d, SIGSTOP);
 	for (i = 0; i < 3000; i++) {
 		if (tl_pair(AF_INET, true, &c, &s))
 			break;
@@ -845,28 +747,26 @@ static int case_lost_events_rescan(void)
 	}
 	/* one connection that is still open when the daemon wakes up */
 	TL_EXPECT(!tl_pair(AF_INET, true, &c, &s), "pair");
-	signal_daemon(&d, SIGCONT);
+	dl_daemon_signal(&d, SIGCONT);
 	TL_EXPECT(i == 3000, "only %d connections", i);
 	for (i = 0; i < 60; i++) {
-		r = call("{\"request\":\"status\"}");
-		if (r && jnum(r, "rescans") > rescans)
+		r = dl_call("{\"request\":\"status\"}");
+		if (r && dl_jnum(r, "rescans") > rescans)
 			break;
 		json_decref(r);
 		r = NULL;
 		tl_sleep_ms(50);
 	}
-	TL_EXPECT(r && jnum(r, "events_lost") > lost,
-		  "no events lost (%llu)", r ? (unsigned long long)jnum(r, "events_lost") : 0ull);
+	TL_EXPECT(r && dl_jnum(r, "events_lost") > lost,
+		  "no events lost (%llu)", r ? (unsigned long long)dl_jnum(r, "events_lost") : 0ull);
 	TL_EXPECT(i < 60, "no rescan after lost events");
 	json_decref(r);
-	r = wait_handles(getpid(), 2, 2000);
+	r = dl_wait_handles(getpid(), 2, 2000);
 	TL_EXPECT(r && json_array_size(json_object_get(r, "handles")) == 2,
 		  "runner's open connection not in its table after the rescan");
 out:
-	if (tl.failed)
-		show_log(&d);
 	json_decref(r);
-	daemon_free(&d);
+	dl_daemon_end(&d);
 	return tl_verdict();
 }
 
@@ -874,32 +774,30 @@ out:
 
 static int case_second_daemon_refused(void)
 {
-	struct daemon d, d2;
+	struct dl_daemon d, d2;
 	char line[512];
 	FILE *f = NULL;
 	bool said = false;
 	int rc;
 
-	daemon_init(&d2);
-	daemon_init(&d);
-	TL_EXPECT(!write_conf(NULL), "write %s", conf);
-	rc = start_daemon(&d, "first.log");
+	dl_daemon_init(&d2);
+	rc = dl_start(&d, "first.log");
 	TL_EXPECT(!rc, "vsockd did not start: %s", strerror(-rc));
-	rc = start_daemon(&d2, "second.log");
+	rc = dl_daemon_start(&d2, "second.log");
 	TL_EXPECT(rc == -ECHILD, "a second vsockd did not exit (%d)", rc);
-	rc = stop_daemon(&d2, 0);
+	rc = dl_daemon_stop(&d2, 0);
 	TL_EXPECT(WIFEXITED(rc) && WEXITSTATUS(rc) == 1, "second vsockd: status %#x", rc);
 	f = fopen(d2.log, "re");
 	while (f && fgets(line, sizeof(line), f))
 		said |= strstr(line, "is another vsockd running?") != NULL;
 	TL_EXPECT(said, "second vsockd did not say why");
-	TL_EXPECT(!signal_daemon(&d, 0), "the first vsockd is gone");
-	json_decref(call("{\"request\":\"status\"}"));
+	TL_EXPECT(!dl_daemon_signal(&d, 0), "the first vsockd is gone");
+	json_decref(dl_call("{\"request\":\"status\"}"));
 out:
 	if (f)
 		fclose(f);
-	daemon_free(&d);
-	daemon_free(&d2);
+	dl_daemon_free(&d);
+	dl_daemon_free(&d2);
 	return tl_verdict();
 }
 

@@ -127,25 +127,6 @@ static void dx_join_all(struct dx_conn *k, int n)
 	}
 }
 
-/* Every byte sent on fd went one way or the other, exactly once. */
-static int dx_accounting(const char *what, int fd, __u64 sent, char *why, size_t len)
-{
-	struct vs_sock_entry e;
-	char s[400];
-
-	if (loader_lookup_socket(tl.ld, tl_cookie(fd), &e)) {
-		snprintf(why, len, "%s: no socket-table entry", what);
-		return -1;
-	}
-	if (e.tx_redir_bytes + e.tx_pass_bytes != sent) {
-		tl_entry_str(&e, s, sizeof(s));
-		snprintf(why, len, "%s: redir+pass != %llu sent: %s", what,
-			 (unsigned long long)sent, s);
-		return -1;
-	}
-	return 0;
-}
-
 /* One byte each way on a connection whose streams are over. */
 static int dx_ping(struct dx_conn *k)
 {
@@ -177,8 +158,8 @@ static int dx_check(struct dx_conn *k)
 			return -1;
 		}
 	}
-	if (dx_accounting("client", k->c, k->c_tx.done, k->why, sizeof(k->why)) ||
-	    dx_accounting("server", k->s, k->s_tx.done, k->why, sizeof(k->why)))
+	if (tl_accounting("client", k->c, k->c_tx.done, NULL, k->why, sizeof(k->why)) ||
+	    tl_accounting("server", k->s, k->s_tx.done, NULL, k->why, sizeof(k->why)))
 		return -1;
 	return 0;
 }
@@ -422,7 +403,7 @@ static int case_random_nonblocking(void)
 static int case_random_blocking_modes(void)
 {
 	struct dx_opts o = dx_nonblocking;
-	struct daemon d;
+	struct dl_daemon d;
 	int m, r;
 
 	r = dl_start(&d, "duplex.log");

@@ -9,44 +9,18 @@
 static int exchange(int c, int s, uint64_t len, uint64_t sa, uint64_t sb, uint64_t off,
 		    char *why, size_t wl)
 {
-	struct tl_xfer c_tx = { .fd = c, .seed = sa, .off = off, .len = len, .min_io = 1,
-				.max_io = 65536, .rng = sa, .timeout_ms = 15000 };
-	struct tl_xfer s_rx = { .fd = s, .seed = sa, .off = off, .len = len,
-				.max_io = 65536, .timeout_ms = 15000 };
-	struct tl_xfer s_tx = { .fd = s, .seed = sb, .off = off, .len = len, .min_io = 1,
-				.max_io = 65536, .rng = sb, .timeout_ms = 15000 };
-	struct tl_xfer c_rx = { .fd = c, .seed = sb, .off = off, .len = len,
-				.max_io = 65536, .timeout_ms = 15000 };
-	pthread_t t1, t2, t3;
+	struct tl_duplex d = {
+		.c_tx = { .fd = c, .seed = sa, .off = off, .len = len, .min_io = 1,
+			  .max_io = 65536, .rng = sa, .timeout_ms = 15000 },
+		.s_rx = { .fd = s, .seed = sa, .off = off, .len = len,
+			  .max_io = 65536, .timeout_ms = 15000 },
+		.s_tx = { .fd = s, .seed = sb, .off = off, .len = len, .min_io = 1,
+			  .max_io = 65536, .rng = sb, .timeout_ms = 15000 },
+		.c_rx = { .fd = c, .seed = sb, .off = off, .len = len,
+			  .max_io = 65536, .timeout_ms = 15000 },
+	};
 
-	if (pthread_create(&t1, NULL, tl_xfer_send_thread, &c_tx))
-		return snprintf(why, wl, "pthread_create"), -1;
-	if (pthread_create(&t2, NULL, tl_xfer_send_thread, &s_tx)) {
-		pthread_join(t1, NULL);
-		return snprintf(why, wl, "pthread_create"), -1;
-	}
-	if (pthread_create(&t3, NULL, tl_xfer_recv_thread, &c_rx)) {
-		pthread_join(t1, NULL);
-		pthread_join(t2, NULL);
-		return snprintf(why, wl, "pthread_create"), -1;
-	}
-	tl_xfer_recv(&s_rx);
-	if (s_rx.err) {
-		shutdown(c, SHUT_RDWR);
-		shutdown(s, SHUT_RDWR);
-	}
-	pthread_join(t1, NULL);
-	pthread_join(t2, NULL);
-	pthread_join(t3, NULL);
-	if (c_tx.err)
-		return snprintf(why, wl, "client send: %s", c_tx.why), -1;
-	if (s_tx.err)
-		return snprintf(why, wl, "server send: %s", s_tx.why), -1;
-	if (s_rx.err)
-		return snprintf(why, wl, "server read: %s", s_rx.why), -1;
-	if (c_rx.err)
-		return snprintf(why, wl, "client read: %s", c_rx.why), -1;
-	return 0;
+	return tl_xfer_duplex(&d, why, wl);
 }
 
 #define EXCHANGE(c, s, len, sa, sb, off)					\

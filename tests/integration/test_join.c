@@ -53,39 +53,18 @@ static int blocking_exchange(int c, int s, __u64 n)
 /* Both directions at once, poll-driven; off is where the streams start. */
 static int stream_both(int c, int s, __u64 off, __u64 len, char *why, size_t wlen)
 {
-	struct tl_xfer c_tx = { .fd = c, .seed = 11, .off = off, .len = len, .min_io = 16 * KiB,
-				.max_io = MiB, .log_io = true, .rng = 3, .timeout_ms = 30000 };
-	struct tl_xfer s_rx = { .fd = s, .seed = 11, .off = off, .len = len, .max_io = MiB,
-				.timeout_ms = 30000 };
-	struct tl_xfer s_tx = { .fd = s, .seed = 22, .off = off, .len = len, .min_io = 16 * KiB,
-				.max_io = MiB, .log_io = true, .rng = 5, .timeout_ms = 30000 };
-	struct tl_xfer c_rx = { .fd = c, .seed = 22, .off = off, .len = len, .max_io = MiB,
-				.timeout_ms = 30000 };
-	pthread_t th[3];
-	int i;
+	struct tl_duplex d = {
+		.c_tx = { .fd = c, .seed = 11, .off = off, .len = len, .min_io = 16 * KiB,
+			  .max_io = MiB, .log_io = true, .rng = 3, .timeout_ms = 30000 },
+		.s_rx = { .fd = s, .seed = 11, .off = off, .len = len, .max_io = MiB,
+			  .timeout_ms = 30000 },
+		.s_tx = { .fd = s, .seed = 22, .off = off, .len = len, .min_io = 16 * KiB,
+			  .max_io = MiB, .log_io = true, .rng = 5, .timeout_ms = 30000 },
+		.c_rx = { .fd = c, .seed = 22, .off = off, .len = len, .max_io = MiB,
+			  .timeout_ms = 30000 },
+	};
 
-	if (pthread_create(&th[0], NULL, tl_xfer_recv_thread, &s_rx))
-		return -EAGAIN;
-	if (pthread_create(&th[1], NULL, tl_xfer_send_thread, &s_tx)) {
-		shutdown(s, SHUT_RDWR);
-		pthread_join(th[0], NULL);
-		return -EAGAIN;
-	}
-	if (pthread_create(&th[2], NULL, tl_xfer_recv_thread, &c_rx)) {
-		shutdown(s, SHUT_RDWR);
-		pthread_join(th[0], NULL);
-		pthread_join(th[1], NULL);
-		return -EAGAIN;
-	}
-	tl_xfer_send(&c_tx);
-	for (i = 0; i < 3; i++)
-		pthread_join(th[i], NULL);
-	if (s_rx.err || c_rx.err || c_tx.err || s_tx.err) {
-		snprintf(why, wlen, "%s", s_rx.err ? s_rx.why : c_rx.err ? c_rx.why :
-			 c_tx.err ? c_tx.why : s_tx.why);
-		return -EIO;
-	}
-	return 0;
+	return tl_xfer_duplex(&d, why, wlen);
 }
 
 /* After the switch: until both sockets joined (the joiner runs on an
@@ -114,7 +93,7 @@ static int join_case(struct join_opts o)
 {
 	struct vs_sock_entry ce, se;
 	__u64 st0[VS_C_MAX], st1[VS_C_MAX];
-	struct daemon d;
+	struct dl_daemon d;
 	char why[300];
 	int l = -1, c = -1, s = -1, r;
 	__u64 pre = o.tcp_bytes_first ? 64 * KiB : 0, total;
@@ -142,7 +121,7 @@ static int join_case(struct join_opts o)
 	if (r) {
 		tl_show("client", c);
 		tl_show("server", s);
-		show_log(&d);
+		dl_show_log(&d);
 	}
 	TL_EXPECT(!r, "both ends in the sockhash after the switch: %s", strerror(-r));
 	tl_stats(st0);
@@ -208,7 +187,7 @@ static int case_rejoin_after_blocking(void)
 {
 	struct vs_sock_entry se;
 	__u64 redir0, total = 64 * MiB;
-	struct daemon d;
+	struct dl_daemon d;
 	char why[300];
 	int c = -1, s = -1, r;
 
@@ -246,7 +225,7 @@ out:
 static int case_fin_before_switch(void)
 {
 	struct vs_sock_entry se;
-	struct daemon d;
+	struct dl_daemon d;
 	char buf[64 * 1024];
 	int c = -1, s = -1, r;
 
@@ -305,7 +284,7 @@ static int case_coverage(void)
 	__u64 total = 16 * MiB, cookies[4], redir = 0, pass = 0;
 	struct vs_sock_entry e;
 	char why[300], out[16384];
-	struct daemon dm;
+	struct dl_daemon dm;
 	int fd[4] = { -1, -1, -1, -1 }, r, i;
 
 	r = dl_start(&dm, "coverage.log");
@@ -325,10 +304,10 @@ static int case_coverage(void)
 	}
 	TL_EXPECT(redir > 0, "nothing redirected");
 	TL_EXPECT(!loader_read_coverage(tl.ld, c1), "read coverage");
-	r = run_ctl(out, sizeof(out), "%s -j --pin-root %s stats", vsockctl_bin, tl.pin_root);
+	r = dl_run_ctl(out, sizeof(out), "%s -j --pin-root %s stats", dl.vsockctl, tl.pin_root);
 	TL_EXPECT(r == 0 && strstr(out, "\"coverage\"") &&
 		  strstr(out, "\"reason\":\"blocking\""), "vsockctl -j stats: %d %.300s", r, out);
-	r = run_ctl(out, sizeof(out), "%s --pin-root %s stats --prometheus", vsockctl_bin,
+	r = dl_run_ctl(out, sizeof(out), "%s --pin-root %s stats --prometheus", dl.vsockctl,
 		    tl.pin_root);
 	TL_EXPECT(r == 0 && strstr(out, "vsock_coverage_sockets{reason=\"blocking\"} "),
 		  "vsockctl stats --prometheus: %d %.300s", r, out);

@@ -274,26 +274,16 @@ static int case_fionread_reader_backpressure(void)
 			      .log_io = true, .rng = 6, .timeout_ms = 60000, .expect_eof = true,
 			      .fionread = true, .pause_pct = 2, .pause_max_ms = 5 };
 	struct vs_sock_entry e;
-	pthread_t th;
+	char why[600];
 	int c = -1, s = -1, r;
-	bool started = false;
 
 	TL_EXPECT(!loader_set_max_queued(tl.ld, 128 * KiB), "set max_queued");
 	r = tl_pair(AF_INET, true, &c, &s);
 	TL_EXPECT(!r, "pair: %s", strerror(-r));
-	tx.fd = c;
-	rx.fd = s;
-	TL_EXPECT(!pthread_create(&th, NULL, tl_xfer_recv_thread, &rx), "thread");
-	started = true;
-	tl_xfer_send(&tx);
-	pthread_join(th, NULL);
-	started = false;
+	TL_EXPECT(!tl_xfer_stream(c, s, &tx, &rx), "thread");
 	TL_EXPECT(!rx.err, "reader: %s", rx.why);
 	TL_EXPECT(!tx.err, "sender: %s", tx.why);
-	TL_EXPECT(!loader_lookup_socket(tl.ld, tl_cookie(c), &e), "client entry");
-	TL_EXPECT(e.tx_redir_bytes + e.tx_pass_bytes == total,
-		  "redir %llu + pass %llu != %llu", (unsigned long long)e.tx_redir_bytes,
-		  (unsigned long long)e.tx_pass_bytes, (unsigned long long)total);
+	TL_EXPECT(!tl_accounting("client", c, total, &e, why, sizeof(why)), "%s", why);
 	TL_EXPECT(e.tx_redir_bytes > 0 && e.tx_pass_bytes > 0,
 		  "queues never split: redirected %llu B, passed %llu B",
 		  (unsigned long long)e.tx_redir_bytes, (unsigned long long)e.tx_pass_bytes);
@@ -301,10 +291,6 @@ static int case_fionread_reader_backpressure(void)
 		(unsigned long long)(total / MiB), 100.0 * e.tx_redir_bytes / total,
 		100.0 * e.tx_pass_bytes / total, rx.secs);
 out:
-	if (started) {
-		shutdown(s, SHUT_RDWR);
-		pthread_join(th, NULL);
-	}
 	loader_set_max_queued(tl.ld, VS_MAX_QUEUED_DEFAULT);
 	tl_close(c);
 	tl_close(s);

@@ -478,23 +478,14 @@ static int case_accounting_partial_send(void)
 	struct tl_xfer rx = { .seed = 51, .max_io = 256 * KiB, .timeout_ms = 20000,
 			      .expect_eof = true };
 	long long mem = 0;
-	struct vs_sock_entry ce;
 	uint64_t accepted = 0;
-	char s1[400];
 	int c = -1, s = -1, r, err;
 
 	r = tl_pair(AF_INET, true, &c, &s);
 	TL_EXPECT(!r, "pair: %s", strerror(-r));
 	accepted = fill(c, 500, &mem, &err);
 	TL_EXPECT(!err, "fill: %s", strerror(err));
-	TL_EXPECT(!tl_entry(c, &ce), "client entry missing");
-	tl_entry_str(&ce, s1, sizeof(s1));
-	TL_EXPECT(ce.tx_redir_bytes + ce.tx_pass_bytes == accepted,
-		  "send() accepted %llu B but redir %llu + pass %llu = %llu B (%+lld) were counted: %s",
-		  (unsigned long long)accepted, (unsigned long long)ce.tx_redir_bytes,
-		  (unsigned long long)ce.tx_pass_bytes,
-		  (unsigned long long)(ce.tx_redir_bytes + ce.tx_pass_bytes),
-		  (long long)(ce.tx_redir_bytes + ce.tx_pass_bytes - accepted), s1);
+	TL_EXPECT_ACCOUNTING("client", c, accepted);
 out:
 	if (c >= 0 && s >= 0) {
 		/* drain so nothing is left queued */

@@ -7,49 +7,6 @@
 #include <sys/epoll.h>
 #include "testlib.h"
 
-/* Per-socket accounting must add up to what send() accepted. */
-static bool check_accounting(const char *what, int fd, __u64 sent, int line)
-{
-	struct vs_sock_entry e;
-	char s[400];
-	int r = tl_entry(fd, &e);
-
-	if (r) {
-		tl_fail_at(line, "%s: no socket-table entry: %s", what, strerror(-r));
-		return false;
-	}
-	if (e.tx_redir_bytes + e.tx_pass_bytes != sent) {
-		tl_entry_str(&e, s, sizeof(s));
-		tl_fail_at(line, "%s: redir+pass != %llu bytes sent: %s", what,
-			   (unsigned long long)sent, s);
-		return false;
-	}
-	return true;
-}
-
-#define EXPECT_ACCOUNTING(what, fd, sent)				\
-	do {								\
-		if (!check_accounting(what, fd, sent, __LINE__))	\
-			goto out;					\
-	} while (0)
-
-/* Send tx on c while a thread reads rx on s; 0 when the thread could start
- * (then it has been joined). A failed sender shuts s so the reader stops. */
-static int stream_once(int c, int s, struct tl_xfer *tx, struct tl_xfer *rx)
-{
-	pthread_t th;
-
-	tx->fd = c;
-	rx->fd = s;
-	if (pthread_create(&th, NULL, tl_xfer_recv_thread, rx))
-		return -1;
-	tl_xfer_send(tx);
-	if (tx->err)
-		shutdown(s, SHUT_RDWR);	/* let the reader stop */
-	pthread_join(th, NULL);
-	return 0;
-}
-
 /* b) 256 MiB, random write sizes 1 B..256 KiB, nonblocking both ends. */
 static int case_stream_256m(void)
 {
@@ -66,7 +23,7 @@ static int case_stream_256m(void)
 	r = tl_pair(AF_INET, true, &c, &s);
 	TL_EXPECT(!r, "pair: %s", strerror(-r));
 	TL_EXPECT(!tl_stats(st0), "loader_read_stats");
-	TL_EXPECT(!stream_once(c, s, &tx, &rx), "pthread_create");
+	TL_EXPECT(!tl_xfer_stream(c, s, &tx, &rx), "pthread_create");
 	TL_EXPECT(!tx.err && !rx.err, "sender: %s; reader: %s", tx.err ? tx.why : "ok",
 		  rx.err ? rx.why : "ok");
 	TL_EXPECT(rx.done == total, "reader got %llu of %llu",
@@ -85,7 +42,7 @@ static int case_stream_256m(void)
 		(unsigned long long)(st1[VS_C_PASS_TCP_UNREAD] - st0[VS_C_PASS_TCP_UNREAD]),
 		(unsigned long long)(st1[VS_C_TO_PASS] - st0[VS_C_TO_PASS]),
 		(unsigned long long)(st1[VS_C_TO_REDIRECT] - st0[VS_C_TO_REDIRECT]));
-	EXPECT_ACCOUNTING("client", c, total);
+	TL_EXPECT_ACCOUNTING("client", c, total);
 	TL_EXPECT(ce.tx_redir_bytes * 10 >= total * 9,
 		  "only %llu of %llu bytes (%.1f%%) redirected, want >= 90%%",
 		  (unsigned long long)ce.tx_redir_bytes, (unsigned long long)total,
@@ -267,8 +224,8 @@ static int rr_case(bool client_first)
 		(unsigned long long)cs.tx_off,
 		(unsigned long long)ce.tx_redir_bytes, (unsigned long long)ss.tx_off,
 		(unsigned long long)se.tx_redir_bytes);
-	EXPECT_ACCOUNTING("client", c, cs.tx_off);
-	EXPECT_ACCOUNTING("server", s, ss.tx_off);
+	TL_EXPECT_ACCOUNTING("client", c, cs.tx_off);
+	TL_EXPECT_ACCOUNTING("server", s, ss.tx_off);
 	TL_EXPECT_ACCEL("client", c, 1);
 	TL_EXPECT_ACCEL("server", s, 1);
 	TL_EXPECT(st1[VS_C_BYTES_REDIRECTED] - st0[VS_C_BYTES_REDIRECTED] ==
@@ -302,8 +259,8 @@ static int case_busy_poll_reader_leaves(void)
 	/* both ends leave once the TCP segments that follow give sockops a say */
 	TL_EXPECT(!wait_both_left(c, s, &ce, &se, s1, s2), "socket-table entries missing");
 	TL_EXPECT(!tl_stats(st1), "loader_read_stats");
-	EXPECT_ACCOUNTING("client", c, cs.tx_off);
-	EXPECT_ACCOUNTING("server", s, ss.tx_off);
+	TL_EXPECT_ACCOUNTING("client", c, cs.tx_off);
+	TL_EXPECT_ACCOUNTING("server", s, ss.tx_off);
 	TL_EXPECT(ce.tx_redir_msgs >= VS_SPIN_MSGS,
 		  "the client's first %u requests were not redirected: %s", VS_SPIN_MSGS, s1);
 	TL_EXPECT(se.reason == VS_R_BUSY_POLL && !se.in_sockhash,
@@ -337,7 +294,7 @@ static int case_small_writes_leave(void)
 	r = tl_pair(AF_INET, true, &c, &s);
 	TL_EXPECT(!r, "pair: %s", strerror(-r));
 	TL_EXPECT(!tl_stats(st0), "loader_read_stats");
-	TL_EXPECT(!stream_once(c, s, &tx, &rx), "pthread_create");
+	TL_EXPECT(!tl_xfer_stream(c, s, &tx, &rx), "pthread_create");
 	TL_EXPECT(!tx.err && !rx.err, "sender: %s; reader: %s", tx.err ? tx.why : "ok",
 		  rx.err ? rx.why : "ok");
 	TL_EXPECT(rx.done == total, "reader got %llu of %llu",
@@ -345,7 +302,7 @@ static int case_small_writes_leave(void)
 	/* both ends leave once the TCP segments that follow give sockops a say */
 	TL_EXPECT(!wait_both_left(c, s, &ce, &se, s1, s2), "socket-table entries missing");
 	TL_EXPECT(!tl_stats(st1), "loader_read_stats");
-	EXPECT_ACCOUNTING("client", c, total);
+	TL_EXPECT_ACCOUNTING("client", c, total);
 	TL_EXPECT(ce.tx_redir_msgs >= 1 && ce.tx_redir_msgs <= VS_SMALL_RUN + 1,
 		  "want the first messages (at most %u) redirected: %s", VS_SMALL_RUN + 1, s1);
 	TL_EXPECT(ce.reason == VS_R_SMALL_WRITES && !ce.in_sockhash,
@@ -379,8 +336,8 @@ static int case_busy_poll_off_stays(void)
 	TL_EXPECT(!tl_entry(s, &se), "socket-table entry missing");
 	tl_entry_str(&se, s2, sizeof(s2));
 	tl_diag("server: %s", s2);
-	EXPECT_ACCOUNTING("client", c, cs.tx_off);
-	EXPECT_ACCOUNTING("server", s, ss.tx_off);
+	TL_EXPECT_ACCOUNTING("client", c, cs.tx_off);
+	TL_EXPECT_ACCOUNTING("server", s, ss.tx_off);
 	TL_EXPECT(se.in_sockhash && se.reason != VS_R_BUSY_POLL,
 		  "busy_poll off: the spinning server left anyway: %s", s2);
 out:
