@@ -12,7 +12,7 @@
 #include "testlib.h"
 #include "daemonlib.h"
 #include "ctlsock.h"
-#include "../../daemon/ctlproto.h"
+#include "ctlproto.h"
 
 /* ------------------------------------------------------------------ */
 /* Talking to vsockd                                                   */
