@@ -171,7 +171,7 @@ $(FUZZ_BIN): tests/fuzz/fuzz_ctlmsg.c daemon/ctlmsg.c daemon/ctlmsg.h lib/ctlpro
 # A unit test sees lib/ and the headers of the program whose modules it
 # tests (UNIT_DIR); VS_SRCDIR lets it find docs and examples from anywhere.
 UNIT_DIR	= daemon
-CLI_UNIT_BINS	:= $(O)/tests/unit/test_cli_args $(O)/tests/unit/test_output
+CLI_UNIT_BINS	:= $(patsubst %,$(O)/tests/unit/%,test_cli_args test_output test_sockjson)
 $(CLI_UNIT_BINS): UNIT_DIR = cli
 
 $(O)/tests/unit/%: tests/unit/%.c $(CLI_LIB_OBJS) $(DAEMON_LIB) $(LIBUTIL) $(LIBLOADER) \
