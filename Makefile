@@ -263,6 +263,12 @@ fuzz:
 	$(Q)$(FUZZ_BIN) -max_total_time=$(FUZZ_TIME) -max_len=70000 -timeout=10 \
 		-dict=tests/fuzz/ctlmsg.dict $(O)/tests/fuzz/corpus tests/fuzz/corpus
 
+# The include/link graph between top-level directories (before/after a
+# refactor: tools/deps-graph.py DIR on another checkout); fails on an
+# edge that points the wrong way.
+deps-graph:
+	$(Q)python3 tools/deps-graph.py
+
 clean:
 	$(call msg,CLEAN,$(O))
 	$(Q)rm -rf $(O)
@@ -276,5 +282,6 @@ help:
 	@echo '  bench    loopback TCP vs vsock vs AF_UNIX table, docs/performance.md (QUICK=1)'
 	@echo '  install  install vsockctl, vsockd, man pages, completion, unit (PREFIX, DESTDIR)'
 	@echo '  fuzz     fuzz the control-message parser for FUZZ_TIME seconds (default 300)'
+	@echo '  deps-graph  print the dependency graph between top-level dirs; fail on a wrong-way edge'
 	@echo '  vmlinux  generate $(O)/vmlinux.h from $(VMLINUX_BTF)'
 	@echo '  clean    remove $(O)'
