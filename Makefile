@@ -32,6 +32,7 @@ ALL_CPPFLAGS	:= -D_GNU_SOURCE -Iinclude -Iloader -I$(O) \
 ALL_CFLAGS	:= $(WARNINGS) $(CFLAGS) $(shell $(PKG_CONFIG) --cflags libbpf 2>/dev/null)
 LIBBPF_LIBS	:= $(shell $(PKG_CONFIG) --libs libbpf 2>/dev/null || echo -lbpf) -lelf -lz
 CMOCKA_LIBS	:= $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null || echo -lcmocka)
+JANSSON_CFLAGS	:= $(shell $(PKG_CONFIG) --cflags jansson 2>/dev/null)
 JANSSON_LIBS	:= $(shell $(PKG_CONFIG) --libs jansson 2>/dev/null || echo -ljansson)
 DAEMON_PKGS	:= libsystemd jansson inih
 DAEMON_CFLAGS	:= $(shell $(PKG_CONFIG) --cflags $(DAEMON_PKGS) 2>/dev/null)
@@ -61,18 +62,25 @@ BPF_HDRS	:= $(wildcard bpf/*.h) $(wildcard include/vsock/*.h)
 LOADER_SRCS	:= $(wildcard loader/*.c)
 LOADER_OBJS	:= $(patsubst %.c,$(O)/%.o,$(LOADER_SRCS))
 LIBLOADER	:= $(O)/libvsockload.a
+# libvsockutil.a: what vsockctl and vsockd share (formatting, a socket's
+# JSON, the control protocol and its client, the version). Its users
+# compile with -Ilib; it depends on include/ and loader/ only.
+LIB_SRCS	:= $(wildcard lib/*.c)
+LIB_OBJS	:= $(patsubst %.c,$(O)/%.o,$(LIB_SRCS))
+LIBUTIL		:= $(O)/libvsockutil.a
+LIB_HDRS	:= $(wildcard lib/*.h)
 CLI_SRCS	:= $(wildcard cli/*.c)
 CLI_OBJS	:= $(patsubst %.c,$(O)/%.o,$(CLI_SRCS))
 CLI_LIB_OBJS	:= $(filter-out $(O)/cli/main.o,$(CLI_OBJS))
-USER_HDRS	:= $(wildcard include/vsock/*.h loader/*.h cli/*.h)
+USER_HDRS	:= $(wildcard include/vsock/*.h loader/*.h)
+CLI_HDRS	:= $(wildcard cli/*.h)
 
 # vsockd: daemon/*.c; the library part (all but main.o) also links into
-# the unit tests. fmt.o and json.o are vsockctl's formatting, shared.
+# the unit tests.
 DAEMON_SRCS	:= $(wildcard daemon/*.c)
 DAEMON_OBJS	:= $(patsubst %.c,$(O)/%.o,$(DAEMON_SRCS))
 DAEMON_LIB_OBJS	:= $(filter-out $(O)/daemon/main.o,$(DAEMON_OBJS))
 DAEMON_LIB	:= $(O)/libvsockd.a
-DAEMON_SHARED	:= $(O)/cli/fmt.o $(O)/cli/json.o
 DAEMON_HDRS	:= $(wildcard daemon/*.h)
 FUZZ_BIN	:= $(O)/tests/fuzz/fuzz_ctlmsg
 
@@ -86,12 +94,12 @@ KTEST_BINS	:= $(patsubst %.c,$(O)/%,$(KTEST_SRCS))
 .DELETE_ON_ERROR:
 .SECONDARY:
 .PHONY: all check demo deps bench install uninstall clean vmlinux help tests
-.PHONY: install-vsockd fuzz
+.PHONY: install-vsockd fuzz deps-graph
 
 all: $(O)/vsockctl
 all: $(O)/vsockd
 
-$(O) $(O)/bpf $(O)/loader $(O)/cli $(O)/bench $(O)/tests/unit $(O)/tests/bpf $(O)/tests/integration $(O)/tests/lib:
+$(O) $(O)/bpf $(O)/loader $(O)/lib $(O)/cli $(O)/bench $(O)/tests/unit $(O)/tests/bpf $(O)/tests/integration $(O)/tests/lib:
 	$(Q)mkdir -p $@
 
 # vmlinux.h from the running kernel's BTF, else the vendored copy.
@@ -122,41 +130,56 @@ $(LIBLOADER): $(LOADER_OBJS)
 	$(call msg,AR,$@)
 	$(Q)$(AR) rcs $@ $^
 
-$(O)/cli/%.o: cli/%.c $(USER_HDRS) | $(O)/cli
+$(O)/lib/%.o: lib/%.c $(USER_HDRS) $(LIB_HDRS) | $(O)/lib
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(ALL_CPPFLAGS) -Icli $(ALL_CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(ALL_CPPFLAGS) -Ilib $(JANSSON_CFLAGS) $(ALL_CFLAGS) -c $< -o $@
 
-$(O)/vsockctl: $(CLI_OBJS) $(LIBLOADER)
+$(LIBUTIL): $(LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)$(AR) rcs $@ $^
+
+$(O)/cli/%.o: cli/%.c $(USER_HDRS) $(LIB_HDRS) $(CLI_HDRS) | $(O)/cli
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(ALL_CPPFLAGS) -Ilib $(JANSSON_CFLAGS) $(ALL_CFLAGS) -c $< -o $@
+
+$(O)/vsockctl: $(CLI_OBJS) $(LIBUTIL) $(LIBLOADER)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBBPF_LIBS) $(JANSSON_LIBS)
 
 $(O)/daemon $(O)/tests/fuzz:
 	$(Q)mkdir -p $@
 
-$(O)/daemon/%.o: daemon/%.c $(USER_HDRS) $(DAEMON_HDRS) | $(O)/daemon
+$(O)/daemon/%.o: daemon/%.c $(USER_HDRS) $(LIB_HDRS) $(DAEMON_HDRS) | $(O)/daemon
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(ALL_CPPFLAGS) -Icli $(DAEMON_CFLAGS) $(ALL_CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(ALL_CPPFLAGS) -Ilib $(DAEMON_CFLAGS) $(ALL_CFLAGS) -c $< -o $@
 
 $(DAEMON_LIB): $(DAEMON_LIB_OBJS)
 	$(call msg,AR,$@)
 	$(Q)$(AR) rcs $@ $^
 
-$(O)/vsockd: $(O)/daemon/main.o $(DAEMON_LIB) $(DAEMON_SHARED) $(LIBLOADER)
+$(O)/vsockd: $(O)/daemon/main.o $(DAEMON_LIB) $(LIBUTIL) $(LIBLOADER)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBBPF_LIBS) $(DAEMON_LIBS)
 
 # libFuzzer target for the control-message parser (no libbpf, no root).
-$(FUZZ_BIN): tests/fuzz/fuzz_ctlmsg.c daemon/ctlmsg.c daemon/ctlmsg.h daemon/ctlproto.h | $(O)/tests/fuzz
+$(FUZZ_BIN): tests/fuzz/fuzz_ctlmsg.c daemon/ctlmsg.c daemon/ctlmsg.h lib/ctlproto.h | $(O)/tests/fuzz
 	$(call msg,FUZZ-CC,$@)
 	$(Q)$(FUZZ_CC) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-		-D_GNU_SOURCE -Idaemon -Iinclude $(DAEMON_CFLAGS) $(WARNINGS) \
+		-D_GNU_SOURCE -Idaemon -Ilib -Iinclude $(DAEMON_CFLAGS) $(WARNINGS) \
 		-o $@ tests/fuzz/fuzz_ctlmsg.c daemon/ctlmsg.c $(JANSSON_LIBS)
 
-$(O)/tests/unit/%: tests/unit/%.c $(CLI_LIB_OBJS) $(DAEMON_LIB) $(LIBLOADER) $(USER_HDRS) $(DAEMON_HDRS) | $(O)/tests/unit
+# A unit test sees lib/ and the headers of the program whose modules it
+# tests (UNIT_DIR); VS_SRCDIR lets it find docs and examples from anywhere.
+UNIT_DIR	= daemon
+CLI_UNIT_BINS	:= $(patsubst %,$(O)/tests/unit/%,test_cli_args test_output test_sockjson)
+$(CLI_UNIT_BINS): UNIT_DIR = cli
+
+$(O)/tests/unit/%: tests/unit/%.c $(CLI_LIB_OBJS) $(DAEMON_LIB) $(LIBUTIL) $(LIBLOADER) \
+		$(USER_HDRS) $(LIB_HDRS) $(CLI_HDRS) $(DAEMON_HDRS) | $(O)/tests/unit
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(ALL_CPPFLAGS) -Icli -Idaemon $(DAEMON_CFLAGS) $(ALL_CFLAGS) -o $@ $< \
-		$(CLI_LIB_OBJS) $(DAEMON_LIB) $(LIBLOADER) $(CMOCKA_LIBS) $(LIBBPF_LIBS) \
-		$(DAEMON_LIBS)
+	$(Q)$(CC) $(ALL_CPPFLAGS) -I$(UNIT_DIR) -Ilib -DVS_SRCDIR='"$(CURDIR)"' $(DAEMON_CFLAGS) \
+		$(ALL_CFLAGS) -o $@ $< $(CLI_LIB_OBJS) $(DAEMON_LIB) $(LIBUTIL) $(LIBLOADER) \
+		$(CMOCKA_LIBS) $(LIBBPF_LIBS) $(DAEMON_LIBS)
 
 # the kernel tests' harness (tests/integration/testlib.h, daemonlib.h),
 # built once; daemonctl.o talks to vsockd and goes only into test_daemon
@@ -177,9 +200,9 @@ $(TESTLIB): $(TESTLIB_OBJS)
 	$(Q)$(AR) rcs $@ $^
 
 $(O)/tests/lib/daemonctl.o: tests/integration/daemonctl.c tests/integration/daemonctl.h \
-		$(USER_HDRS) $(TESTLIB_HDRS) | $(O)/tests/lib
+		$(USER_HDRS) $(LIB_HDRS) $(TESTLIB_HDRS) | $(O)/tests/lib
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(ALL_CPPFLAGS) -Itests/integration -Icli $(ALL_CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(ALL_CPPFLAGS) -Itests/integration -Ilib $(ALL_CFLAGS) -c $< -o $@
 
 $(O)/tests/bpf/%: tests/bpf/%.c $(KTEST_DEPS) | $(O)/tests/bpf
 	$(call msg,CC,$@)
@@ -189,12 +212,13 @@ $(O)/tests/integration/%: tests/integration/%.c $(KTEST_DEPS) | $(O)/tests/integ
 	$(call msg,CC,$@)
 	$(Q)$(KTEST_BUILD)
 
-# the daemon test talks to vsockd through vsockctl's control-socket client
+# the daemon test talks to vsockd through lib's control-socket client
 $(O)/tests/integration/test_daemon: tests/integration/test_daemon.c $(KTEST_DEPS) \
-		$(O)/tests/lib/daemonctl.o $(O)/cli/ctlsock.o daemon/ctlproto.h | $(O)/tests/integration
+		$(O)/tests/lib/daemonctl.o $(LIBUTIL) $(LIB_HDRS) | $(O)/tests/integration
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(ALL_CPPFLAGS) -Itests/integration -Icli $(ALL_CFLAGS) -o $@ $< \
-		$(O)/tests/lib/daemonctl.o $(O)/cli/ctlsock.o $(TESTLIB) $(LIBLOADER) $(LIBBPF_LIBS) $(JANSSON_LIBS) -lpthread
+	$(Q)$(CC) $(ALL_CPPFLAGS) -Itests/integration -Ilib $(ALL_CFLAGS) -o $@ $< \
+		$(O)/tests/lib/daemonctl.o $(TESTLIB) $(LIBUTIL) $(LIBLOADER) $(LIBBPF_LIBS) \
+		$(JANSSON_LIBS) -lpthread
 
 $(O)/bench/%: bench/%.c $(wildcard bench/*.h) | $(O)/bench
 	$(call msg,CC,$@)
@@ -265,6 +289,12 @@ fuzz:
 	$(Q)$(FUZZ_BIN) -max_total_time=$(FUZZ_TIME) -max_len=70000 -timeout=10 \
 		-dict=tests/fuzz/ctlmsg.dict $(O)/tests/fuzz/corpus tests/fuzz/corpus
 
+# The include/link graph between top-level directories (before/after a
+# refactor: tools/deps-graph.py DIR on another checkout); fails on an
+# edge that points the wrong way.
+deps-graph:
+	$(Q)python3 tools/deps-graph.py
+
 clean:
 	$(call msg,CLEAN,$(O))
 	$(Q)rm -rf $(O)
@@ -279,5 +309,6 @@ help:
 	@echo '  bench-render  docs/performance.md and .png again from the last bench, no root'
 	@echo '  install  install vsockctl, vsockd, man pages, completion, unit (PREFIX, DESTDIR)'
 	@echo '  fuzz     fuzz the control-message parser for FUZZ_TIME seconds (default 300)'
+	@echo '  deps-graph  print the dependency graph between top-level dirs; fail on a wrong-way edge'
 	@echo '  vmlinux  generate $(O)/vmlinux.h from $(VMLINUX_BTF)'
 	@echo '  clean    remove $(O)'

@@ -10,10 +10,6 @@
 #include "loader.h"
 #include "output.h"
 
-#ifndef VSOCK_VERSION
-#define VSOCK_VERSION "0.1.0"
-#endif
-
 #define CTL_ERR_LEN 512
 
 /* Global options and the result of one command. A command fills doc (on
@@ -36,8 +32,7 @@ typedef int (*cmd_fn)(struct ctl *ctl, int argc, char **argv);
 struct cmd {
 	const char *name;
 	cmd_fn func;
-	const char *synopsis;	/* the man page SYNOPSIS line, word for word;
-				 * NULL: not offered in this version */
+	const char *synopsis;	/* the man page SYNOPSIS line, word for word */
 };
 
 extern const struct cmd cmd_table[];	/* ends with a NULL name */
@@ -67,6 +62,8 @@ int cmd_dispatch(struct ctl *ctl, int argc, char **argv);
 
 /* Argument helpers for commands. */
 bool arg_is_help(const char *arg);
+/* No argument after the command name, else an error. */
+int arg_none(struct ctl *ctl, int argc, char **argv);
 /* Exactly one positional argument (e.g. CGROUP), else an error. */
 int arg_one(struct ctl *ctl, const char *cmd, const char *what, int argc,
 	    char **argv, const char **val);
@@ -85,7 +82,6 @@ int do_version(struct ctl *ctl, int argc, char **argv);
 int do_sockets(struct ctl *ctl, int argc, char **argv);
 int do_handles(struct ctl *ctl, int argc, char **argv);
 int do_tune(struct ctl *ctl, int argc, char **argv);
-int do_needs_vsockd(struct ctl *ctl, int argc, char **argv);
 
 /* sockets filters; AND-ed. */
 struct sock_filter {
@@ -99,6 +95,14 @@ struct sock_filter {
 int sockets_parse_filter(struct ctl *ctl, int argc, char **argv,
 			 struct sock_filter *f);
 bool sockets_match(const struct sock_filter *f, const struct vs_sock_entry *e);
+
+/* The counters as a record (cmd_stats.c): text shows those that moved
+ * unless all, JSON shows every one. */
+void stats_counters(struct ctl *ctl, const __u64 c[VS_C_MAX], bool all,
+		    const char *key, const char *title);
+/* A socket row (sockrow.c): the cells of `sockets` and `handles`, read
+ * from the socket's JSON, which becomes the row's JSON. Consumes sock. */
+void sock_row(struct out_row *r, json_t *sock);
 
 /* stats --prometheus rendering of counters into the document. */
 void stats_prometheus(struct out_doc *doc, const __u64 c[VS_C_MAX]);

@@ -6,11 +6,9 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <netinet/in.h>
 #include "vsock/names.h"
 #include "cmd.h"
-#include "fmt.h"
+#include "sockjson.h"
 
 static const char *const sockets_cols[] = {
 	"Cookie", "Status", "State", "Local", "Peer", "Process", "Path",
@@ -156,132 +154,14 @@ static const struct vs_sock_entry *find(const struct sock_list *l, __u64 cookie)
 	return bsearch(&key, l->e, l->n, sizeof(*l->e), cmp_cookie);
 }
 
-static const char *family_name(unsigned int family)
-{
-	return family == AF_INET ? "inet" : family == AF_INET6 ? "inet6" : "unknown";
-}
-
-static const char *type_name(unsigned int type)
-{
-	return type == SOCK_STREAM ? "stream" : type == SOCK_DGRAM ? "dgram" :
-	       type == SOCK_SEQPACKET ? "seqpacket" : type == SOCK_RAW ? "raw" :
-	       "unknown";
-}
-
-static const char *protocol_name(unsigned int protocol)
-{
-	return protocol == IPPROTO_TCP ? "tcp" : protocol == IPPROTO_MPTCP ? "mptcp" :
-	       "unknown";
-}
-
-static void add_addr(struct out_row *r, const char *col, const char *addr_key,
-		     const char *port_key, const struct vs_addr *a,
-		     unsigned int family)
-{
-	char buf[FMT_ADDR_LEN];
-
-	out_cell(r, col, fmt_addr(buf, sizeof(buf), a->ip, a->port), false);
-	out_str(r, NULL, addr_key, fmt_ip(buf, sizeof(buf), a->ip, family));
-	out_num(r, NULL, port_key, a->port, NULL);
-}
-
-/* "bytes/msgs" for a table cell. */
-static void add_counter_cell(struct out_row *r, const char *col, __u64 bytes,
-			     __u64 msgs, bool with_msgs)
-{
-	char b[16], cell[48];
-
-	fmt_bytes(b, sizeof(b), bytes);
-	if (with_msgs)
-		snprintf(cell, sizeof(cell), "%s/%llu", b, (unsigned long long)msgs);
-	else
-		snprintf(cell, sizeof(cell), "%s", b);
-	out_cell(r, col, cell, true);
-}
-
-/* JSON "tx"/"rx" object from one socket's send counters. */
-static void add_dir(struct out_row *r, const char *const keys[4],
-		    const struct vs_sock_entry *e)
-{
-	out_num(r, NULL, keys[0], e->tx_redir_bytes, NULL);
-	out_num(r, NULL, keys[1], e->tx_redir_msgs, NULL);
-	out_num(r, NULL, keys[2], e->tx_pass_bytes, NULL);
-	out_num(r, NULL, keys[3], e->tx_pass_msgs, NULL);
-}
-
+/* The socket's JSON, with "rx" from the peer's send counters. */
 static void add_socket(struct ctl *ctl, struct out_sect *t,
 		       const struct vs_sock_entry *e, const struct vs_sock_entry *peer)
 {
-	static const char *const tx_keys[4] = {
-		"tx.redirected_bytes", "tx.redirected_msgs",
-		"tx.passed_bytes", "tx.passed_msgs",
-	};
-	static const char *const rx_keys[4] = {
-		"rx.redirected_bytes", "rx.redirected_msgs",
-		"rx.passed_bytes", "rx.passed_msgs",
-	};
-	struct out_row *r = out_row_add(&ctl->doc, t);
-	char buf[64];
-	const char *reason;
+	json_t *j = vs_sock_to_json(e);
 
-	out_num(r, "Cookie", "cookie", e->cookie, NULL);
-	if (e->peer_cookie)
-		out_num(r, NULL, "peer_cookie", e->peer_cookie, NULL);
-	else
-		out_null(r, NULL, "peer_cookie");
-	out_str(r, "Status", "status", vs_status_name(e->status));
-	/* 0: no TCP state seen yet (the socket was only created or bound) */
-	if (e->tcp_state)
-		out_str(r, "State", "tcp_state", vs_tcp_state_name(e->tcp_state));
-	else
-		out_null(r, "State", "tcp_state");
-	out_str(r, NULL, "family", family_name(e->family));
-	out_str(r, NULL, "type", type_name(e->type));
-	out_str(r, NULL, "protocol", protocol_name(e->protocol));
-	add_addr(r, "Local", "local.address", "local.port", &e->local, e->family);
-	add_addr(r, "Peer", "remote.address", "remote.port", &e->remote, e->family);
-
-	out_cell(r, "Process", fmt_owner(buf, sizeof(buf), e->owner_tgid, e->comm), false);
-	if (e->owner_tgid)
-		out_num(r, NULL, "pid", e->owner_tgid, NULL);
-	else
-		out_null(r, NULL, "pid");
-	fmt_comm(buf, sizeof(buf), e->comm);
-	out_str(r, NULL, "comm", buf[0] ? buf : NULL);
-	out_num(r, NULL, "cgroup_id", e->cgroup_id, NULL);
-	out_num(r, NULL, "attach_cgroup_id", e->attach_cgroup_id, NULL);
-	out_num(r, NULL, "netns_cookie", e->netns_cookie, NULL);
-	out_bool(r, NULL, "accelerated", e->in_sockhash);
-
-	/* the send path means something only while the socket is in the map */
-	if (e->in_sockhash)
-		out_str(r, "Path", "path", vs_tx_mode_name(e->tx_mode));
-	else
-		out_null(r, "Path", "path");
-	if (e->reason != VS_R_NONE)
-		reason = vs_reason_name(e->reason);
-	else
-		reason = e->in_sockhash ? "accelerated" : "-";
-	out_cell(r, "Reason", reason, false);
-	out_str(r, NULL, "reason", vs_reason_name(e->reason));
-	if (!e->in_sockhash && vs_reason_join(e->reason))
-		out_str(r, NULL, "to_join", vs_reason_join(e->reason));
-	else
-		out_null(r, NULL, "to_join");
-	out_list(r, "Options", "options", fmt_options(buf, sizeof(buf), e->options));
-
-	add_counter_cell(r, "TX-Redir", e->tx_redir_bytes, e->tx_redir_msgs, true);
-	add_counter_cell(r, "TX-Pass", e->tx_pass_bytes, e->tx_pass_msgs, true);
-	add_dir(r, tx_keys, e);
-	if (peer) {
-		add_counter_cell(r, "RX-Redir", peer->tx_redir_bytes, 0, false);
-		add_counter_cell(r, "RX-Pass", peer->tx_pass_bytes, 0, false);
-		add_dir(r, rx_keys, peer);
-	} else {
-		out_cell(r, "RX-Redir", "-", true);
-		out_cell(r, "RX-Pass", "-", true);
-		out_null(r, NULL, "rx");
-	}
+	json_object_set_new(j, "rx", peer ? vs_sock_tx_json(peer) : json_null());
+	sock_row(out_row_add(&ctl->doc, t), j);
 }
 
 /* Under the table, text only: what each reason shown means and what would

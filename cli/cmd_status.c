@@ -1,22 +1,14 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* status, stats and version: read-only views of what is loaded. */
+/* status: what is loaded, what vsockd says, and the preflight checks. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <bpf/libbpf.h>
 #include "vsock/names.h"
 #include "cmd.h"
 #include "ctlsock.h"
 #include "fmt.h"
-
-static int no_args(struct ctl *ctl, int argc, char **argv)
-{
-	if (argc > 1)
-		return ctl_errf(ctl, -EINVAL, "%s: unexpected argument '%s'; see 'vsockctl help %s'",
-				argv[0], argv[1], argv[0]);
-	return 0;
-}
+#include "jsonstr.h"
 
 /* CLOCK_REALTIME nanoseconds as "2024-05-01T12:00:00Z". */
 static char *fmt_time(char *buf, size_t len, __u64 ns)
@@ -105,22 +97,6 @@ static int add_attached(struct ctl *ctl, struct vs_loader *ld, const char *root)
 	return 0;
 }
 
-/* Text shows the counters that moved; JSON shows all, so a script can
- * read any of them without knowing it might be absent. */
-static void add_counters(struct ctl *ctl, const __u64 c[VS_C_MAX], bool all,
-			 const char *key, const char *title)
-{
-	struct out_row *r = out_record(&ctl->doc, key, title);
-	unsigned int i;
-
-	for (i = 0; i < VS_C_MAX; i++) {
-		bool show = all || c[i] || ctl->mode != OUT_TEXT;
-
-		out_num(r, show ? vs_counter_name(i) : NULL, vs_counter_name(i),
-			c[i], NULL);
-	}
-}
-
 /* "3d 4h", "5m 12s": uptime for people. */
 static char *fmt_uptime(char *buf, size_t len, __u64 s)
 {
@@ -155,12 +131,10 @@ static void add_daemon(struct ctl *ctl)
 		json_decref(reply);
 		return;
 	}
-#define NUM(col, key) out_num(r, col, key, (__u64)json_integer_value(json_object_get(reply, key)), NULL)
+#define NUM(col, key) out_num(r, col, key, json_get_u64(reply, key), NULL)
 	NUM("pid", "pid");
-	out_num(r, "uptime", "uptime_s",
-		(__u64)json_integer_value(json_object_get(reply, "uptime_s")),
-		fmt_uptime(buf, sizeof(buf),
-			   (__u64)json_integer_value(json_object_get(reply, "uptime_s"))));
+	out_num(r, "uptime", "uptime_s", json_get_u64(reply, "uptime_s"),
+		fmt_uptime(buf, sizeof(buf), json_get_u64(reply, "uptime_s")));
 	NUM("processes", "processes");
 	NUM("handles", "handles");
 	NUM("sockets tracked", "sockets");
@@ -235,7 +209,7 @@ static int add_loaded(struct ctl *ctl, struct vs_loader *ld, struct out_row *r,
 	if (err)
 		return err;
 	coverage_table(ctl, cov);
-	add_counters(ctl, c, false, "counters", "Counters");
+	stats_counters(ctl, c, false, "counters", "Counters");
 	return 0;
 }
 
@@ -248,7 +222,7 @@ int do_status(struct ctl *ctl, int argc, char **argv)
 	struct out_row *r;
 	int err;
 
-	err = no_args(ctl, argc, argv);
+	err = arg_none(ctl, argc, argv);
 	if (err)
 		return err;
 	memset(&pf, 0, sizeof(pf));
@@ -273,79 +247,4 @@ int do_status(struct ctl *ctl, int argc, char **argv)
 	add_checks(ctl, &pf);
 	loader_close(ld);
 	return err;
-}
-
-void stats_prometheus(struct out_doc *doc, const __u64 c[VS_C_MAX])
-{
-	unsigned int i;
-
-	doc->text_only = true;
-	for (i = 0; i < VS_C_MAX; i++) {
-		out_textf(doc, "# HELP vsock_%s_total %s", vs_counter_name(i),
-			  vs_counter_text(i));
-		out_textf(doc, "# TYPE vsock_%s_total counter", vs_counter_name(i));
-		out_textf(doc, "vsock_%s_total %llu", vs_counter_name(i),
-			  (unsigned long long)c[i]);
-	}
-}
-
-int do_stats(struct ctl *ctl, int argc, char **argv)
-{
-	struct vs_coverage cov[VS_R_MAX];
-	struct vs_loader *ld = NULL;
-	bool prom = false;
-	__u64 c[VS_C_MAX];
-	int err, i;
-
-	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--prometheus"))
-			return ctl_errf(ctl, -EINVAL,
-					"stats: unknown argument '%s'; see 'vsockctl help stats'",
-					argv[i]);
-		prom = true;
-	}
-	if (prom && ctl->mode != OUT_TEXT)
-		return ctl_errf(ctl, -EINVAL, "stats: --prometheus and -j/--json exclude each other");
-	err = ctl_open(ctl, &ld, false);
-	if (err)
-		return err;
-	err = loader_read_stats(ld, c);
-	if (err) {
-		ctl_errf(ctl, err, "read map %s: %s", loader_map_name(VS_MAP_STATS),
-			 strerror(-err));
-		goto out;
-	}
-	err = coverage_read(ctl, ld, cov);
-	if (err)
-		goto out;
-	if (prom) {
-		stats_prometheus(&ctl->doc, c);
-		coverage_prometheus(&ctl->doc, cov);
-	} else {
-		add_counters(ctl, c, true, NULL, NULL);
-		coverage_table(ctl, cov);
-	}
-out:
-	loader_close(ld);
-	return err;
-}
-
-int do_version(struct ctl *ctl, int argc, char **argv)
-{
-	struct out_row *r;
-	char lib[32];
-	int err;
-
-	err = no_args(ctl, argc, argv);
-	if (err)
-		return err;
-	snprintf(lib, sizeof(lib), "%u.%u", libbpf_major_version(),
-		 libbpf_minor_version());
-	out_textf(&ctl->doc, "vsockctl %s (abi %u, libbpf %s)", VSOCK_VERSION,
-		  VS_ABI_VERSION, lib);
-	r = out_record(&ctl->doc, NULL, NULL);
-	out_str(r, NULL, "version", VSOCK_VERSION);
-	out_num(r, NULL, "abi_version", VS_ABI_VERSION, NULL);
-	out_str(r, NULL, "libbpf", lib);
-	return 0;
 }

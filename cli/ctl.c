@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include <bpf/libbpf.h>
 #include "cmd.h"
+#include "jsonstr.h"
 
 /* Each synopsis is a line of docs/vsockctl.8's SYNOPSIS, word for word
  * (tests/unit/test_cli_args.c compares them). */
@@ -24,11 +25,6 @@ const struct cmd cmd_table[] = {
 	{ "handles", do_handles, "vsockctl [OPTIONS] handles [PID]" },
 	{ "version", do_version, "vsockctl [OPTIONS] version" },
 	{ "help",    do_help,    "vsockctl [OPTIONS] help [COMMAND]" },
-	/* in the interface contract, but they need vsockd */
-	{ "policy",  do_needs_vsockd, NULL },
-	{ "proxy",   do_needs_vsockd, NULL },
-	{ "enable",  do_needs_vsockd, NULL },
-	{ "disable", do_needs_vsockd, NULL },
 	{ NULL, NULL, NULL },
 };
 
@@ -150,13 +146,6 @@ bool arg_is_help(const char *arg)
 	return !strcmp(arg, "-h") || !strcmp(arg, "--help");
 }
 
-static int needs_vsockd(struct ctl *ctl, const char *name)
-{
-	return ctl_errf(ctl, -EOPNOTSUPP,
-			"'%s' needs vsockd, which is not available in this version",
-			name);
-}
-
 static void help_one(struct ctl *ctl, const struct cmd *c)
 {
 	out_textf(&ctl->doc, "%s", c->synopsis);
@@ -173,25 +162,16 @@ int do_help(struct ctl *ctl, int argc, char **argv)
 		c = cmd_find(ctl, argv[1]);
 		if (!c)
 			return -EINVAL;
-		if (!c->synopsis)
-			return needs_vsockd(ctl, c->name);
 		help_one(ctl, c);
 		ctl->doc.text_only = true;
 		return 0;
 	}
 	ctl->doc.text_only = true;
 	for (c = cmd_table; c->name; c++)
-		if (c->synopsis)
-			help_one(ctl, c);
+		help_one(ctl, c);
 	out_textf(&ctl->doc, "%s", "");
 	out_textf(&ctl->doc, "%s", ctl_options_synopsis);
 	return 0;
-}
-
-int do_needs_vsockd(struct ctl *ctl, int argc, char **argv)
-{
-	(void)argc;
-	return needs_vsockd(ctl, argv[0]);
 }
 
 int cmd_dispatch(struct ctl *ctl, int argc, char **argv)
@@ -204,7 +184,7 @@ int cmd_dispatch(struct ctl *ctl, int argc, char **argv)
 	c = cmd_find(ctl, argv[0]);
 	if (!c)
 		return -EINVAL;
-	if (c->synopsis && c->func != do_help) {
+	if (c->func != do_help) {
 		for (i = 1; i < argc; i++) {
 			if (arg_is_help(argv[i])) {
 				ctl->doc.text_only = true;
@@ -216,6 +196,14 @@ int cmd_dispatch(struct ctl *ctl, int argc, char **argv)
 	/* commands see their full name, as help and messages print it */
 	argv[0] = (char *)c->name;
 	return c->func(ctl, argc, argv);
+}
+
+int arg_none(struct ctl *ctl, int argc, char **argv)
+{
+	if (argc > 1)
+		return ctl_errf(ctl, -EINVAL, "%s: unexpected argument '%s'; see 'vsockctl help %s'",
+				argv[0], argv[1], argv[0]);
+	return 0;
 }
 
 int arg_one(struct ctl *ctl, const char *cmd, const char *what, int argc,
@@ -279,14 +267,11 @@ int arg_bytes(const char *s, __u64 *out)
 
 static void print_error_json(struct ctl *ctl)
 {
-	struct jw w;
+	json_t *j = json_pack("{s:o}", "error",
+			      json_str_repaired(ctl->err, sizeof(ctl->err)));
 
-	jw_init(&w, ctl->out, ctl->mode == OUT_PRETTY);
-	jw_object_begin(&w);
-	jw_key(&w, "error");
-	jw_string(&w, ctl->err);
-	jw_object_end(&w);
-	jw_end(&w);
+	out_dump_json(j, ctl->out, ctl->mode);
+	json_decref(j);
 	fflush(ctl->out);
 }
 

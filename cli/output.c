@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include "jsonstr.h"
 #include "output.h"
 
 void out_init(struct out_doc *d)
@@ -19,11 +20,10 @@ static void row_free(struct out_row *r)
 
 	if (!r)
 		return;
-	for (i = 0; i < r->n; i++) {
+	for (i = 0; i < r->n; i++)
 		free(r->f[i].text);
-		free(r->f[i].str);
-	}
 	free(r->f);
+	json_decref(r->json);
 	free(r);
 }
 
@@ -137,80 +137,127 @@ struct out_sect *out_table(struct out_doc *d, const char *key, const char *title
 	return s;
 }
 
-static struct out_field *field_add(struct out_row *r, const char *col,
-				   const char *key, enum out_kind kind,
-				   const char *text, const char *str)
+static struct out_field *cell_add(struct out_row *r, const char *col,
+				  const char *text, bool right)
 {
 	struct out_field *f;
 
-	if (!r)
+	if (!r || !col)
 		return NULL;
 	f = grow(r->f, &r->cap, r->n, sizeof(*r->f));
 	if (!f)
 		return nomem(r->doc);
 	r->f = f;
 	f = &r->f[r->n];
-	memset(f, 0, sizeof(*f));
 	f->col = col;
-	f->key = key;
-	f->kind = kind;
+	f->right = right;
 	f->text = strdup(text ? text : "");
-	f->str = str ? strdup(str) : NULL;
-	if (!f->text || (str && !f->str)) {
-		free(f->text);
-		free(f->str);
+	if (!f->text)
 		return nomem(r->doc);
-	}
 	r->n++;
 	return f;
 }
 
+/* The object at the parents of a dotted key, made on the way; *last is
+ * the final segment. */
+static json_t *parent_of(json_t *o, const char *key, const char **last)
+{
+	const char *dot;
+	json_t *c;
+	char seg[64];
+
+	while ((dot = strchr(key, '.'))) {
+		snprintf(seg, sizeof(seg), "%.*s", (int)(dot - key), key);
+		c = json_object_get(o, seg);
+		if (!json_is_object(c)) {
+			c = json_object();
+			if (json_object_set_new(o, seg, c))
+				return NULL;
+		}
+		o = c;
+		key = dot + 1;
+	}
+	*last = key;
+	return o;
+}
+
+void out_json(struct out_row *r, const char *key, json_t *v)
+{
+	const char *last;
+	json_t *o;
+
+	if (!r || !v) {
+		if (r)
+			nomem(r->doc);
+		json_decref(v);
+		return;
+	}
+	if (!r->json && !(r->json = json_object())) {
+		json_decref(v);
+		nomem(r->doc);
+		return;
+	}
+	if (!key) {
+		if (json_object_update(r->json, v))
+			nomem(r->doc);
+		json_decref(v);
+		return;
+	}
+	o = parent_of(r->json, key, &last);
+	if (!o || json_object_set_new(o, last, v))
+		nomem(r->doc);
+	if (!o)
+		json_decref(v);
+}
+
+static void member(struct out_row *r, const char *key, json_t *v)
+{
+	if (key)
+		out_json(r, key, v);
+	else
+		json_decref(v);
+}
+
 void out_str(struct out_row *r, const char *col, const char *key, const char *val)
 {
-	field_add(r, col, key, OUT_K_STR, val, val);
+	cell_add(r, col, val, false);
+	member(r, key, key && val ? json_str_repaired(val, SIZE_MAX) : json_null());
 }
 
 void out_num(struct out_row *r, const char *col, const char *key, __u64 v,
 	     const char *text)
 {
-	struct out_field *f;
 	char buf[24];
 
 	if (!text) {
 		snprintf(buf, sizeof(buf), "%llu", (unsigned long long)v);
 		text = buf;
 	}
-	f = field_add(r, col, key, OUT_K_NUM, text, NULL);
-	if (f) {
-		f->num = v;
-		f->right = true;
-	}
+	cell_add(r, col, text, true);
+	member(r, key, key ? json_integer((json_int_t)v) : NULL);
 }
 
 void out_bool(struct out_row *r, const char *col, const char *key, bool v)
 {
-	struct out_field *f = field_add(r, col, key, OUT_K_BOOL, v ? "yes" : "no", NULL);
-
-	if (f)
-		f->b = v;
+	cell_add(r, col, v ? "yes" : "no", false);
+	member(r, key, key ? json_boolean(v) : NULL);
 }
 
 void out_null(struct out_row *r, const char *col, const char *key)
 {
-	field_add(r, col, key, OUT_K_NULL, NULL, NULL);
+	cell_add(r, col, NULL, false);
+	member(r, key, json_null());
 }
 
 void out_list(struct out_row *r, const char *col, const char *key, const char *csv)
 {
-	field_add(r, col, key, OUT_K_LIST, csv, csv ? csv : "");
+	cell_add(r, col, csv, false);
+	member(r, key, key ? json_csv_array(csv) : NULL);
 }
 
 void out_cell(struct out_row *r, const char *col, const char *text, bool right)
 {
-	struct out_field *f = field_add(r, col, NULL, OUT_K_CELL, text, NULL);
-
-	if (f)
-		f->right = right;
+	cell_add(r, col, text, right);
 }
 
 /* --- text ----------------------------------------------------------- */
@@ -224,7 +271,7 @@ static int text_width(const char *str)
 	int w = 0;
 
 	while (i < len) {
-		n = json_utf8_len(s + i, len - i);
+		n = utf8_seq_len(s + i, len - i);
 		i += n ? n : 1;
 		w++;
 	}
@@ -246,7 +293,7 @@ static void put_cell(FILE *f, const char *str, int width, bool right)
 	if (right && pad > 0)
 		fprintf(f, "%*s", pad, "");
 	while (i < len) {
-		n = json_utf8_len(s + i, len - i);
+		n = utf8_seq_len(s + i, len - i);
 		if (!n || s[i] < 0x20 || s[i] == 0x7f) {
 			fputc('?', f);
 			i++;
@@ -378,152 +425,79 @@ static void render_text(const struct out_doc *d, FILE *f)
 
 /* --- JSON ----------------------------------------------------------- */
 
-static void json_value(struct jw *w, const struct out_field *f)
+/* A row's object (a new reference); {} for a row without JSON members. */
+static json_t *row_json(const struct out_row *r)
 {
-	const char *p, *q;
-
-	switch (f->kind) {
-	case OUT_K_STR:
-		jw_string(w, f->str);
-		break;
-	case OUT_K_NUM:
-		jw_u64(w, f->num);
-		break;
-	case OUT_K_BOOL:
-		jw_bool(w, f->b);
-		break;
-	case OUT_K_LIST:
-		jw_array_begin(w);
-		for (p = f->str; p && *p; p = *q ? q + 1 : q) {
-			q = strchrnul(p, ',');
-			if (q > p) {
-				char item[64];
-
-				snprintf(item, sizeof(item), "%.*s", (int)(q - p), p);
-				jw_string(w, item);
-			}
-		}
-		jw_array_end(w);
-		break;
-	case OUT_K_NULL:
-	case OUT_K_CELL:
-		jw_null(w);
-		break;
-	}
+	return r->json ? json_incref(r->json) : json_object();
 }
 
-/* Number of '.'-separated segments of key before its last one that equal
- * those of prev. */
-static int common_parents(const char *prev, const char *key)
+static json_t *json_table(const struct out_sect *s)
 {
-	int n = 0;
-
-	while (prev) {
-		const char *a = strchr(prev, '.'), *b = strchr(key, '.');
-
-		if (!a || !b || a - prev != b - key || memcmp(prev, key, a - prev))
-			break;
-		n++;
-		prev = a + 1;
-		key = b + 1;
-	}
-	return n;
-}
-
-static int count_parents(const char *key)
-{
-	int n = 0;
-
-	for (; *key; key++)
-		n += *key == '.';
-	return n;
-}
-
-/* Members of one row; dotted keys open and close nested objects. */
-static void json_fields(struct jw *w, const struct out_row *r)
-{
-	const char *prev = NULL, *k;
-	int open = 0, keep, i, j;
-
-	for (i = 0; i < r->n; i++) {
-		const struct out_field *f = &r->f[i];
-
-		if (!f->key)
-			continue;
-		keep = common_parents(prev, f->key);
-		for (; open > keep; open--)
-			jw_object_end(w);
-		k = f->key;
-		for (j = 0; j < keep; j++)
-			k = strchr(k, '.') + 1;
-		for (; open < count_parents(f->key); open++) {
-			const char *dot = strchr(k, '.');
-
-			jw_keyn(w, k, dot - k);
-			jw_object_begin(w);
-			k = dot + 1;
-		}
-		jw_key(w, k);
-		json_value(w, f);
-		prev = f->key;
-	}
-	for (; open > 0; open--)
-		jw_object_end(w);
-}
-
-static void json_table(struct jw *w, const struct out_sect *s)
-{
+	json_t *a = json_array();
 	int i;
 
-	jw_array_begin(w);
-	for (i = 0; i < s->n; i++) {
-		jw_object_begin(w);
-		json_fields(w, s->rows[i]);
-		jw_object_end(w);
-	}
-	jw_array_end(w);
+	for (i = 0; a && i < s->n; i++)
+		if (json_array_append_new(a, row_json(s->rows[i]))) {
+			json_decref(a);
+			return NULL;
+		}
+	return a;
 }
 
-static void render_json(const struct out_doc *d, FILE *f, bool pretty)
+/* The document: a table without a key is all of it, else one object. */
+static json_t *doc_json(const struct out_doc *d)
 {
-	struct jw w;
-	int i;
+	json_t *o;
+	int i, err = 0;
 
-	jw_init(&w, f, pretty);
-	for (i = 0; i < d->n; i++) {
-		if (d->s[i]->kind == OUT_S_TABLE && !d->s[i]->key) {
-			json_table(&w, d->s[i]);	/* the whole document */
-			jw_end(&w);
-			return;
-		}
-	}
-	jw_object_begin(&w);
-	for (i = 0; i < d->n; i++) {
+	for (i = 0; i < d->n; i++)
+		if (d->s[i]->kind == OUT_S_TABLE && !d->s[i]->key)
+			return json_table(d->s[i]);
+	o = json_object();
+	for (i = 0; o && !err && i < d->n; i++) {
 		const struct out_sect *s = d->s[i];
 
 		if (s->kind == OUT_S_TABLE) {
-			jw_key(&w, s->key);
-			json_table(&w, s);
+			err = json_object_set_new(o, s->key, json_table(s));
 		} else if (s->kind == OUT_S_RECORD && s->key) {
-			jw_key(&w, s->key);
-			jw_object_begin(&w);
-			json_fields(&w, s->rows[0]);
-			jw_object_end(&w);
-		} else if (s->kind == OUT_S_RECORD) {
-			json_fields(&w, s->rows[0]);
+			err = json_object_set_new(o, s->key, row_json(s->rows[0]));
+		} else if (s->kind == OUT_S_RECORD && s->rows[0]->json) {
+			err = json_object_update(o, s->rows[0]->json);
 		}
 	}
-	jw_object_end(&w);
-	jw_end(&w);
+	if (err) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+int out_dump_json(const json_t *j, FILE *f, enum out_mode mode)
+{
+	size_t flags = JSON_PRESERVE_ORDER | JSON_ENCODE_ANY |
+		       (mode == OUT_PRETTY ? JSON_INDENT(2) : JSON_COMPACT);
+
+	if (!j)
+		return -ENOMEM;
+	if (json_dumpf(j, f, flags))
+		return -EIO;
+	fputc('\n', f);
+	return 0;
 }
 
 int out_render(const struct out_doc *d, FILE *f, enum out_mode mode)
 {
 	if (d->err)
 		return d->err;
-	if (mode == OUT_TEXT || d->text_only)
+	if (mode == OUT_TEXT || d->text_only) {
 		render_text(d, f);
-	else
-		render_json(d, f, mode == OUT_PRETTY);
+	} else {
+		json_t *j = doc_json(d);
+		int err = out_dump_json(j, f, mode);
+
+		json_decref(j);
+		if (err)
+			return err;
+	}
 	return fflush(f) ? -errno : 0;
 }

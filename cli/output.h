@@ -1,14 +1,15 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* Output of vsockctl. Commands fill a document of sections (text lines,
- * records, tables) made of typed fields; out_render() prints it as aligned
- * text or as JSON, so no command formats for one mode only. */
+ * records, tables) whose rows hold text cells and a JSON object (jansson);
+ * out_render() prints it as aligned text or as JSON, so no command formats
+ * for one mode only. */
 #ifndef VSOCKCTL_OUTPUT_H
 #define VSOCKCTL_OUTPUT_H
 
 #include <stdbool.h>
 #include <stdio.h>
 #include <linux/types.h>
-#include "json.h"
+#include <jansson.h>
 
 enum out_mode {
 	OUT_TEXT = 0,
@@ -16,35 +17,21 @@ enum out_mode {
 	OUT_PRETTY,		/* indented by two spaces */
 };
 
-enum out_kind {
-	OUT_K_STR,		/* JSON string (null if absent) */
-	OUT_K_NUM,		/* JSON number */
-	OUT_K_BOOL,
-	OUT_K_NULL,
-	OUT_K_LIST,		/* JSON array of strings, kept comma-separated */
-	OUT_K_CELL,		/* text only */
-};
-
-/* col and key are not copied: pass literals or other static strings.
- * col NULL: JSON only. key NULL: text only. A '.' in key nests objects
- * ("tx.redirected_bytes"); fields sharing a prefix must be adjacent. */
+/* A text cell: col is not copied (pass a literal or another static string). */
 struct out_field {
 	const char *col;	/* table column or record label */
-	const char *key;	/* JSON member name */
-	enum out_kind kind;
+	char *text;		/* owned */
 	bool right;		/* right-align in tables (numbers) */
-	bool b;
-	__u64 num;
-	char *text;		/* text rendering, owned */
-	char *str;		/* JSON string or list value, owned; NULL: null */
 };
 
 struct out_doc;
 
+/* A row is its text cells and its JSON object, filled side by side. */
 struct out_row {
 	struct out_doc *doc;
-	struct out_field *f;
+	struct out_field *f;	/* text cells, in the order added */
 	int n, cap;
+	json_t *json;		/* JSON members; NULL until the first */
 };
 
 enum out_sect_kind {
@@ -84,8 +71,10 @@ struct out_sect *out_table(struct out_doc *d, const char *key, const char *title
 			   const char *const *cols);
 struct out_row *out_row_add(struct out_doc *d, struct out_sect *table);
 
-/* Field adders. A NULL row (allocation failed) is ignored: the failure is
- * already recorded in the document and reported by out_render(). */
+/* Field adders: col is the cell (NULL: JSON only), key the JSON member
+ * (NULL: text only); a '.' in key nests objects ("tx.redirected_bytes").
+ * A NULL row (allocation failed) is ignored: the failure is already
+ * recorded in the document and reported by out_render(). */
 void out_str(struct out_row *r, const char *col, const char *key, const char *val);
 void out_num(struct out_row *r, const char *col, const char *key, __u64 v,
 	     const char *text);	/* text NULL: the decimal value */
@@ -93,8 +82,13 @@ void out_bool(struct out_row *r, const char *col, const char *key, bool v);
 void out_null(struct out_row *r, const char *col, const char *key);
 void out_list(struct out_row *r, const char *col, const char *key, const char *csv);
 void out_cell(struct out_row *r, const char *col, const char *text, bool right);
+/* A JSON value at key (consumed, also on failure); key NULL merges the
+ * members of object v into the row. */
+void out_json(struct out_row *r, const char *key, json_t *v);
 
 /* Print the document. Returns 0 or the first building error. */
 int out_render(const struct out_doc *d, FILE *f, enum out_mode mode);
+/* Print one JSON value as out_render() does in mode, then a newline. */
+int out_dump_json(const json_t *j, FILE *f, enum out_mode mode);
 
 #endif /* VSOCKCTL_OUTPUT_H */

@@ -1,67 +1,20 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* The control requests: status, handles, attach, detach, reload. The
- * socket-table fields of a handle use the names and shapes of
- * `vsockctl -j sockets`, so scripts read both the same way. */
+/* The control requests: status, handles, attach, detach, reload. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
-#include "vsock/names.h"
-#include "fmt.h"
-#include "json.h"
+#include "jsonstr.h"
 #include "log.h"
 #include "procfs.h"
+#include "sockjson.h"
+#include "version.h"
 #include "vsockd.h"
 
-/* Kernel strings (comm, cgroup paths) are bytes; JSON strings are UTF-8.
- * Invalid bytes become U+FFFD, as vsockctl's own writer does. */
-static json_t *jstr(const char *s, size_t max)
-{
-	size_t n = strnlen(s, max), i = 0, l, o = 0;
-	char *buf = malloc(n * 3 + 1);
-	json_t *j;
-
-	if (!buf)
-		return NULL;
-	while (i < n) {
-		l = json_utf8_len((const unsigned char *)s + i, n - i);
-		if (l) {
-			memcpy(buf + o, s + i, l);
-			o += l;
-			i += l;
-		} else {
-			memcpy(buf + o, "\xef\xbf\xbd", 3);
-			o += 3;
-			i++;
-		}
-	}
-	j = json_stringn(buf, o);
-	free(buf);
-	return j;
-}
-
-static json_t *addr_json(const struct vs_addr *a, unsigned int family)
-{
-	char buf[FMT_ADDR_LEN];
-
-	return json_pack("{s:s, s:i}", "address", fmt_ip(buf, sizeof(buf), a->ip, family),
-			 "port", a->port);
-}
-
-static json_t *options_json(__u32 options)
-{
-	char buf[64], *tok, *save = NULL;
-	json_t *a = json_array();
-
-	fmt_options(buf, sizeof(buf), options);
-	for (tok = strtok_r(buf, ",", &save); tok && a; tok = strtok_r(NULL, ",", &save))
-		json_array_append_new(a, json_string(tok));
-	return a;
-}
-
-/* One handle: its fd and cookie, then what the socket table says now. */
+/* One handle: its fd, then what the socket table says now, in the shape
+ * of `vsockctl -j sockets` (lib/sockjson.c). */
 static json_t *handle_json(struct vsd *d, const struct proc_handle *h, bool *accel)
 {
 	struct vs_sock_entry e;
@@ -77,23 +30,7 @@ static json_t *handle_json(struct vsd *d, const struct proc_handle *h, bool *acc
 		return j;
 	}
 	*accel = e.in_sockhash;
-	json_object_set_new(j, "peer_cookie", e.peer_cookie ?
-			    json_integer((json_int_t)e.peer_cookie) : json_null());
-	json_object_set_new(j, "status", json_string(vs_status_name(e.status)));
-	json_object_set_new(j, "tcp_state", e.tcp_state ?
-			    json_string(vs_tcp_state_name(e.tcp_state)) : json_null());
-	json_object_set_new(j, "local", addr_json(&e.local, e.family));
-	json_object_set_new(j, "remote", addr_json(&e.remote, e.family));
-	json_object_set_new(j, "accelerated", json_boolean(e.in_sockhash));
-	json_object_set_new(j, "path", e.in_sockhash ?
-			    json_string(vs_tx_mode_name(e.tx_mode)) : json_null());
-	json_object_set_new(j, "reason", json_string(vs_reason_name(e.reason)));
-	json_object_set_new(j, "options", options_json(e.options));
-	json_object_set_new(j, "tx", json_pack("{s:I, s:I, s:I, s:I}",
-		"redirected_bytes", (json_int_t)e.tx_redir_bytes,
-		"redirected_msgs", (json_int_t)e.tx_redir_msgs,
-		"passed_bytes", (json_int_t)e.tx_pass_bytes,
-		"passed_msgs", (json_int_t)e.tx_pass_msgs));
+	json_object_update_new(j, vs_sock_to_json(&e));
 	return j;
 }
 
@@ -130,8 +67,8 @@ static json_t *proc_json(struct vsd *d, const struct snapshot *s, bool detail)
 		json_decref(hs);
 		return NULL;
 	}
-	json_object_set_new(j, "comm", jstr(s->info.comm, sizeof(s->info.comm)));
-	json_object_set_new(j, "cgroup", jstr(s->info.cgroup, sizeof(s->info.cgroup)));
+	json_object_set_new(j, "comm", json_str_repaired(s->info.comm, sizeof(s->info.comm)));
+	json_object_set_new(j, "cgroup", json_str_repaired(s->info.cgroup, sizeof(s->info.cgroup)));
 	for (i = 0; i < s->nh; i++) {
 		json_t *h = handle_json(d, &s->h[i], &a);
 
@@ -259,7 +196,7 @@ static json_t *status(struct vsd *d)
 		return ctlmsg_error(-ENOMEM, "out of memory");
 	}
 	for (i = 0; i < d->cfg.nattach; i++)
-		json_array_append_new(cg, jstr(d->cfg.attach[i], PATH_MAX));
+		json_array_append_new(cg, json_str_repaired(d->cfg.attach[i], PATH_MAX));
 	json_object_update_new(r, json_pack(
 		"{s:i, s:s, s:I, s:I, s:I, s:s, s:s, s:s, s:i, s:o, s:i, s:i, s:i,"
 		" s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:s}",

@@ -13,10 +13,7 @@
 #include "scan.h"
 #include "tags.h"
 #include "u64map.h"
-
-#ifndef VSOCK_VERSION
-#define VSOCK_VERSION "0.1.0"
-#endif
+#include "version.h"
 
 #define VSD_TICK_MS	250	/* housekeeping period */
 

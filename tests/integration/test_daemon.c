@@ -11,7 +11,7 @@
 #include <jansson.h>
 #include "testlib.h"
 #include "daemonctl.h"
-#include "../../daemon/ctlproto.h"
+#include "ctlproto.h"
 
 /* ------------------------------------------------------------------ */
 /* Programs in the kernel                                              */

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* cli/fmt.c: addresses as ss prints them, byte counts, option lists. */
+/* lib/fmt.c: addresses as ss prints them, byte counts, option lists. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -68,6 +68,18 @@ static void test_addr_wildcards(void **state)
 	assert_string_equal(fmt_addr(buf, sizeof(buf), ip("::ffff:127.0.0.1"), 0),
 			    "127.0.0.1:*");
 	assert_string_equal(fmt_addr(buf, sizeof(buf), ip("fe80::1"), 0), "[fe80::1]:*");
+}
+
+/* From the JSON's address text (fmt_ip's output): as fmt_addr would print. */
+static void test_hostport_from_text(void **state)
+{
+	char buf[FMT_ADDR_LEN];
+
+	(void)state;
+	assert_string_equal(fmt_hostport(buf, sizeof(buf), "0.0.0.0", 0), "*:*");
+	assert_string_equal(fmt_hostport(buf, sizeof(buf), "::", 80), "*:80");
+	assert_string_equal(fmt_hostport(buf, sizeof(buf), "10.0.0.1", 443), "10.0.0.1:443");
+	assert_string_equal(fmt_hostport(buf, sizeof(buf), "2001:db8::1", 0), "[2001:db8::1]:*");
 }
 
 static void test_addr_truncates_safely(void **state)
@@ -155,6 +167,7 @@ int main(void)
 		cmocka_unit_test(test_v4mapped_detection),
 		cmocka_unit_test(test_addr_v4mapped),
 		cmocka_unit_test(test_addr_v6),
+		cmocka_unit_test(test_hostport_from_text),
 		cmocka_unit_test(test_addr_wildcards),
 		cmocka_unit_test(test_addr_truncates_safely),
 		cmocka_unit_test(test_ip_for_json),

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* cli/json.c and cli/output.c against golden strings: JSON escaping,
+/* cli/output.c (and lib/jsonstr.c under it) against golden strings: JSON escaping,
  * compact and pretty layout, nested keys, table alignment. */
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include "jsonstr.h"
 #include "output.h"
 
 /* Output of one render, as a string the test frees. */
@@ -23,15 +24,22 @@ static char *render(const struct out_doc *d, enum out_mode mode)
 	return buf;
 }
 
+/* A string member as the JSON output writes it, without the quotes. */
 static char *escape(const char *s, size_t len)
 {
-	char *buf = NULL;
-	size_t n = 0;
-	FILE *f = open_memstream(&buf, &n);
+	struct out_doc d;
+	char *got, *body;
+	size_t n;
 
-	jw_escape(f, s, len);
-	fclose(f);
-	return buf;
+	out_init(&d);
+	out_json(out_record(&d, NULL, NULL), "s", json_strn_repaired(s, len));
+	got = render(&d, OUT_JSON);
+	out_free(&d);
+	n = strlen(got);
+	assert_true(n >= 9 && !strncmp(got, "{\"s\":\"", 6) && !strcmp(got + n - 3, "\"}\n"));
+	body = strndup(got + 6, n - 9);
+	free(got);
+	return body;
 }
 
 static void expect_escape(const char *in, const char *want)
@@ -42,6 +50,8 @@ static void expect_escape(const char *in, const char *want)
 	free(got);
 }
 
+/* jansson's escapes: the short ones, else \u with upper-case hex; DEL is
+ * not a control character in JSON and stays as is. */
 static void test_escape_specials(void **state)
 {
 	(void)state;
@@ -49,9 +59,10 @@ static void test_escape_specials(void **state)
 	expect_escape("a\"b", "a\\\"b");
 	expect_escape("back\\slash", "back\\\\slash");
 	expect_escape("\b\f\n\r\t", "\\b\\f\\n\\r\\t");
-	expect_escape("\x01\x1f\x7f", "\\u0001\\u001f\\u007f");
+	expect_escape("\x01\x1f\x7f", "\\u0001\\u001F\x7f");
 }
 
+/* Invalid UTF-8 becomes U+FFFD (written as UTF-8), one per bad byte. */
 static void test_escape_utf8(void **state)
 {
 	char *got;
@@ -60,65 +71,52 @@ static void test_escape_utf8(void **state)
 	/* valid UTF-8 passes as is: 2, 3 and 4-byte sequences */
 	expect_escape("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80",
 		      "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80");
-	expect_escape("bad\xff", "bad\\ufffd");
-	expect_escape("\xc0\x80", "\\ufffd\\ufffd");		/* overlong NUL */
-	expect_escape("\xed\xa0\x80", "\\ufffd\\ufffd\\ufffd");	/* surrogate */
-	expect_escape("\xf4\x90\x80\x80", "\\ufffd\\ufffd\\ufffd\\ufffd"); /* > U+10FFFF */
-	expect_escape("\xe2\x82", "\\ufffd\\ufffd");		/* truncated */
+#define FFFD "\xef\xbf\xbd"
+	expect_escape("bad\xff", "bad" FFFD);
+	expect_escape("\xc0\x80", FFFD FFFD);			/* overlong NUL */
+	expect_escape("\xed\xa0\x80", FFFD FFFD FFFD);		/* surrogate */
+	expect_escape("\xf4\x90\x80\x80", FFFD FFFD FFFD FFFD);	/* > U+10FFFF */
+	expect_escape("\xe2\x82", FFFD FFFD);			/* truncated */
+#undef FFFD
 	/* a NUL inside the length is a control character, not the end */
 	got = escape("a\0b", 3);
 	assert_string_equal(got, "a\\u0000b");
 	free(got);
 }
 
-static void test_jw_compact_and_pretty(void **state)
+/* Layout of both JSON modes; jansson's integers are signed 64-bit, so the
+ * largest number is INT64_MAX (no counter comes near it). */
+static void test_json_compact_and_pretty(void **state)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	struct jw w;
-	FILE *f;
-	int pretty;
+	struct out_doc d;
+	struct out_row *r;
+	char *got;
 
 	(void)state;
-	for (pretty = 0; pretty < 2; pretty++) {
-		f = open_memstream(&buf, &len);
-		jw_init(&w, f, pretty);
-		jw_object_begin(&w);
-		jw_key(&w, "a");
-		jw_u64(&w, 18446744073709551615ull);
-		jw_key(&w, "e");
-		jw_array_begin(&w);
-		jw_array_end(&w);
-		jw_key(&w, "o");
-		jw_object_begin(&w);
-		jw_object_end(&w);
-		jw_key(&w, "l");
-		jw_array_begin(&w);
-		jw_bool(&w, true);
-		jw_null(&w);
-		jw_string(&w, NULL);
-		jw_array_end(&w);
-		jw_object_end(&w);
-		jw_end(&w);
-		fclose(f);
-		if (!pretty)
-			assert_string_equal(buf,
-				"{\"a\":18446744073709551615,\"e\":[],\"o\":{},\"l\":[true,null,null]}\n");
-		else
-			assert_string_equal(buf,
-				"{\n"
-				"  \"a\": 18446744073709551615,\n"
-				"  \"e\": [],\n"
-				"  \"o\": {},\n"
-				"  \"l\": [\n"
-				"    true,\n"
-				"    null,\n"
-				"    null\n"
-				"  ]\n"
-				"}\n");
-		free(buf);
-		buf = NULL;
-	}
+	out_init(&d);
+	r = out_record(&d, NULL, NULL);
+	out_num(r, NULL, "a", INT64_MAX, NULL);
+	out_json(r, "e", json_array());
+	out_json(r, "o", json_object());
+	out_json(r, "l", json_pack("[bnn]", 1));
+	got = render(&d, OUT_JSON);
+	assert_string_equal(got,
+		"{\"a\":9223372036854775807,\"e\":[],\"o\":{},\"l\":[true,null,null]}\n");
+	free(got);
+	got = render(&d, OUT_PRETTY);
+	assert_string_equal(got,
+		"{\n"
+		"  \"a\": 9223372036854775807,\n"
+		"  \"e\": [],\n"
+		"  \"o\": {},\n"
+		"  \"l\": [\n"
+		"    true,\n"
+		"    null,\n"
+		"    null\n"
+		"  ]\n"
+		"}\n");
+	free(got);
+	out_free(&d);
 }
 
 /* A document like 'sockets' builds: one unnamed table, dotted keys. */
@@ -347,7 +345,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_escape_specials),
 		cmocka_unit_test(test_escape_utf8),
-		cmocka_unit_test(test_jw_compact_and_pretty),
+		cmocka_unit_test(test_json_compact_and_pretty),
 		cmocka_unit_test(test_doc_json_compact),
 		cmocka_unit_test(test_doc_json_pretty),
 		cmocka_unit_test(test_empty_docs),

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
-/* Formatting of socket-table values for humans and for JSON. Every
- * function writes a NUL-terminated string into buf (truncating if it must)
- * and returns buf, so calls can be nested in argument lists. */
-#ifndef VSOCKCTL_FMT_H
-#define VSOCKCTL_FMT_H
+/* Formatting of socket-table values for humans and for JSON, shared by
+ * vsockctl and vsockd. Every function writes a NUL-terminated string into
+ * buf (truncating if it must) and returns buf, so calls can be nested in
+ * argument lists. */
+#ifndef VSOCK_LIB_FMT_H
+#define VSOCK_LIB_FMT_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -23,6 +24,8 @@ char *fmt_ip(char *buf, size_t len, const __u8 ip[16], unsigned int family);
 
 /* "a.b.c.d:port", "[v6]:port"; a wildcard address or port 0 is "*", as ss. */
 char *fmt_addr(char *buf, size_t len, const __u8 ip[16], __u16 port);
+/* The same from host as fmt_ip() wrote it (the JSON of a socket). */
+char *fmt_hostport(char *buf, size_t len, const char *host, __u16 port);
 
 /* Byte count for tables: exact below 1024, else one decimal and a binary
  * unit ("1.5K", "12.0M"), no decimal from 100 units up ("512K"). */
@@ -38,4 +41,4 @@ char *fmt_owner(char *buf, size_t len, __u32 tgid, const char comm[16]);
 /* Copy a kernel comm[16] into a C string. */
 char *fmt_comm(char *buf, size_t len, const char comm[16]);
 
-#endif /* VSOCKCTL_FMT_H */
+#endif /* VSOCK_LIB_FMT_H */

@@ -11,7 +11,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 #include "ctlsock.h"
-#include "../daemon/ctlproto.h"
+#include "ctlproto.h"
 
 const char *ctlsock_path(void)
 {

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
-/* Client side of vsockd's control socket (protocol: daemon/ctlproto.h):
+/* Client side of vsockd's control socket (protocol: ctlproto.h):
  * one request, one reply, over a fresh connection. */
-#ifndef VSOCKCTL_CTLSOCK_H
-#define VSOCKCTL_CTLSOCK_H
+#ifndef VSOCK_LIB_CTLSOCK_H
+#define VSOCK_LIB_CTLSOCK_H
 
 #include <stddef.h>
 #include <jansson.h>
@@ -23,4 +23,4 @@ int ctlsock_call(const char *path, json_t *req, json_t **reply, int timeout_ms,
  * none), with its "error" text copied into err. */
 int ctlsock_reply_err(json_t *reply, char *err, size_t errlen);
 
-#endif /* VSOCKCTL_CTLSOCK_H */
+#endif /* VSOCK_LIB_CTLSOCK_H */

@@ -48,24 +48,29 @@ char *fmt_ip(char *buf, size_t len, const __u8 ip[16], unsigned int family)
 	return buf;
 }
 
-char *fmt_addr(char *buf, size_t len, const __u8 ip[16], __u16 port)
+char *fmt_hostport(char *buf, size_t len, const char *host, __u16 port)
 {
-	char host[INET6_ADDRSTRLEN + 2], tmp[INET6_ADDRSTRLEN], svc[8];
+	char svc[8];
 
-	if (fmt_ip_is_any(ip)) {
-		snprintf(host, sizeof(host), "*");
-	} else if (fmt_ip_is_v4mapped(ip)) {
-		ntop(host, sizeof(host), ip);
-	} else {
-		ntop(tmp, sizeof(tmp), ip);
-		snprintf(host, sizeof(host), "[%s]", tmp);
-	}
 	if (port)
 		snprintf(svc, sizeof(svc), "%u", port);
 	else
 		snprintf(svc, sizeof(svc), "*");
-	snprintf(buf, len, "%s:%s", host, svc);
+	/* fmt_ip() writes a wildcard so and nothing else */
+	if (!strcmp(host, "0.0.0.0") || !strcmp(host, "::"))
+		snprintf(buf, len, "*:%s", svc);
+	else if (strchr(host, ':'))
+		snprintf(buf, len, "[%s]:%s", host, svc);
+	else
+		snprintf(buf, len, "%s:%s", host, svc);
 	return buf;
+}
+
+char *fmt_addr(char *buf, size_t len, const __u8 ip[16], __u16 port)
+{
+	char host[INET6_ADDRSTRLEN];
+
+	return fmt_hostport(buf, len, fmt_ip(host, sizeof(host), ip, AF_INET6), port);
 }
 
 char *fmt_bytes(char *buf, size_t len, __u64 bytes)

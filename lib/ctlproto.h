@@ -5,8 +5,8 @@
  * request is {"request": NAME, ...}; a reply is {"ok": true, ...} or
  * {"ok": false, "error": TEXT, "errno": N, "code": "EPERM"}. docs/daemon.md
  * lists every request. */
-#ifndef VSOCKD_CTLPROTO_H
-#define VSOCKD_CTLPROTO_H
+#ifndef VSOCK_LIB_CTLPROTO_H
+#define VSOCK_LIB_CTLPROTO_H
 
 #include <stdint.h>
 
@@ -30,4 +30,4 @@ static inline uint32_t vs_ctl_get_len(const unsigned char hdr[VS_CTL_HDR_LEN])
 	       (uint32_t)hdr[2] << 8 | hdr[3];
 }
 
-#endif /* VSOCKD_CTLPROTO_H */
+#endif /* VSOCK_LIB_CTLPROTO_H */
