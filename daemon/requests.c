@@ -14,6 +14,10 @@
 #include "log.h"
 #include "procfs.h"
 #include "vsockd.h"
+#include "clock.h"
+#include "reload.h"
+#include "requests.h"
+#include "status.h"
 
 /* Kernel strings (comm, cgroup paths) are bytes; JSON strings are UTF-8.
  * Invalid bytes become U+FFFD, as vsockctl's own writer does. */
@@ -266,7 +270,7 @@ static json_t *status(struct vsd *d)
 		"pid", (int)getpid(),
 		"version", VSOCK_VERSION,
 		"started_ns", (json_int_t)d->started_realtime_ns,
-		"uptime_s", (json_int_t)((vsd_now_ms() - d->started_ms) / 1000),
+		"uptime_s", (json_int_t)((clock_now_ms() - d->started_ms) / 1000),
 		"startup_us", (json_int_t)d->ready_us,
 		"config", d->cfg_path,
 		"pin_root", d->cfg.pin_root,
@@ -276,8 +280,8 @@ static json_t *status(struct vsd *d)
 		"processes", (int)proctbl_nprocs(d->tbl),
 		"handles", (int)proctbl_nhandles(d->tbl),
 		"sockets", (int)d->scan.cookie2ino.n,
-		"events", (json_int_t)d->events,
-		"events_lost", (json_int_t)d->events_lost,
+		"events", (json_int_t)d->ev.events,
+		"events_lost", (json_int_t)d->ev.events_lost,
 		"rescans", (json_int_t)d->scan.rescans,
 		"last_rescan_us", (json_int_t)d->scan.last_rescan_us,
 		"refreshes", (json_int_t)d->scan.refreshes,

@@ -13,6 +13,7 @@ enum vsd_tag {
 	TAG_LISTEN,
 	TAG_CLIENT,
 	TAG_PIDFD,
+	TAG_MAX
 };
 #define VSD_TAG(kind, low)	((__u64)(kind) << 32 | (__u32)(low))
 #define VSD_TAG_KIND(t)		((unsigned int)((t) >> 32))
