@@ -29,9 +29,10 @@ struct loop {
 	void *ctx;			/* of on_tick and on_hup */
 };
 
-/* Block the signals, create the descriptors, start the timer; SIGPIPE is
- * ignored. Descriptors are -1 until then, so loop_close() is always safe. */
+/* No descriptors (-1) and no handlers: loop_close() is safe from here on. */
 void loop_init(struct loop *l);
+/* Block the signals, create the descriptors, start the timer (every
+ * tick_ms: on_tick); SIGPIPE is ignored, SIGHUP calls on_hup. */
 int loop_open(struct loop *l, unsigned int tick_ms, loop_tick_fn on_tick,
 	      loop_signal_fn on_hup, void *ctx);
 void loop_close(struct loop *l);

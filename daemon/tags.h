@@ -7,7 +7,7 @@
 #include <linux/types.h>
 
 enum vsd_tag {
-	TAG_SIGNAL = 1,
+	TAG_SIGNAL = 1,	/* the loop's own two */
 	TAG_TIMER,
 	TAG_RING,
 	TAG_LISTEN,
