@@ -12,21 +12,32 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
+#include "clock.h"
+#include "events.h"
+#include "joiner.h"
+#include "loader.h"
 #include "log.h"
-#include "procfs.h"
-#include "vsockd.h"
+#include "proctbl.h"
 
 #define DIRTY_MAX	4096	/* beyond: a full rescan is cheaper */
 #define PENDING_MAX	4096
 #define PENDING_MS	5000	/* give up on an owner after this; rescans catch up */
 #define LISTENERS_MAX	65536
 
-static void mark_dirty(struct vsd *d, __u32 tgid)
+/* An accepted socket whose owner is not known yet (sockets accepted in
+ * softirq context have no process until one reads or writes them). */
+struct pending {
+	__u64 cookie;
+	__u64 since_ms;
+	__u32 listener_tgid;	/* the process that listens on its port, 0 if unknown */
+};
+
+static void mark_dirty(struct events *ev, __u32 tgid)
 {
-	if (!tgid || d->need_rescan)
+	if (!tgid || ev->need_rescan)
 		return;
-	if (d->dirty.n >= DIRTY_MAX || u64map_put(&d->dirty, tgid, 1))
-		d->need_rescan = true;
+	if (ev->dirty.n >= DIRTY_MAX || u64map_put(&ev->dirty, tgid, 1))
+		ev->need_rescan = true;
 }
 
 static __u64 listener_key(__u64 netns_cookie, __u16 port)
@@ -35,103 +46,103 @@ static __u64 listener_key(__u64 netns_cookie, __u16 port)
 	return (netns_cookie * 0x9e3779b97f4a7c15ull) ^ port ^ (1ull << 63);
 }
 
-static void add_listener(struct vsd *d, __u64 cookie, __u32 tgid)
+static void add_listener(struct events *ev, __u64 cookie, __u32 tgid)
 {
 	struct vs_sock_entry e;
 	__u64 key;
 
-	if (!tgid || loader_lookup_socket(d->ld, cookie, &e))
+	if (!tgid || loader_lookup_socket(ev->scan->ld, cookie, &e))
 		return;
-	if (d->listeners.n >= LISTENERS_MAX) {
-		u64map_clear(&d->listeners);
-		u64map_clear(&d->listener_keys);
+	if (ev->listeners.n >= LISTENERS_MAX) {
+		u64map_clear(&ev->listeners);
+		u64map_clear(&ev->listener_keys);
 	}
 	key = listener_key(e.netns_cookie, e.local.port);
-	if (!u64map_put(&d->listeners, key, tgid))
-		u64map_put(&d->listener_keys, cookie, key);
+	if (!u64map_put(&ev->listeners, key, tgid))
+		u64map_put(&ev->listener_keys, cookie, key);
 }
 
-static void forget(struct vsd *d, __u64 cookie)
+static void forget(struct events *ev, __u64 cookie)
 {
 	__u64 key;
 
-	if (u64map_get(&d->listener_keys, cookie, &key)) {
-		u64map_del(&d->listener_keys, cookie);
-		u64map_del(&d->listeners, key);
+	if (u64map_get(&ev->listener_keys, cookie, &key)) {
+		u64map_del(&ev->listener_keys, cookie);
+		u64map_del(&ev->listeners, key);
 	}
-	scan_forget(&d->scan, cookie);
+	scan_forget(ev->scan, cookie);
 }
 
-static void pending_tick(struct vsd *d, __u64 now_ms);
+static void pending_tick(struct events *ev, __u64 now_ms);
 
-static void add_pending(struct vsd *d, __u64 cookie)
+static void add_pending(struct events *ev, __u64 cookie)
 {
 	struct pending *tmp;
 
-	if (u64map_get(&d->scan.cookie2ino, cookie, NULL))
+	if (u64map_get(&ev->scan->cookie2ino, cookie, NULL))
 		return;		/* already behind a known fd */
 	/* events come in batches (one per tick): under connection churn
 	 * most of a full list is sockets closed since, which a pass drops */
-	if (d->npend >= PENDING_MAX)
-		pending_tick(d, vsd_now_ms());
-	if (d->npend >= PENDING_MAX) {
-		d->need_rescan = true;
+	if (ev->npend >= PENDING_MAX)
+		pending_tick(ev, clock_now_ms());
+	if (ev->npend >= PENDING_MAX) {
+		ev->need_rescan = true;
 		return;
 	}
-	if (!d->pend) {
+	if (!ev->pend) {
 		tmp = calloc(PENDING_MAX, sizeof(*tmp));
 		if (!tmp) {
-			d->need_rescan = true;
+			ev->need_rescan = true;
 			return;
 		}
-		d->pend = tmp;
+		ev->pend = tmp;
 	}
-	d->pend[d->npend].cookie = cookie;
-	d->pend[d->npend].since_ms = vsd_now_ms();
-	d->pend[d->npend].listener_tgid = 0;
-	d->npend++;
+	ev->pend[ev->npend].cookie = cookie;
+	ev->pend[ev->npend].since_ms = clock_now_ms();
+	ev->pend[ev->npend].listener_tgid = 0;
+	ev->npend++;
 }
 
 static int on_event(void *ctx, void *data, size_t size)
 {
-	const struct vs_event *ev = data;
-	struct vsd *d = ctx;
+	const struct vs_event *rec = data;
+	struct events *ev = ctx;
 
-	d->events++;
-	if (size < sizeof(*ev)) {
-		d->events_bad++;
+	ev->events++;
+	if (size < sizeof(*rec)) {
+		ev->events_bad++;
 		return 0;
 	}
-	switch (ev->type) {
+	switch (rec->type) {
 	case VS_EV_CREATED:
 		/* not in sock_diag until bound or connected: wait for that */
 		break;
 	case VS_EV_LISTENING:
-		add_listener(d, ev->cookie, ev->tgid);
-		mark_dirty(d, ev->tgid);
+		add_listener(ev, rec->cookie, rec->tgid);
+		mark_dirty(ev, rec->tgid);
 		break;
 	case VS_EV_BOUND:
 	case VS_EV_CONNECTING:
-		mark_dirty(d, ev->tgid);
+		mark_dirty(ev, rec->tgid);
 		break;
 	case VS_EV_CONNECTED:
 		/* the passive end is established in softirq, before accept() */
-		if (ev->tgid)
-			mark_dirty(d, ev->tgid);
+		if (rec->tgid)
+			mark_dirty(ev, rec->tgid);
 		else
-			add_pending(d, ev->cookie);
+			add_pending(ev, rec->cookie);
 		break;
 	case VS_EV_TERMINATED:
-		/* its last descriptor was closed by ev->tgid */
-		if (u64map_get(&d->scan.cookie2ino, ev->cookie, NULL))
-			mark_dirty(d, ev->tgid);
-		forget(d, ev->cookie);
+		/* its last descriptor was closed by rec->tgid */
+		if (u64map_get(&ev->scan->cookie2ino, rec->cookie, NULL))
+			mark_dirty(ev, rec->tgid);
+		forget(ev, rec->cookie);
 		break;
 	case VS_EV_RELEASED:
-		forget(d, ev->cookie);
+		forget(ev, rec->cookie);
 		break;
 	case VS_EV_JOIN:
-		joiner_note(d->join, ev->tgid, vsd_now_ms());
+		joiner_note(ev->join, rec->tgid, clock_now_ms());
 		break;
 	default:
 		/* status changes: read from the socket table when asked */
@@ -146,68 +157,116 @@ static int on_event(void *ctx, void *data, size_t size)
 			 VS_EV_BIT(VS_EV_TERMINATED) | VS_EV_BIT(VS_EV_RELEASED) |	\
 			 VS_EV_BIT(VS_EV_JOIN))
 
-int events_open(struct vsd *d)
+static void consume(struct events *ev)
 {
-	int fd = loader_map_fd(d->ld, VS_MAP_EVENTS), r;
+	int r = ring_buffer__consume(ev->rb);
 
+	if (r < 0)
+		pr_warn("ring buffer %s: %s", loader_map_name(VS_MAP_EVENTS), strerror(-r));
+	joiner_run(ev->join);	/* once per batch, per namespace */
+}
+
+static void on_ring(void *ctx, __u32 low, __u32 events)
+{
+	(void)low;
+	(void)events;
+	consume(ctx);
+}
+
+static void on_pidfd(void *ctx, __u32 tgid, __u32 events);
+static void watch_proc(void *ctx, struct proc *p);
+
+void events_init(struct events *ev)
+{
+	memset(ev, 0, sizeof(*ev));
+	u64map_init(&ev->dirty);
+	u64map_init(&ev->listeners);
+	u64map_init(&ev->listener_keys);
+}
+
+int events_open(struct events *ev, struct loop *l, struct scan *s, struct joiner *j,
+		unsigned int rescan_interval)
+{
+	int fd = loader_map_fd(s->ld, VS_MAP_EVENTS), r;
+
+	ev->loop = l;
+	ev->scan = s;
+	ev->join = j;
+	ev->rescan_interval = rescan_interval;
+	s->on_new_proc = watch_proc;
+	s->ctx = ev;
+	loop_handle(l, TAG_RING, on_ring, ev);
+	loop_handle(l, TAG_PIDFD, on_pidfd, ev);
 	if (fd < 0)
 		return fd;
-	d->rb = ring_buffer__new(fd, on_event, d, NULL);
-	if (!d->rb)
+	ev->rb = ring_buffer__new(fd, on_event, ev, NULL);
+	if (!ev->rb)
 		return -errno;
-	r = vsd_epoll_add(d, ring_buffer__epoll_fd(d->rb), EPOLLIN,
-			  VSD_TAG(TAG_RING, 0));
+	r = loop_add(l, ring_buffer__epoll_fd(ev->rb), EPOLLIN, VSD_TAG(TAG_RING, 0));
 	if (r)
 		return r;
 	/* from here on the hooks publish: the first rescan follows, so an
 	 * event from before this point is not needed */
-	return loader_set_event_mask(d->ld, CONSUMED_EVENTS);
+	return loader_set_event_mask(s->ld, CONSUMED_EVENTS);
 }
 
-void events_close(struct vsd *d)
+void events_close(struct events *ev)
 {
 	/* nobody reads them any more: stop paying for them */
-	if (d->rb && d->ld)
-		loader_set_event_mask(d->ld, 0);
-	ring_buffer__free(d->rb);
-	d->rb = NULL;
-	free(d->pend);
-	d->pend = NULL;
-	d->npend = 0;
+	if (ev->rb && ev->scan->ld)
+		loader_set_event_mask(ev->scan->ld, 0);
+	ring_buffer__free(ev->rb);
+	ev->rb = NULL;
+	free(ev->pend);
+	ev->pend = NULL;
+	ev->npend = 0;
+	u64map_free(&ev->dirty);
+	u64map_free(&ev->listeners);
+	u64map_free(&ev->listener_keys);
 }
 
-void events_consume(struct vsd *d)
+void events_first_scan(struct events *ev)
 {
-	int r = ring_buffer__consume(d->rb);
+	__u64 c[VS_C_MAX];
 
-	if (r < 0)
-		pr_warn("ring buffer %s: %s", loader_map_name(VS_MAP_EVENTS), strerror(-r));
-	joiner_run(d->join);	/* once per batch, per namespace */
+	/* losses before we ran are history: this rescan covers them */
+	if (!loader_read_stats(ev->scan->ld, c))
+		ev->events_lost = c[VS_C_EVENTS_LOST];
+	scan_full(ev->scan);
+	ev->next_rescan_ms = clock_now_ms() + ev->rescan_interval * 1000ull;
+}
+
+void events_reschedule(struct events *ev, unsigned int rescan_interval, bool rescan)
+{
+	if (rescan)
+		ev->need_rescan = true;
+	ev->rescan_interval = rescan_interval;
+	ev->next_rescan_ms = clock_now_ms() + rescan_interval * 1000ull;
 }
 
 /* Owners of accepted sockets: known once a process used the socket, or
  * guessed as the process listening on its port. */
-static void pending_tick(struct vsd *d, __u64 now_ms)
+static void pending_tick(struct events *ev, __u64 now_ms)
 {
 	struct vs_sock_entry e;
 	unsigned int i, k = 0;
 	__u64 tgid;
 
-	for (i = 0; i < d->npend; i++) {
-		struct pending *p = &d->pend[i];
+	for (i = 0; i < ev->npend; i++) {
+		struct pending *p = &ev->pend[i];
 
-		if (u64map_get(&d->scan.cookie2ino, p->cookie, NULL) ||
+		if (u64map_get(&ev->scan->cookie2ino, p->cookie, NULL) ||
 		    now_ms - p->since_ms > PENDING_MS ||
-		    loader_lookup_socket(d->ld, p->cookie, &e))
+		    loader_lookup_socket(ev->scan->ld, p->cookie, &e))
 			continue;	/* found, too old or gone */
 		if (e.owner_tgid)
-			mark_dirty(d, e.owner_tgid);
-		else if (u64map_get(&d->listeners,
+			mark_dirty(ev, e.owner_tgid);
+		else if (u64map_get(&ev->listeners,
 				    listener_key(e.netns_cookie, e.local.port), &tgid))
-			mark_dirty(d, (__u32)tgid);
-		d->pend[k++] = *p;
+			mark_dirty(ev, (__u32)tgid);
+		ev->pend[k++] = *p;
 	}
-	d->npend = k;
+	ev->npend = k;
 }
 
 static int pid_cb(__u64 key, __u64 val, void *ctx)
@@ -219,87 +278,92 @@ static int pid_cb(__u64 key, __u64 val, void *ctx)
 	return 0;
 }
 
-static void lost_tick(struct vsd *d)
+static void lost_tick(struct events *ev)
 {
 	__u64 c[VS_C_MAX];
 
-	if (loader_read_stats(d->ld, c))
+	if (loader_read_stats(ev->scan->ld, c))
 		return;
-	if (c[VS_C_EVENTS_LOST] > d->events_lost) {
+	if (c[VS_C_EVENTS_LOST] > ev->events_lost) {
 		pr_info("%llu socket events lost: rescanning",
-			(unsigned long long)(c[VS_C_EVENTS_LOST] - d->events_lost));
-		d->need_rescan = true;
+			(unsigned long long)(c[VS_C_EVENTS_LOST] - ev->events_lost));
+		ev->need_rescan = true;
 	}
-	d->events_lost = c[VS_C_EVENTS_LOST];
+	ev->events_lost = c[VS_C_EVENTS_LOST];
 }
 
 #define REFRESH_SHARE	10	/* 1/REFRESH_SHARE of the time at most */
 
-void events_tick(struct vsd *d, __u64 now_ms)
+void events_tick(struct events *ev, __u64 now_ms)
 {
 	__u32 *pids, *w;
 	int r;
 
-	pending_tick(d, now_ms);
-	if (now_ms >= d->next_stats_ms) {
-		lost_tick(d);
-		d->next_stats_ms = now_ms + 1000;
+	consume(ev);	/* the programs wake us only for joins */
+	pending_tick(ev, now_ms);
+	if (now_ms >= ev->next_stats_ms) {
+		lost_tick(ev);
+		ev->next_stats_ms = now_ms + 1000;
 	}
-	if (d->cfg.rescan_interval && now_ms >= d->next_rescan_ms)
-		d->need_rescan = true;
-	if (d->need_rescan) {
+	if (ev->rescan_interval && now_ms >= ev->next_rescan_ms)
+		ev->need_rescan = true;
+	if (ev->need_rescan) {
 		/* drain first: what the ring holds predates the rescan */
-		events_consume(d);
-		u64map_clear(&d->dirty);
-		d->need_rescan = false;
-		d->next_rescan_ms = now_ms + d->cfg.rescan_interval * 1000ull;
-		if (scan_full(&d->scan))
-			d->need_rescan = true;
+		consume(ev);
+		u64map_clear(&ev->dirty);
+		ev->need_rescan = false;
+		ev->next_rescan_ms = now_ms + ev->rescan_interval * 1000ull;
+		if (scan_full(ev->scan))
+			ev->need_rescan = true;
 		return;
 	}
-	if (!d->dirty.n || now_ms < d->next_refresh_ms)
+	if (!ev->dirty.n || now_ms < ev->next_refresh_ms)
 		return;
-	pids = malloc(d->dirty.n * sizeof(*pids));
+	pids = malloc(ev->dirty.n * sizeof(*pids));
 	if (!pids) {
-		d->need_rescan = true;
+		ev->need_rescan = true;
 		return;
 	}
 	w = pids;
-	u64map_each(&d->dirty, pid_cb, &w);
-	r = scan_refresh(&d->scan, pids, (unsigned int)(w - pids));
+	u64map_each(&ev->dirty, pid_cb, &w);
+	r = scan_refresh(ev->scan, pids, (unsigned int)(w - pids));
 	if (r)
-		d->need_rescan = true;
+		ev->need_rescan = true;
 	/* A refresh's sock_diag dump walks every TCP socket of the netns,
 	 * TIME_WAIT included (hundreds of thousands under connection churn:
 	 * 90 ms a dump, 45% of a CPU at one per tick). Spend at most a tenth
 	 * of the time on it; the tables then lag by up to ten refreshes. */
-	d->next_refresh_ms = now_ms + REFRESH_SHARE * (vsd_now_ms() - now_ms);
-	u64map_clear(&d->dirty);
+	ev->next_refresh_ms = now_ms + REFRESH_SHARE * (clock_now_ms() - now_ms);
+	u64map_clear(&ev->dirty);
 	free(pids);
 }
 
-void events_watch_proc(void *ctx, struct proc *p)
+/* scan's hook: a new process gets a pidfd in the loop. */
+static void watch_proc(void *ctx, struct proc *p)
 {
-	struct vsd *d = ctx;
+	struct events *ev = ctx;
 	int fd;
 
 	fd = (int)syscall(SYS_pidfd_open, p->info.tgid, 0);
 	if (fd < 0)
 		return;		/* gone already: the next event or rescan sees it */
-	if (vsd_epoll_add(d, fd, EPOLLIN, VSD_TAG(TAG_PIDFD, p->info.tgid))) {
+	if (loop_add(ev->loop, fd, EPOLLIN, VSD_TAG(TAG_PIDFD, p->info.tgid))) {
 		close(fd);
 		return;
 	}
 	p->pidfd = fd;
 }
 
-void events_pidfd(struct vsd *d, __u32 tgid)
+/* A tracked process exited (its pidfd became readable). */
+static void on_pidfd(void *ctx, __u32 tgid, __u32 events)
 {
-	struct proc *p = proctbl_get(d->tbl, tgid, 0);
+	struct events *ev = ctx;
+	struct proc *p = proctbl_get(ev->scan->tbl, tgid, 0);
 	struct pollfd pfd;
 	__u64 start = 0;
 	bool exited;
 
+	(void)events;
 	if (!p)
 		return;
 	/* the event may be for a pidfd closed in this same batch, whose pid
@@ -309,9 +373,9 @@ void events_pidfd(struct vsd *d, __u32 tgid)
 	exited = p->pidfd >= 0 && poll(&pfd, 1, 0) == 1;
 	if (exited)
 		start = p->info.start;
-	proctbl_put(d->tbl, p);
+	proctbl_put(ev->scan->tbl, p);
 	if (exited) {
 		pr_debug("pid %u exited", tgid);
-		proctbl_remove(d->tbl, tgid, start);
+		proctbl_remove(ev->scan->tbl, tgid, start);
 	}
 }

@@ -6,8 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "daemon.h"
 #include "log.h"
-#include "vsockd.h"
+#include "loop.h"
+#include "version.h"
 
 static const char usage[] =
 	"Usage: vsockd [OPTIONS]\n"
@@ -93,7 +95,7 @@ int main(int argc, char **argv)
 	}
 	r = vsd_init(&d);
 	if (!r)
-		r = vsd_run(&d);
+		r = loop_run(&d.loop);
 	vsd_fini(&d);
 	return r ? 1 : 0;
 }

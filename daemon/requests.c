@@ -6,10 +6,14 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include "clock.h"
 #include "jsonstr.h"
 #include "log.h"
 #include "procfs.h"
+#include "reload.h"
+#include "requests.h"
 #include "sockjson.h"
+#include "status.h"
 #include "version.h"
 #include "vsockd.h"
 
@@ -203,7 +207,7 @@ static json_t *status(struct vsd *d)
 		"pid", (int)getpid(),
 		"version", VSOCK_VERSION,
 		"started_ns", (json_int_t)d->started_realtime_ns,
-		"uptime_s", (json_int_t)((vsd_now_ms() - d->started_ms) / 1000),
+		"uptime_s", (json_int_t)((clock_now_ms() - d->started_ms) / 1000),
 		"startup_us", (json_int_t)d->ready_us,
 		"config", d->cfg_path,
 		"pin_root", d->cfg.pin_root,
@@ -213,8 +217,8 @@ static json_t *status(struct vsd *d)
 		"processes", (int)proctbl_nprocs(d->tbl),
 		"handles", (int)proctbl_nhandles(d->tbl),
 		"sockets", (int)d->scan.cookie2ino.n,
-		"events", (json_int_t)d->events,
-		"events_lost", (json_int_t)d->events_lost,
+		"events", (json_int_t)d->ev.events,
+		"events_lost", (json_int_t)d->ev.events_lost,
 		"rescans", (json_int_t)d->scan.rescans,
 		"last_rescan_us", (json_int_t)d->scan.last_rescan_us,
 		"refreshes", (json_int_t)d->scan.refreshes,

@@ -3,8 +3,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
+#include "clock.h"
 #include "log.h"
 #include "procfs.h"
 #include "scan.h"
@@ -32,14 +32,6 @@ struct pass {
 	bool full;
 	int err;
 };
-
-static __u64 now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (__u64)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
 
 int scan_init(struct scan *s, struct vs_loader *ld, struct proctbl *tbl)
 {
@@ -239,7 +231,7 @@ int scan_full(struct scan *s)
 	struct u64map ino, cookies;
 	struct pass ps = { .s = s, .full = true };
 	unsigned int i, j, gen, gone;
-	__u64 t0 = now_us();
+	__u64 t0 = clock_now_us(CLOCK_MONOTONIC);
 	int r;
 
 	u64map_init(&ino);
@@ -281,7 +273,7 @@ int scan_full(struct scan *s)
 	u64map_clear(&s->untracked);
 	s->tracked = (unsigned int)ps.tracked.n;
 	s->rescans++;
-	s->last_rescan_us = now_us() - t0;
+	s->last_rescan_us = clock_now_us(CLOCK_MONOTONIC) - t0;
 	pr_debug("rescan: %u tracked sockets, %u processes with %u handles (%u left), %llu us",
 		 s->tracked, proctbl_nprocs(s->tbl), proctbl_nhandles(s->tbl), gone,
 		 (unsigned long long)s->last_rescan_us);

@@ -7,12 +7,13 @@
 #include <linux/types.h>
 
 enum vsd_tag {
-	TAG_SIGNAL = 1,
+	TAG_SIGNAL = 1,	/* the loop's own two */
 	TAG_TIMER,
 	TAG_RING,
 	TAG_LISTEN,
 	TAG_CLIENT,
 	TAG_PIDFD,
+	TAG_MAX
 };
 #define VSD_TAG(kind, low)	((__u64)(kind) << 32 | (__u32)(low))
 #define VSD_TAG_KIND(t)		((unsigned int)((t) >> 32))

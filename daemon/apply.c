@@ -1,0 +1,107 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* A configuration applied to the loader, the log and the tables: at start
+ * and at every reload. */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "apply.h"
+#include "log.h"
+
+void apply_policy(struct vs_loader *ld, const struct cfg *old, const struct cfg *c)
+{
+	const char *when = old ? "reload: " : "";
+	int r;
+
+	if ((!old || c->max_queued != old->max_queued) &&
+	    (r = loader_set_max_queued(ld, c->max_queued)))
+		pr_warn("%sset max_queued: %s", when, strerror(-r));
+	if ((!old || c->small_run != old->small_run) &&
+	    (r = loader_set_small_run(ld, c->small_run)))
+		pr_warn("%sset small_run: %s", when, strerror(-r));
+	if ((!old || c->busy_poll != old->busy_poll) &&
+	    (r = loader_set_spin_msgs(ld, c->busy_poll)))
+		pr_warn("%sset busy_poll: %s", when, strerror(-r));
+}
+
+void apply_log_level(int cli_level, const struct cfg *c)
+{
+	log_set_level(cli_level ? cli_level : c->log_level);
+}
+
+struct proctbl_limits apply_limits_of(const struct cfg *c)
+{
+	return (struct proctbl_limits){
+		.max_procs = c->max_processes,
+		.max_handles_per_proc = c->max_handles_per_process,
+		.max_handles = c->max_handles,
+	};
+}
+
+int apply_check_cgroups(const struct cfg *c)
+{
+	struct vs_err e = { "" };
+	int i, r;
+
+	for (i = 0; i < c->nattach; i++) {
+		r = loader_check_cgroup(c->attach[i], &e);
+		if (r) {
+			pr_err("attach %s: %s", c->attach[i], e.msg[0] ? e.msg : strerror(-r));
+			return r;
+		}
+	}
+	return 0;
+}
+
+int apply_attach(struct vs_loader *ld, const struct cfg *c, const struct cfg *old,
+		 char *err, size_t errlen)
+{
+	struct vs_err e = { "" };
+	bool *fresh;
+	int i, r = 0;
+
+	fresh = calloc(c->nattach ? c->nattach : 1, sizeof(*fresh));
+	if (!fresh) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	for (i = 0; i < c->nattach; i++) {
+		fresh[i] = false;
+		if (old && cfg_has_attach(old, c->attach[i]))
+			continue;
+		r = loader_check_cgroup(c->attach[i], &e);
+		if (!r)
+			r = loader_attach(ld, c->attach[i], &e);
+		if (r < 0)
+			break;
+		fresh[i] = r == 0;
+		pr_info("attached %s%s", c->attach[i], r == 1 ? " (already attached)" : "");
+		r = 0;
+	}
+	if (r) {
+		snprintf(err, errlen, "attach %s: %s", c->attach[i],
+			 e.msg[0] ? e.msg : strerror(-r));
+		while (--i >= 0)
+			if (fresh[i])
+				loader_detach(ld, c->attach[i], &e);
+	}
+	free(fresh);
+	return r;
+}
+
+void apply_detach_dropped(struct vs_loader *ld, const struct cfg *old, const struct cfg *c)
+{
+	struct vs_err e = { "" };
+	int i, r;
+
+	for (i = 0; i < old->nattach; i++) {
+		if (cfg_has_attach(c, old->attach[i]))
+			continue;
+		r = loader_detach(ld, old->attach[i], &e);
+		if (r && r != -ENOENT)
+			pr_warn("detach %s: %s", old->attach[i], e.msg[0] ? e.msg : strerror(-r));
+		else
+			pr_info("detached %s (no longer in the config)", old->attach[i]);
+	}
+}
