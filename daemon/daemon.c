@@ -31,7 +31,7 @@ static void apply_policy(struct vsd *d, const struct cfg *old, const struct cfg 
 	    (r = loader_set_small_run(d->ld, c->small_run)))
 		pr_warn("%sset small_run: %s", when, strerror(-r));
 	if ((!old || c->busy_poll != old->busy_poll) &&
-	    (r = loader_set_spin_msgs(d->ld, c->busy_poll)))
+	    (r = loader_set_busy_poll(d->ld, c->busy_poll)))
 		pr_warn("%sset busy_poll: %s", when, strerror(-r));
 }
 
@@ -51,23 +51,10 @@ static struct proctbl_limits limits_of(const struct cfg *c)
 
 int vsd_attached_count(struct vsd *d)
 {
-	struct vs_attachment *a = NULL, *tmp;
+	struct vs_attachment *a;
 	struct vs_err e;
-	int n, max = 64;
+	int n = loader_list_attached_all(d->ld, &a, &e);
 
-	/* the loader fills what fits: grow until the count is below the room */
-	for (;;) {
-		tmp = realloc(a, (size_t)max * sizeof(*a));
-		if (!tmp) {
-			n = -ENOMEM;
-			break;
-		}
-		a = tmp;
-		n = loader_list_attached(d->ld, a, max, &e);
-		if (n < max)
-			break;
-		max *= 2;
-	}
 	free(a);
 	return n;
 }
