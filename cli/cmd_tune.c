@@ -58,23 +58,28 @@ static int parse_tune(struct ctl *ctl, int argc, char **argv, struct tune_args *
 	return 0;
 }
 
+static int set_one(struct vs_loader *ld, enum vs_tunable_id id, __u64 v)
+{
+	switch (id) {	/* no default: a new tunable without a setter warns */
+	case VS_TUNE_MAX_QUEUED:
+		return loader_set_max_queued(ld, v);
+	case VS_TUNE_SMALL_RUN:
+		return loader_set_small_run(ld, v);
+	case VS_TUNE_BUSY_POLL:
+		return loader_set_busy_poll(ld, v);
+	case VS_TUNE_COUNT:
+		break;
+	}
+	return -EINVAL;
+}
+
 static int apply(struct ctl *ctl, struct vs_loader *ld, const struct tune_args *a)
 {
-	const __u64 *v = a->v;
 	int err = 0, id;
 
-	for (id = 0; id < VS_TUNE_COUNT && !err; id++) {
-		if (v[id] == TUNE_KEEP)
-			continue;
-		if (id == VS_TUNE_MAX_QUEUED)
-			err = loader_set_max_queued(ld, v[id]);
-		else if (id == VS_TUNE_SMALL_RUN)
-			err = loader_set_small_run(ld, v[id]);
-		else
-			err = loader_set_busy_poll(ld, v[id]);
-		if (err)
+	for (id = 0; id < VS_TUNE_COUNT && !err; id++)
+		if (a->v[id] != TUNE_KEEP && (err = set_one(ld, id, a->v[id])))
 			ctl_errf(ctl, err, "set %s: %s", vs_tunable(id)->name, strerror(-err));
-	}
 	return err;
 }
 
