@@ -50,6 +50,7 @@ int loader_list_attached_all(struct vs_loader *ld, struct vs_attachment **out,
 	struct vs_attachment *a = NULL, *tmp;
 	int max = 64, n;
 
+	*out = NULL;
 	/* the count is not known in advance: grow until it fits */
 	for (;;) {
 		tmp = realloc(a, (size_t)max * sizeof(*a));
