@@ -69,8 +69,10 @@ int arg_one(struct ctl *ctl, const char *cmd, const char *what, int argc,
 	    char **argv, const char **val);
 /* Strict decimal in [min, max]; -EINVAL on anything else. */
 int arg_u64(const char *s, __u64 min, __u64 max, __u64 *out);
-/* "64K", "4M", "1G" or plain bytes, from 64 KiB to 1 TiB (max_queued). */
+/* "64K", "4M", "1G" or plain bytes, in max_queued's range (vsock/tunables.h). */
 int arg_bytes(const char *s, __u64 *out);
+/* arg_bytes, or an error naming cmd, max_queued and its range. */
+int arg_max_queued(struct ctl *ctl, const char *cmd, const char *s, __u64 *out);
 
 int do_help(struct ctl *ctl, int argc, char **argv);
 int do_attach(struct ctl *ctl, int argc, char **argv);

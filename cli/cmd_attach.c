@@ -89,10 +89,8 @@ int do_attach(struct ctl *ctl, int argc, char **argv)
 	int err;
 
 	if (argc == 4 && !strcmp(argv[2], "max_queued")) {
-		if (arg_bytes(argv[3], &max_queued))
-			return ctl_errf(ctl, -EINVAL,
-					"attach: max_queued '%s': expected bytes from 64K to 1T (suffix K, M or G)",
-					argv[3]);
+		if ((err = arg_max_queued(ctl, "attach", argv[3], &max_queued)))
+			return err;
 		argc = 2;
 	}
 	err = arg_one(ctl, "attach", "CGROUP", argc, argv, &cg);

@@ -58,31 +58,16 @@ static void cgroup_abs_path(char *buf, size_t len, const char *root,
 static int add_attached(struct ctl *ctl, struct vs_loader *ld, const char *root)
 {
 	static const char *const cols[] = { "Cgroup", "ID", "Exists", "Enabled", NULL };
-	struct vs_attachment *a = NULL, *tmp;
+	struct vs_attachment *a;
 	struct vs_err e = { "" };
 	struct out_sect *t;
 	struct out_row *r;
-	int max = 64, n, i;
+	int n, i;
 	char path[512];
 
-	/* the count is not known in advance: grow until it fits */
-	for (;;) {
-		tmp = realloc(a, (size_t)max * sizeof(*a));
-		if (!tmp) {
-			free(a);
-			return ctl_errf(ctl, -ENOMEM, "list attached cgroups: %s",
-					strerror(ENOMEM));
-		}
-		a = tmp;
-		n = loader_list_attached(ld, a, max, &e);
-		if (n < max)
-			break;
-		max *= 2;
-	}
-	if (n < 0) {
-		free(a);
+	n = loader_list_attached_all(ld, &a, &e);
+	if (n < 0)
 		return ctl_loader_err(ctl, n, &e);
-	}
 	t = out_table(&ctl->doc, "attached", "Attached cgroups", cols);
 	for (i = 0; i < n; i++) {
 		r = out_row_add(&ctl->doc, t);

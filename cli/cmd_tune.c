@@ -7,15 +7,14 @@
 #include "cmd.h"
 #include "fmt.h"
 
-struct tune_args {
-	__u64 max_queued;	/* 0: unchanged */
-	__u64 small_run;	/* TUNE_KEEP: unchanged, 0: off */
-	__u64 busy_poll;	/* idem */
-};
-
 #define TUNE_KEEP (~0ull)
 
-/* N in [1, max], or "off" (0). */
+/* One value per tunable (vsock/tunables.h), TUNE_KEEP: unchanged. */
+struct tune_args {
+	__u64 v[VS_TUNE_COUNT];
+};
+
+/* A count in [1, max], or "off" (0). */
 static int parse_count(const char *s, __u64 max, __u64 *out)
 {
 	if (!strcmp(s, "off")) {
@@ -27,49 +26,61 @@ static int parse_count(const char *s, __u64 max, __u64 *out)
 
 static int parse_tune(struct ctl *ctl, int argc, char **argv, struct tune_args *a)
 {
-	int i;
+	const struct vs_tunable *t;
+	char names[128] = "";
+	int i, id, err;
 
-	a->max_queued = 0;
-	a->small_run = a->busy_poll = TUNE_KEEP;
+	for (id = 0; id < VS_TUNE_COUNT; id++)
+		a->v[id] = TUNE_KEEP;
 	for (i = 1; i < argc; i += 2) {
 		const char *k = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 
 		if (!v)
 			return ctl_errf(ctl, -EINVAL, "tune: '%s' needs a value", k);
-		if (!strcmp(k, "max_queued")) {
-			if (arg_bytes(v, &a->max_queued))
+		id = vs_tunable_find(k);
+		t = vs_tunable(id);
+		if (id == VS_TUNE_MAX_QUEUED) {
+			if ((err = arg_max_queued(ctl, "tune", v, &a->v[id])))
+				return err;
+		} else if (t) {
+			if (parse_count(v, t->max, &a->v[id]))
 				return ctl_errf(ctl, -EINVAL,
-						"tune: max_queued '%s': expected bytes from 64K to 1T (suffix K, M or G)",
-						v);
-		} else if (!strcmp(k, "small_run")) {
-			if (parse_count(v, 1u << 30, &a->small_run))
-				return ctl_errf(ctl, -EINVAL,
-						"tune: small_run '%s': expected a count from 1 to 1073741824, or off",
-						v);
-		} else if (!strcmp(k, "busy_poll")) {
-			if (parse_count(v, VS_SPIN_MSGS_MAX, &a->busy_poll))
-				return ctl_errf(ctl, -EINVAL,
-						"tune: busy_poll '%s': expected a count from 1 to %u, or off",
-						v, VS_SPIN_MSGS_MAX);
+						"tune: %s '%s': expected a count from 1 to %llu, or off",
+						k, v, (unsigned long long)t->max);
 		} else {
-			return ctl_errf(ctl, -EINVAL,
-					"tune: unknown setting '%s' (max_queued, small_run, busy_poll)", k);
+			for (id = 0; id < VS_TUNE_COUNT; id++)
+				snprintf(names + strlen(names), sizeof(names) - strlen(names),
+					 "%s%s", id ? ", " : "", vs_tunable(id)->name);
+			return ctl_errf(ctl, -EINVAL, "tune: unknown setting '%s' (%s)", k,
+					names);
 		}
 	}
 	return 0;
 }
 
+static int set_one(struct vs_loader *ld, enum vs_tunable_id id, __u64 v)
+{
+	switch (id) {	/* no default: a new tunable without a setter warns */
+	case VS_TUNE_MAX_QUEUED:
+		return loader_set_max_queued(ld, v);
+	case VS_TUNE_SMALL_RUN:
+		return loader_set_small_run(ld, v);
+	case VS_TUNE_BUSY_POLL:
+		return loader_set_busy_poll(ld, v);
+	case VS_TUNE_COUNT:
+		break;
+	}
+	return -EINVAL;
+}
+
 static int apply(struct ctl *ctl, struct vs_loader *ld, const struct tune_args *a)
 {
-	int err = 0;
+	int err = 0, id;
 
-	if (a->max_queued && (err = loader_set_max_queued(ld, a->max_queued)))
-		return ctl_errf(ctl, err, "set max_queued: %s", strerror(-err));
-	if (a->small_run != TUNE_KEEP && (err = loader_set_small_run(ld, a->small_run)))
-		return ctl_errf(ctl, err, "set small_run: %s", strerror(-err));
-	if (a->busy_poll != TUNE_KEEP && (err = loader_set_spin_msgs(ld, a->busy_poll)))
-		return ctl_errf(ctl, err, "set busy_poll: %s", strerror(-err));
-	return 0;
+	for (id = 0; id < VS_TUNE_COUNT && !err; id++)
+		if (a->v[id] != TUNE_KEEP && (err = set_one(ld, id, a->v[id])))
+			ctl_errf(ctl, err, "set %s: %s", vs_tunable(id)->name, strerror(-err));
+	return err;
 }
 
 static void show_count(struct out_row *r, const char *col, const char *key, __u32 n)
@@ -110,6 +121,6 @@ int do_tune(struct ctl *ctl, int argc, char **argv)
 	out_num(r, "max_queued", "max_queued", m.max_queued,
 		fmt_bytes(buf, sizeof(buf), m.max_queued));
 	show_count(r, "small_run", "small_run", m.small_run);
-	show_count(r, "busy_poll", "busy_poll", m.spin_msgs);
+	show_count(r, "busy_poll", "busy_poll", m.spin_msgs);	/* the programs' name */
 	return 0;
 }

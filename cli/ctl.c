@@ -240,10 +240,10 @@ int arg_u64(const char *s, __u64 min, __u64 max, __u64 *out)
 	return 0;
 }
 
-/* "64K", "4M", "1G" or plain bytes; at least 64 KiB: below that a single
- * write would already pass to TCP and the fast path would never be used. */
+/* "64K", "4M", "1G" or plain bytes, in max_queued's range (vsock/tunables.h). */
 int arg_bytes(const char *s, __u64 *out)
 {
+	const struct vs_tunable *t = vs_tunable(VS_TUNE_MAX_QUEUED);
 	static const struct { char c; int shift; } units[] = {
 		{ 'K', 10 }, { 'M', 20 }, { 'G', 30 },
 	};
@@ -259,10 +259,22 @@ int arg_bytes(const char *s, __u64 *out)
 			shift = units[i].shift;
 			num[n - 1] = '\0';
 		}
-	if (arg_u64(num, 1, (1ull << 40) >> shift, out))
+	if (arg_u64(num, 1, t->max >> shift, out))
 		return -EINVAL;
 	*out <<= shift;
-	return *out >= (64u << 10) ? 0 : -ERANGE;
+	return *out >= t->min ? 0 : -ERANGE;
+}
+
+int arg_max_queued(struct ctl *ctl, const char *cmd, const char *s, __u64 *out)
+{
+	const struct vs_tunable *t = vs_tunable(VS_TUNE_MAX_QUEUED);
+
+	if (!arg_bytes(s, out))
+		return 0;
+	return ctl_errf(ctl, -EINVAL,
+			"%s: %s '%s': expected bytes from %lluK to %lluG (suffix K, M or G)",
+			cmd, t->name, s, (unsigned long long)t->min >> 10,
+			(unsigned long long)t->max >> 30);
 }
 
 static void print_error_json(struct ctl *ctl)

@@ -21,7 +21,7 @@ void apply_policy(struct vs_loader *ld, const struct cfg *old, const struct cfg 
 	    (r = loader_set_small_run(ld, c->small_run)))
 		pr_warn("%sset small_run: %s", when, strerror(-r));
 	if ((!old || c->busy_poll != old->busy_poll) &&
-	    (r = loader_set_spin_msgs(ld, c->busy_poll)))
+	    (r = loader_set_busy_poll(ld, c->busy_poll)))
 		pr_warn("%sset busy_poll: %s", when, strerror(-r));
 }
 

@@ -10,13 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <ini.h>
-#include "vsock/abi.h"
+#include "loader.h"
 #include "config.h"
 #include "log.h"
-
-#ifndef VS_PIN_ROOT
-#define VS_PIN_ROOT VS_PIN_ROOT_DEFAULT
-#endif
 
 enum key_id {
 	K_PIN_ROOT, K_LOG_LEVEL, K_CONTROL_SOCKET, K_CONTROL_GROUP,
@@ -41,9 +37,9 @@ static const struct key {
 	[K_MAX_HANDLES]		= { "vsockd", "max_handles", 1, 1u << 26 },
 	[K_RESCAN_INTERVAL]	= { "vsockd", "rescan_interval", 0, 86400 },
 	[K_MAX_SOCKETS]		= { "bpf", "max_sockets", 1024, 1u << 22 },
-	[K_MAX_QUEUED]		= { "bpf", "max_queued", 64u << 10, 1u << 31 },
-	[K_SMALL_RUN]		= { "bpf", "small_run", 0, 1u << 30 },
-	[K_BUSY_POLL]		= { "bpf", "busy_poll", 0, VS_SPIN_MSGS_MAX },
+#define TUNE_KEY(id, name, min, max, def) [K_##id] = { "bpf", #name, min, max },
+	VS_TUNABLES(TUNE_KEY)	/* K_MAX_QUEUED, K_SMALL_RUN, K_BUSY_POLL */
+#undef TUNE_KEY
 	[K_ATTACH]		= { "cgroups", "attach" },
 };
 
@@ -64,7 +60,7 @@ struct parse {
 void cfg_defaults(struct cfg *c)
 {
 	memset(c, 0, sizeof(*c));
-	snprintf(c->pin_root, sizeof(c->pin_root), "%s", VS_PIN_ROOT);
+	snprintf(c->pin_root, sizeof(c->pin_root), "%s", VS_PIN_ROOT_DEFAULT);
 	c->log_level = LOG_INFO;
 	snprintf(c->control_socket, sizeof(c->control_socket), "%s",
 		 "/run/vsock/vsockd.sock");

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "vsock/tunables.h"
 #include "ctlmsg.h"
 #include "ctlproto.h"
 
@@ -106,14 +107,15 @@ static int get_pid(json_t *v, struct ctl_req *req, char *err, size_t errlen)
 	return 0;
 }
 
-/* The range vsockctl's attach accepts: 64 KiB to 1 TiB. */
+/* The range vsockctl's attach accepts (vsock/tunables.h). */
 static int get_max_queued(json_t *v, struct ctl_req *req, char *err, size_t errlen)
 {
+	const struct vs_tunable *t = vs_tunable(VS_TUNE_MAX_QUEUED);
 	json_int_t n = json_is_integer(v) ? json_integer_value(v) : 0;
 
-	if (n < (64 << 10) || n > (1ll << 40)) {
-		snprintf(err, errlen, "'max_queued' must be an integer in %d..%lld",
-			 64 << 10, 1ll << 40);
+	if (n < (json_int_t)t->min || n > (json_int_t)t->max) {
+		snprintf(err, errlen, "'max_queued' must be an integer in %llu..%llu",
+			 (unsigned long long)t->min, (unsigned long long)t->max);
 		return -EINVAL;
 	}
 	req->max_queued = (__u64)n;

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* vsockd's status line (attached cgroups, tracked sockets and handles,
  * lost events, a refused reload) and READY=1 with it. */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include "notify.h"
@@ -9,23 +8,10 @@
 
 int vsd_attached_count(struct vsd *d)
 {
-	struct vs_attachment *a = NULL, *tmp;
+	struct vs_attachment *a;
 	struct vs_err e;
-	int n, max = 64;
+	int n = loader_list_attached_all(d->ld, &a, &e);
 
-	/* the loader fills what fits: grow until the count is below the room */
-	for (;;) {
-		tmp = realloc(a, (size_t)max * sizeof(*a));
-		if (!tmp) {
-			n = -ENOMEM;
-			break;
-		}
-		a = tmp;
-		n = loader_list_attached(d->ld, a, max, &e);
-		if (n < max)
-			break;
-		max *= 2;
-	}
 	free(a);
 	return n;
 }

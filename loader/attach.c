@@ -153,23 +153,32 @@ out:
 	return ret ? ret : created == 0;
 }
 
+struct path_match {
+	int fd;
+	const char *rel;
+	__u64 id;
+};
+
+static int match_path(const void *key, void *ctx)
+{
+	struct path_match *m = ctx;
+	struct vs_cgroup_cfg cfg;
+
+	if (bpf_map_lookup_elem(m->fd, key, &cfg) || strcmp(cfg.path, m->rel))
+		return 0;
+	m->id = *(const __u64 *)key;
+	return 1;
+}
+
 /* Find a recorded cgroup by its path, for a cgroup removed while attached. */
 static int find_by_path(struct vs_loader *ld, const char *rel, __u64 *id)
 {
-	struct vs_cgroup_cfg cfg;
-	__u64 key, next;
-	void *prev = NULL;
+	struct path_match m = { ld->map_fds[VS_MAP_CGCFG], rel, 0 };
 
-	while (!bpf_map_get_next_key(ld->map_fds[VS_MAP_CGCFG], prev, &next)) {
-		key = next;
-		prev = &key;
-		if (!bpf_map_lookup_elem(ld->map_fds[VS_MAP_CGCFG], &key, &cfg) &&
-		    !strcmp(cfg.path, rel)) {
-			*id = key;
-			return 0;
-		}
-	}
-	return -ENOENT;
+	if (!vs_map_for_each_key(m.fd, vs_maps[VS_MAP_CGCFG].key_size, match_path, &m))
+		return -ENOENT;
+	*id = m.id;
+	return 0;
 }
 
 static int detach_locked(struct vs_loader *ld, const char *cg_path, struct vs_err *err)
@@ -229,28 +238,4 @@ int loader_detach(struct vs_loader *ld, const char *cg_path, struct vs_err *err)
 	ret = detach_locked(ld, cg_path, err);
 	vs_unlock(ld);
 	return ret;
-}
-
-int loader_list_attached(struct vs_loader *ld, struct vs_attachment *out,
-			 int max, struct vs_err *err)
-{
-	char abs[PATH_MAX];
-	__u64 key, next, id = 0;
-	void *prev = NULL;
-	int n = 0;
-
-	while (n < max &&
-	       !bpf_map_get_next_key(ld->map_fds[VS_MAP_CGCFG], prev, &next)) {
-		key = next;
-		prev = &key;
-		if (bpf_map_lookup_elem(ld->map_fds[VS_MAP_CGCFG], &key, &out[n].cfg))
-			continue;
-		out[n].cgroup_id = key;
-		snprintf(abs, sizeof(abs), "%s%s", ld->cg2_root,
-			 strcmp(out[n].cfg.path, "/") ? out[n].cfg.path : "");
-		out[n].exists = !loader_cgroup_id(abs, &id) && id == key;
-		n++;
-	}
-	(void)err;
-	return n;
 }

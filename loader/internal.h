@@ -35,6 +35,17 @@ extern const int vs_nobjects;
 /* Index of the program called name in vs_progs, or -1. */
 int vs_prog_index(const char *name);
 
+/* One line of VS_MAPS (vsock/maps.h), indexed by enum vs_map_id. */
+struct vs_map_desc {
+	const char *name;	/* pin name, also the BPF map name */
+	size_t key_size;	/* 0: a ring buffer, no keys */
+	bool sized;		/* max_entries follows vs_loader_opts.max_socks */
+};
+extern const struct vs_map_desc vs_maps[VS_MAP_COUNT];
+
+/* statfs f_type of bpffs (linux/magic.h BPF_FS_MAGIC) */
+#define BPF_FS_MAGIC_NUM 0xcafe4a11
+
 struct vs_loader {
 	char root[PATH_MAX];		/* pin root */
 	char cg2_root[PATH_MAX];	/* cgroup2 mount point */
@@ -48,7 +59,9 @@ struct vs_loader {
 int vs_fail(struct vs_err *err, int errnum, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-/* loader.c: the pin-root lock serialises changes between processes */
+/* lock.c: the pin-root lock serialises changes between processes */
+int vs_open_root(const char *root, struct vs_err *err);
+int vs_lock_root(struct vs_loader *ld, bool create, struct vs_err *err);
 int vs_lock(struct vs_loader *ld, struct vs_err *err);
 void vs_unlock(struct vs_loader *ld);
 
@@ -60,9 +73,28 @@ int vs_rm_tree(const char *path);
 bool vs_path_exists(const char *path);
 int vs_ensure_bpffs(const char *root, struct vs_err *err);
 
-/* maps.c */
+/* mapwalk.c: every key of a map, one bpf_map_get_next_key() call each; cb
+ * returns non-zero to stop, which the walk returns (else 0). */
+typedef int (*vs_key_cb)(const void *key, void *ctx);
+int vs_map_for_each_key(int fd, size_t key_size, vs_key_cb cb, void *ctx);
 int vs_count_keys(int fd, size_t key_size);
+
+/* abi.c: 0 when the pins under ld->root are of this ABI version */
+int vs_check_abi(struct vs_loader *ld, struct vs_err *err);
+
+/* adopt.c: open what is pinned */
 int vs_open_pinned_maps(struct vs_loader *ld, struct vs_err *err);
+int vs_open_pinned_progs(struct vs_loader *ld, struct vs_err *err);
+
+/* load.c: load every object, pin it, attach the global programs */
+int vs_load_all(struct vs_loader *ld, const struct vs_loader_opts *opts,
+		struct vs_err *err);
+
+/* meta.c: the vs_meta element of a fresh load (the default tunables) */
 int vs_write_meta(struct vs_loader *ld, __u64 max_queued);
+
+/* unload.c: disable every cgroup, then remove every pin under root;
+ * the caller holds the pin-root lock */
+int vs_remove_pins(const char *root);
 
 #endif /* VSOCK_LOADER_INTERNAL_H */

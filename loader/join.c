@@ -37,5 +37,5 @@ int loader_join_run(int link_fd)
 
 int loader_join_queued(struct vs_loader *ld)
 {
-	return vs_count_keys(ld->map_fds[VS_MAP_JOINQ], sizeof(struct vs_sock_key));
+	return vs_count_keys(ld->map_fds[VS_MAP_JOINQ], vs_maps[VS_MAP_JOINQ].key_size);
 }

@@ -11,6 +11,17 @@
 #include <stddef.h>
 #include <linux/types.h>
 #include "vsock/abi.h"
+#include "vsock/maps.h"
+#include "vsock/tunables.h"
+
+/* The pin root when neither opts nor $VSOCK_PIN_ROOT name one: the build's
+ * (make PIN_ROOT=..., which passes -DVS_PIN_ROOT), for vsockctl and
+ * vsockd's configuration alike. */
+#ifdef VS_PIN_ROOT
+#define VS_PIN_ROOT_DEFAULT VS_PIN_ROOT
+#else
+#define VS_PIN_ROOT_DEFAULT "/sys/fs/bpf/vsock"
+#endif
 
 struct vs_err {
 	char msg[512];		/* one line, no trailing newline; "" if none */
@@ -90,6 +101,10 @@ struct vs_attachment {
 /* Fill up to max attachments; returns the count or a negative errno. */
 int loader_list_attached(struct vs_loader *ld, struct vs_attachment *out,
 			 int max, struct vs_err *err);
+/* Every attachment, in *out (malloc'ed, the caller frees it, NULL when
+ * none); returns the count or a negative errno. */
+int loader_list_attached_all(struct vs_loader *ld, struct vs_attachment **out,
+			     struct vs_err *err);
 
 /* Number of sockets currently in the sockhash. */
 int loader_count_sockhash(struct vs_loader *ld);
@@ -100,18 +115,12 @@ int loader_count_sockhash(struct vs_loader *ld);
 int loader_unload(const struct vs_loader_opts *opts, bool force, int wait_ms,
 		  struct vs_err *err);
 
-/* File descriptors of the pinned maps, owned by the loader. */
+/* File descriptors of the pinned maps, owned by the loader: one per line
+ * of VS_MAPS (vsock/maps.h), VS_MAP_SOCKS for vs_socks and so on. */
 enum vs_map_id {
-	VS_MAP_SOCKS = 0,	/* vs_socks */
-	VS_MAP_SOCKTBL,		/* vs_socktbl */
-	VS_MAP_SKSTATE,		/* vs_skstate */
-	VS_MAP_CGCFG,		/* vs_cgcfg */
-	VS_MAP_STATS,		/* vs_stats */
-	VS_MAP_META,		/* vs_meta */
-	VS_MAP_RXSTATE,		/* vs_rxstate */
-	VS_MAP_EVENTS,		/* vs_events (ring buffer) */
-	VS_MAP_JOINQ,		/* vs_joinq */
-	VS_MAP_COVERAGE,	/* vs_coverage */
+#define VS_MAP_ID(id, name, key_size, sized) VS_MAP_##id,
+	VS_MAPS(VS_MAP_ID)
+#undef VS_MAP_ID
 	VS_MAP_COUNT,
 };
 int loader_map_fd(struct vs_loader *ld, enum vs_map_id id);
@@ -123,15 +132,15 @@ int loader_read_stats(struct vs_loader *ld, __u64 out[VS_C_MAX]);
  * over CPUs, plus the live connected ones of the socket table. */
 int loader_read_coverage(struct vs_loader *ld, struct vs_coverage out[VS_R_MAX]);
 
-/* Change the fast-path queue bound (bytes, > 0) of a loaded vsock; applies
- * to the next message of every connection. */
+/* The tunables (vsock/tunables.h), applied from the next message of every
+ * connection. Values above the tunable's max: -ERANGE. max_queued: the
+ * fast-path queue bound in bytes, > 0 (tests go below the users' 64 KiB
+ * floor). small_run: small writes in a row before a direction passes for
+ * good; busy_poll: busy-polled messages in a row before a reader leaves the
+ * sockhash (vs_meta.spin_msgs); 0 turns either rule off. */
 int loader_set_max_queued(struct vs_loader *ld, __u64 bytes);
-/* Fast-path policy (docs/architecture.md), applied from the next message:
- * small writes in a row before a direction passes for good, and busy-polled
- * messages in a row (at most VS_SPIN_MSGS_MAX) before a reader leaves the
- * sockhash. 0 turns a rule off. */
 int loader_set_small_run(struct vs_loader *ld, __u32 n);
-int loader_set_spin_msgs(struct vs_loader *ld, __u32 n);
+int loader_set_busy_poll(struct vs_loader *ld, __u32 n);
 /* Which socket events (VS_EV_BIT) the programs publish; 0 stops them all.
  * vsockd sets what it consumes and clears it when it stops. */
 int loader_set_event_mask(struct vs_loader *ld, __u32 mask);
@@ -151,7 +160,7 @@ int loader_join_run(int link_fd);
 /* Sockets queued for the joiner (all namespaces), or -errno. */
 int loader_join_queued(struct vs_loader *ld);
 
-/* Read the metadata element (ABI version, max_queued). */
+/* Read the metadata element (ABI version, tunables, joiner beat). */
 int loader_read_meta(struct vs_loader *ld, struct vs_meta *out);
 
 /* Iterate the socket table; cb returns non-zero to stop. */

@@ -62,46 +62,31 @@ int loader_read_coverage(struct vs_loader *ld, struct vs_coverage out[VS_R_MAX])
 	return loader_for_each_socket(ld, add_live, out);
 }
 
-/* Keys of a map, one call per key. Under churn get_next_key of a deleted
- * key starts over from the first one, so the walk is bounded. */
-int vs_count_keys(int fd, size_t key_size)
-{
-	unsigned char key[64], next[64];
-	void *prev = NULL;
-	int n = 0;
-
-	if (key_size > sizeof(key))
-		return -EINVAL;
-	while (!bpf_map_get_next_key(fd, prev, next)) {
-		memcpy(key, next, key_size);
-		prev = key;
-		if (++n >= 1 << 24)
-			break;	/* map churning faster than we walk it */
-	}
-	return n;
-}
-
 int loader_count_sockhash(struct vs_loader *ld)
 {
-	return vs_count_keys(ld->map_fds[VS_MAP_SOCKS], sizeof(struct vs_sock_key));
+	return vs_count_keys(ld->map_fds[VS_MAP_SOCKS], vs_maps[VS_MAP_SOCKS].key_size);
+}
+
+struct sock_walk {
+	int fd;
+	vs_sock_cb cb;
+	void *ctx;
+};
+
+static int visit_socket(const void *key, void *ctx)
+{
+	struct sock_walk *w = ctx;
+	struct vs_sock_entry e;
+
+	if (bpf_map_lookup_elem(w->fd, key, &e))
+		return 0;	/* removed while we walked */
+	return w->cb(&e, w->ctx);
 }
 
 int loader_for_each_socket(struct vs_loader *ld, vs_sock_cb cb, void *ctx)
 {
-	int fd = ld->map_fds[VS_MAP_SOCKTBL];
-	struct vs_sock_entry e;
-	__u64 key, next;
-	void *prev = NULL;
-	int ret;
+	struct sock_walk w = { ld->map_fds[VS_MAP_SOCKTBL], cb, ctx };
 
-	while (!bpf_map_get_next_key(fd, prev, &next)) {
-		key = next;
-		prev = &key;
-		if (bpf_map_lookup_elem(fd, &key, &e))
-			continue;	/* removed while we walked */
-		ret = cb(&e, ctx);
-		if (ret)
-			return ret;
-	}
-	return 0;
+	return vs_map_for_each_key(w.fd, vs_maps[VS_MAP_SOCKTBL].key_size,
+				   visit_socket, &w);
 }

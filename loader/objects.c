@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* The BPF objects and programs vsock consists of, and how each attaches. */
+/* The BPF objects, programs and maps vsock consists of, and how each
+ * program attaches. */
 #include <string.h>
 #include "internal.h"
 #include "vsock_sockops.skel.h"
@@ -45,20 +46,13 @@ int vs_prog_index(const char *name)
 	return -1;
 }
 
-static const char *const map_names[VS_MAP_COUNT] = {
-	[VS_MAP_SOCKS]   = "vs_socks",
-	[VS_MAP_SOCKTBL] = "vs_socktbl",
-	[VS_MAP_SKSTATE] = "vs_skstate",
-	[VS_MAP_CGCFG]   = "vs_cgcfg",
-	[VS_MAP_STATS]   = "vs_stats",
-	[VS_MAP_META]    = "vs_meta",
-	[VS_MAP_RXSTATE] = "vs_rxstate",
-	[VS_MAP_EVENTS]  = "vs_events",
-	[VS_MAP_JOINQ]   = "vs_joinq",
-	[VS_MAP_COVERAGE] = "vs_coverage",
+const struct vs_map_desc vs_maps[VS_MAP_COUNT] = {
+#define VS_MAP_DESC(id, name, key_size, sized) [VS_MAP_##id] = { #name, key_size, sized },
+	VS_MAPS(VS_MAP_DESC)
+#undef VS_MAP_DESC
 };
 
 const char *loader_map_name(enum vs_map_id id)
 {
-	return (unsigned int)id < VS_MAP_COUNT ? map_names[id] : NULL;
+	return (unsigned int)id < VS_MAP_COUNT ? vs_maps[id].name : NULL;
 }

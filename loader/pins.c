@@ -11,8 +11,6 @@
 #include <unistd.h>
 #include "internal.h"
 
-#define BPF_FS_MAGIC_NUM 0xcafe4a11
-
 int vs_fail(struct vs_err *err, int errnum, const char *fmt, ...)
 {
 	va_list ap;

@@ -9,8 +9,6 @@
 #include <bpf/libbpf.h>
 #include "internal.h"
 
-#define BPF_FS_MAGIC_NUM 0xcafe4a11
-
 int loader_cgroup2_root(char *buf, size_t len)
 {
 	char line[4096], mnt[PATH_MAX], fstype[64];

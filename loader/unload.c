@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* Remove everything vsock pinned, without dropping queued bytes unless told. */
 #include <errno.h>
-#include <fcntl.h>
 #include <string.h>
 #include <sys/file.h>
 #include <time.h>
@@ -9,43 +8,51 @@
 #include <bpf/bpf.h>
 #include "internal.h"
 
-static int sockhash_count(const char *root)
+/* The pinned map id under root, or a negative errno. */
+static int open_map(const char *root, enum vs_map_id id)
 {
 	char path[PATH_MAX];
-	int fd, n;
+	int fd;
 
-	vs_pin_path(path, sizeof(path), root, NULL, "vs_socks");
+	vs_pin_path(path, sizeof(path), root, NULL, vs_maps[id].name);
 	fd = bpf_obj_get(path);
+	return fd < 0 ? -errno : fd;
+}
+
+static int sockhash_count(const char *root)
+{
+	int fd = open_map(root, VS_MAP_SOCKS), n;
+
 	if (fd < 0)
 		return 0;
-	n = vs_count_keys(fd, sizeof(struct vs_sock_key));
+	n = vs_count_keys(fd, vs_maps[VS_MAP_SOCKS].key_size);
 	close(fd);
 	return n < 0 ? 0 : n;
 }
 
-/* Stop new redirects everywhere before anything disappears. */
-static void disable_all(const char *root)
+static int disable_one(const void *key, void *ctx)
 {
 	struct vs_cgroup_cfg cfg;
-	char path[PATH_MAX];
-	__u64 key, next;
-	void *prev = NULL;
-	int fd;
+	int fd = *(int *)ctx;
 
-	vs_pin_path(path, sizeof(path), root, NULL, "vs_cgcfg");
-	fd = bpf_obj_get(path);
-	if (fd < 0)
-		return;
-	while (!bpf_map_get_next_key(fd, prev, &next)) {
-		key = next;
-		prev = &key;
-		if (bpf_map_lookup_elem(fd, &key, &cfg) ||
-		    cfg.path[sizeof(cfg.path) - 1] != '\0')
-			continue;	/* another ABI's layout: leave it be */
-		cfg.flags &= ~VS_CG_ENABLED;
-		bpf_map_update_elem(fd, &key, &cfg, BPF_EXIST);
+	if (bpf_map_lookup_elem(fd, key, &cfg) ||
+	    cfg.path[sizeof(cfg.path) - 1] != '\0')
+		return 0;	/* another ABI's layout: leave it be */
+	cfg.flags &= ~VS_CG_ENABLED;
+	bpf_map_update_elem(fd, key, &cfg, BPF_EXIST);
+	return 0;
+}
+
+int vs_remove_pins(const char *root)
+{
+	int fd = open_map(root, VS_MAP_CGCFG);
+
+	/* stop new redirects everywhere before anything disappears */
+	if (fd >= 0) {
+		vs_map_for_each_key(fd, vs_maps[VS_MAP_CGCFG].key_size, disable_one, &fd);
+		close(fd);
 	}
-	close(fd);
+	return vs_rm_tree(root);
 }
 
 int loader_unload(const struct vs_loader_opts *opts, bool force, int wait_ms,
@@ -57,11 +64,9 @@ int loader_unload(const struct vs_loader_opts *opts, bool force, int wait_ms,
 
 	if (err)
 		err->msg[0] = '\0';
-	fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	fd = vs_open_root(root, err);
 	if (fd < 0)
-		return errno == ENOENT ? vs_fail(err, ENOENT,
-				"vsock is not loaded (no pins under %s)", root)
-			: vs_fail(err, errno, "open %s: %s", root, strerror(errno));
+		return fd;
 	if (flock(fd, LOCK_EX)) {
 		ret = vs_fail(err, errno, "lock %s: %s", root, strerror(errno));
 		goto out;
@@ -77,8 +82,7 @@ int loader_unload(const struct vs_loader_opts *opts, bool force, int wait_ms,
 			      n, n == 1 ? " is" : "s are");
 		goto out;
 	}
-	disable_all(root);
-	ret = vs_rm_tree(root);
+	ret = vs_remove_pins(root);
 	if (ret)
 		vs_fail(err, -ret, "remove pins under %s: %s", root, strerror(-ret));
 out:

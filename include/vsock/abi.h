@@ -10,7 +10,6 @@
 /* Bump on any layout change below; the loader refuses pins of another version. */
 #define VS_ABI_VERSION 3
 
-#define VS_PIN_ROOT_DEFAULT "/sys/fs/bpf/vsock"
 #define VS_MAX_SOCKS_DEFAULT 65536
 /* Bytes a receiver may have queued on the fast path before a direction
  * falls back to TCP (DESIGN.md, "No backpressure"). Plain TCP lets a sender

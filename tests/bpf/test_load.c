@@ -4,7 +4,8 @@
  * loaded, adopt the pins a second time, then unload and check that the pin
  * root and the programs are gone. Verifier regressions fail here first.
  * The expected programs and maps come from the skeletons themselves, so a
- * program added to bpf/ is checked without editing this file. */
+ * program added to bpf/ is checked without editing this file; a map added
+ * to bpf/maps.bpf.h fails here until VS_MAPS (vsock/maps.h) lists it. */
 #include "testlib.h"
 #include <bpf/libbpf.h>
 #include "vsock_sockops.skel.h"
@@ -47,6 +48,26 @@ static bool names_has(const struct names *s, const char *name)
 
 	for (i = 0; i < s->n; i++)
 		if (!strncmp(s->v[i], name, NAME_LEN - 1))
+			return true;
+	return false;
+}
+
+/* VS_MAPS as the test reads it, indexed by enum vs_map_id. */
+static const struct {
+	size_t key_size;
+	bool sized;
+} map_rows[VS_MAP_COUNT] = {
+#define MAP_ROW(id, name, key_size, sized) [VS_MAP_##id] = { key_size, sized },
+	VS_MAPS(MAP_ROW)
+#undef MAP_ROW
+};
+
+static bool map_row(const char *name)
+{
+	int i;
+
+	for (i = 0; i < VS_MAP_COUNT; i++)
+		if (!strcmp(loader_map_name(i), name))
 			return true;
 	return false;
 }
@@ -221,30 +242,40 @@ static int case_load_and_pin(void)
 	TL_EXPECT(!collect_expected(s1->obj) && !collect_expected(s2->obj) &&
 		  !collect_expected(s3->obj) && !collect_expected(s4->obj) &&
 		  !collect_expected(s5->obj) && !collect_expected(s6->obj), "skeleton objects");
-	TL_EXPECT(want_maps.n >= VS_MAP_COUNT, "skeletons define %d maps, want >= %d",
+	/* VS_MAPS (vsock/maps.h) lists exactly the maps of the objects, with
+	 * their key sizes, and sizes by max_socks those BPF sizes by default */
+	TL_EXPECT(want_maps.n == VS_MAP_COUNT, "objects define %d maps, VS_MAPS lists %d",
 		  want_maps.n, VS_MAP_COUNT);
-	for (i = 0; i < VS_MAP_COUNT; i++)
-		TL_EXPECT(names_has(&want_maps, loader_map_name(i)),
-			  "loader map %s is not defined by any object", loader_map_name(i));
+	for (i = 0; i < want_maps.n; i++)
+		TL_EXPECT(map_row(want_maps.v[i]), "map %s of the objects is not in VS_MAPS",
+			  want_maps.v[i]);
+	for (i = 0; i < VS_MAP_COUNT; i++) {
+		const struct bpf_map *m = bpf_object__find_map_by_name(s1->obj, loader_map_name(i));
+
+		TL_EXPECT(m, "VS_MAPS map %s is not defined by the objects", loader_map_name(i));
+		TL_EXPECT(bpf_map__key_size(m) == map_rows[i].key_size, "%s: key %u bytes, VS_MAPS says %zu",
+			  loader_map_name(i), bpf_map__key_size(m), map_rows[i].key_size);
+		TL_EXPECT((bpf_map__max_entries(m) == VS_MAX_SOCKS_DEFAULT) == map_rows[i].sized,
+			  "%s: %u entries in BPF, VS_MAPS says sized=%d", loader_map_name(i),
+			  bpf_map__max_entries(m), map_rows[i].sized);
+	}
 
 	TL_EXPECT(stat(pin_root, &st) && errno == ENOENT, "%s exists before the test", pin_root);
 	r = loader_open(&ld, &opts, true, &err);
 	TL_EXPECT(!r, "loader_open(create) %s: %s (%d)", pin_root, err.msg, r);
 	for (i = 0; i < VS_MAP_COUNT; i++)
 		TL_EXPECT(loader_map_fd(ld, i) >= 0, "no fd for map %s", loader_map_name(i));
-	{
-		static const enum vs_map_id sized[] = { VS_MAP_SOCKS, VS_MAP_SOCKTBL, VS_MAP_RXSTATE };
-		struct bpf_map_info info;
-		__u32 len;
+	for (i = 0; i < VS_MAP_COUNT; i++) {
+		struct bpf_map_info info = { 0 };
+		__u32 len = sizeof(info);
 
-		for (i = 0; i < 3; i++) {
-			memset(&info, 0, sizeof(info));
-			len = sizeof(info);
-			TL_EXPECT(!bpf_obj_get_info_by_fd(loader_map_fd(ld, sized[i]), &info, &len),
-				  "map info %s", loader_map_name(sized[i]));
-			TL_EXPECT(info.max_entries == TEST_MAX_SOCKS, "%s has %u entries, want %u",
-				  loader_map_name(sized[i]), info.max_entries, TEST_MAX_SOCKS);
-		}
+		TL_EXPECT(!bpf_obj_get_info_by_fd(loader_map_fd(ld, i), &info, &len),
+			  "map info %s", loader_map_name(i));
+		TL_EXPECT(!strncmp(info.name, loader_map_name(i), NAME_LEN - 1),
+			  "fd of %s is map %s", loader_map_name(i), info.name);
+		TL_EXPECT(!map_rows[i].sized || info.max_entries == TEST_MAX_SOCKS,
+			  "%s has %u entries, want %u", loader_map_name(i), info.max_entries,
+			  TEST_MAX_SOCKS);
 	}
 
 	TL_EXPECT(!walk(pin_root, 0), "walk %s: %s", pin_root, strerror(errno));

@@ -308,7 +308,7 @@ static int dx_set_knobs(const struct dx_knobs *k)
 	if (!r)
 		r = loader_set_small_run(tl.ld, k->small_run);
 	if (!r)
-		r = loader_set_spin_msgs(tl.ld, k->spin_msgs);
+		r = loader_set_busy_poll(tl.ld, k->spin_msgs);
 	return r;
 }
 
@@ -486,7 +486,7 @@ static int leave_audit(enum leave_trigger t, int conns)
 		o.rd_min = o.rd_max = MiB;	/* each read empties the queue */
 	}
 	if (t == LV_BUSY_POLL)
-		TL_EXPECT(!loader_set_spin_msgs(tl.ld, 4), "set busy_poll");
+		TL_EXPECT(!loader_set_busy_poll(tl.ld, 4), "set busy_poll");
 	lfd = tl_listen(AF_INET, NULL, 0, true);
 	TL_EXPECT(lfd >= 0, "listen: %s", strerror(-lfd));
 	tl_stats(c0);
@@ -566,7 +566,7 @@ out:
 	}
 	tl_close(lfd);
 	if (t == LV_BUSY_POLL)
-		loader_set_spin_msgs(tl.ld, VS_SPIN_MSGS);
+		loader_set_busy_poll(tl.ld, VS_SPIN_MSGS);
 	if (t == LV_DETACH)
 		tl_cg_attach(tl.cg_main);
 	return tl_verdict();

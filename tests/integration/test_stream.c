@@ -329,7 +329,7 @@ static int case_busy_poll_off_stays(void)
 	char s2[400];
 	int c = -1, s = -1, r;
 
-	TL_EXPECT(!(r = loader_set_spin_msgs(tl.ld, 0)), "busy_poll off: %s", strerror(-r));
+	TL_EXPECT(!(r = loader_set_busy_poll(tl.ld, 0)), "busy_poll off: %s", strerror(-r));
 	r = tl_pair(AF_INET, true, &c, &s);
 	TL_EXPECT(!r, "pair: %s", strerror(-r));
 	TL_EXPECT(!rr_exchange(c, s, &cs, &ss), "exchange failed");
@@ -341,7 +341,7 @@ static int case_busy_poll_off_stays(void)
 	TL_EXPECT(se.in_sockhash && se.reason != VS_R_BUSY_POLL,
 		  "busy_poll off: the spinning server left anyway: %s", s2);
 out:
-	loader_set_spin_msgs(tl.ld, VS_SPIN_MSGS);
+	loader_set_busy_poll(tl.ld, VS_SPIN_MSGS);
 	tl_close(c);
 	tl_close(s);
 	return tl_verdict();

@@ -9,6 +9,7 @@
 #include <cmocka.h>
 #include "vsock/names.h"
 #include "vsock/policy.h"
+#include "loader.h"
 
 static bool is_snake(const char *s)
 {
@@ -156,6 +157,26 @@ static void test_tcp_state_names(void **state)
 	assert_string_equal(vs_tcp_state_name(255), "unknown");
 }
 
+/* Pin names (VS_MAPS): unique, vs_-prefixed, within the kernel's 15
+ * characters (a longer name would be cut and its pin not found again). */
+static void test_map_names(void **state)
+{
+	int i, j;
+
+	(void)state;
+	assert_int_equal(VS_MAP_COUNT, 14);	/* every map of bpf/maps.bpf.h */
+	assert_string_equal(loader_map_name(VS_MAP_SOCKS), "vs_socks");
+	assert_string_equal(loader_map_name(VS_MAP_LISTENERS), "vs_listeners");
+	assert_null(loader_map_name(VS_MAP_COUNT));
+	for (i = 0; i < VS_MAP_COUNT; i++) {
+		assert_non_null(loader_map_name(i));
+		assert_memory_equal(loader_map_name(i), "vs_", 3);
+		assert_true(strlen(loader_map_name(i)) <= 15);
+		for (j = 0; j < i; j++)
+			assert_string_not_equal(loader_map_name(i), loader_map_name(j));
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -167,6 +188,7 @@ int main(void)
 		cmocka_unit_test(test_counter_names),
 		cmocka_unit_test(test_tx_mode_names),
 		cmocka_unit_test(test_tcp_state_names),
+		cmocka_unit_test(test_map_names),
 	};
 
 	return cmocka_run_group_tests_name("names", tests, NULL, NULL);

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Every map of bpf/maps.bpf.h as userspace names it: one line each, from
+ * which the loader generates enum vs_map_id, the pin names and the key
+ * sizes. BPF keeps its own definitions; tests/bpf/test_load.c checks that
+ * this list equals the maps of the loaded objects, so the two cannot drift. */
+#ifndef VSOCK_MAPS_H
+#define VSOCK_MAPS_H
+
+#include "abi.h"
+
+/* X(ID, name, key size in bytes (0: no keys), sized by max_socks) */
+#define VS_MAPS(X)							\
+	X(SOCKS,     vs_socks,     sizeof(struct vs_sock_key), 1)	\
+	X(SOCKTBL,   vs_socktbl,   sizeof(__u64),              1)	\
+	X(SKSTATE,   vs_skstate,   sizeof(int),                0)	\
+	X(RXSTATE,   vs_rxstate,   sizeof(struct vs_sock_key), 1)	\
+	X(INFLIGHT,  vs_inflight,  sizeof(__u64),              0)	\
+	X(RXSEQ,     vs_rxseq,     sizeof(__u64),              1)	\
+	X(JOINQ,     vs_joinq,     sizeof(struct vs_sock_key), 0)	\
+	X(TRACKED,   vs_tracked,   sizeof(struct vs_sock_key), 1)	\
+	X(LISTENERS, vs_listeners, 16, /* vs_listen_key */     0)	\
+	X(EVENTS,    vs_events,    0,  /* ring buffer */       0)	\
+	X(CGCFG,     vs_cgcfg,     sizeof(__u64),              0)	\
+	X(STATS,     vs_stats,     sizeof(__u32),              0)	\
+	X(COVERAGE,  vs_coverage,  sizeof(__u32),              0)	\
+	X(META,      vs_meta,      sizeof(__u32),              0)
+
+#endif /* VSOCK_MAPS_H */
