@@ -169,17 +169,17 @@ $(FUZZ_BIN): tests/fuzz/fuzz_ctlmsg.c daemon/ctlmsg.c daemon/ctlmsg.h lib/ctlpro
 		-o $@ tests/fuzz/fuzz_ctlmsg.c daemon/ctlmsg.c $(JANSSON_LIBS)
 
 # A unit test sees lib/ and the headers of the program whose modules it
-# tests (UNIT_INC); test_tunables checks that both programs read one table.
+# tests (UNIT_DIRS); test_tunables checks that both programs read one table.
 # VS_SRCDIR lets a test find docs and examples from anywhere.
-UNIT_INC	= -Idaemon
+UNIT_DIRS	= daemon
 CLI_UNIT_BINS	:= $(patsubst %,$(O)/tests/unit/%,test_cli_args test_output test_sockjson)
-$(CLI_UNIT_BINS): UNIT_INC = -Icli
-$(O)/tests/unit/test_tunables: UNIT_INC = -Icli -Idaemon
+$(CLI_UNIT_BINS): UNIT_DIRS = cli
+$(O)/tests/unit/test_tunables: UNIT_DIRS = cli daemon
 
 $(O)/tests/unit/%: tests/unit/%.c $(CLI_LIB_OBJS) $(DAEMON_LIB) $(LIBUTIL) $(LIBLOADER) \
 		$(USER_HDRS) $(LIB_HDRS) $(CLI_HDRS) $(DAEMON_HDRS) | $(O)/tests/unit
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(ALL_CPPFLAGS) $(UNIT_INC) -Ilib -DVS_SRCDIR='"$(CURDIR)"' $(DAEMON_CFLAGS) \
+	$(Q)$(CC) $(ALL_CPPFLAGS) $(addprefix -I,$(UNIT_DIRS)) -Ilib -DVS_SRCDIR='"$(CURDIR)"' $(DAEMON_CFLAGS) \
 		$(ALL_CFLAGS) -o $@ $< $(CLI_LIB_OBJS) $(DAEMON_LIB) $(LIBUTIL) $(LIBLOADER) \
 		$(CMOCKA_LIBS) $(LIBBPF_LIBS) $(DAEMON_LIBS)
 
