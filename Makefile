@@ -189,9 +189,9 @@ TESTLIB_SRCS	:= $(wildcard tests/integration/testlib_*.c) tests/integration/daem
 TESTLIB_OBJS	:= $(patsubst tests/integration/%.c,$(O)/tests/lib/%.o,$(TESTLIB_SRCS))
 TESTLIB		:= $(O)/tests/libvstest.a
 TESTLIB_HDRS	:= tests/integration/testlib.h tests/integration/daemonlib.h
-KTEST_DEPS	:= $(TESTLIB) $(LIBLOADER) $(SKELS) $(USER_HDRS) $(TESTLIB_HDRS)
+KTEST_DEPS	:= $(TESTLIB) $(LIBLOADER) $(LIBUTIL) $(SKELS) $(USER_HDRS) $(TESTLIB_HDRS)
 KTEST_BUILD	= $(CC) $(ALL_CPPFLAGS) -Itests/integration $(ALL_CFLAGS) -o $@ $< \
-		  $(TESTLIB) $(LIBLOADER) $(LIBBPF_LIBS) -lpthread
+		  $(TESTLIB) $(LIBLOADER) $(LIBUTIL) $(LIBBPF_LIBS) -lpthread
 
 $(O)/tests/lib/%.o: tests/integration/%.c $(USER_HDRS) $(TESTLIB_HDRS) | $(O)/tests/lib
 	$(call msg,CC,$@)
