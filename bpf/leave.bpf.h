@@ -91,6 +91,7 @@ vs_redirect_begin(struct vs_sk_state *st, struct vs_rx_state *rx,
 		slot->peer = *peer_key;
 		slot->peer_cookie = rx->cookie;
 		slot->open = 0;	/* that socket keeps looking: harmless */
+		slot->bytes = 0;
 	}
 	if (!slot) {
 		struct vs_redir_slot init = { .peer = *peer_key, .peer_cookie = rx->cookie };
@@ -125,22 +126,27 @@ static __always_inline void vs_redirect_abort(struct vs_rx_state *rx,
 }
 
 /* Sender's send tracepoint: every redirect of the call that just returned
- * has queued its message or failed. */
-static __always_inline void vs_redirect_done(struct vs_sk_state *st)
+ * has queued its message or failed. Returns the bytes the call redirected:
+ * counted per thread, as several threads may be inside send calls on one
+ * socket and each call's return value covers only its own bytes. */
+static __always_inline __u64 vs_redirect_done(struct vs_sk_state *st)
 {
-	__u64 tid = bpf_get_current_pid_tgid();
+	__u64 tid = bpf_get_current_pid_tgid(), bytes;
 	struct vs_redir_slot *slot;
 
 	if (st->send_tid == tid)
 		st->send_tid = 0;	/* out of its send call */
 	if (!st->open_slots)
-		return;		/* no call of this socket redirected */
+		return 0;	/* no call of this socket redirected */
 	slot = bpf_map_lookup_elem(&vs_inflight, &tid);
 	if (!slot || !slot->open)
-		return;		/* another thread's call has the open slot */
+		return 0;	/* another thread's call has the open slot */
 	vs_slot_settle(slot);
 	slot->open = 0;
+	bytes = slot->bytes;
+	slot->bytes = 0;
 	__sync_fetch_and_sub(&st->open_slots, 1);
+	return bytes;
 }
 
 /* Step 1 of leaving: every sender passes from its next message on. Any
