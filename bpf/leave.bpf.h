@@ -193,9 +193,33 @@ static __always_inline bool vs_reader_may_sleep(struct vs_sk_state *st,
 	return users > 0;
 }
 
+/* Is any sk_msg on the psock's ingress list, even one of 0 bytes? The
+ * peer's FIN, passed by vsock_rx, is queued there as a 0-byte msg
+ * (sk_psock_skb_ingress_enqueue(), len 0) that msg_tot_len and FIONREAD do
+ * not see, and tcp_bpf_recvmsg_parser() never dequeues it (it returns 0 at
+ * it, is_next_msg_fin()). Deleting the socket then, while another thread
+ * holds a psock reference (a sender in tcp_bpf_sendmsg, a reader), leaves
+ * the psock alive with that msg on it, but sock_map_del_link() has cleared
+ * the verdict and switched the proto to tcp_bpf_recvmsg, which has no FIN
+ * check: a read returns -EFAULT from sk_msg_recvmsg() (0-byte sge) until
+ * the last reference drops the psock (docs/architecture.md, "A zero-byte
+ * FIN on the psock"). Read under the socket lock, like every change to the
+ * list but the backlog work's, which vs_psock_deferred() covers. */
+static __always_inline bool vs_psock_msgs_listed(struct sk_psock *psock)
+{
+	void *next;
+
+	if (!psock)
+		return false;
+	next = BPF_CORE_READ(psock, ingress_msg.next);
+	return next && next != (void *)&psock->ingress_msg;
+}
+
 /* Step 2 may delete sk from vs_socks: no sender is inside a redirect into
  * it, nothing is left on its psock queues (redirected bytes, or TCP bytes
- * the receive verdict moved there or deferred on ingress_skb), and, for a
+ * the receive verdict moved there or deferred on ingress_skb, or the peer's
+ * 0-byte FIN: a socket whose peer's FIN reached its psock stays until
+ * close), and, for a
  * blocking file, no reader sleeps in tcp_bpf_recvmsg_parser: once the
  * socket left, that reader would return EAGAIN at the next TCP segment
  * (the parser never falls back to tcp_recvmsg); while it stays, the
@@ -206,7 +230,8 @@ static __always_inline bool vs_leave_may_finish(struct vs_sk_state *st,
 {
 	if (rx && vs_atomic_read(&rx->inflight))
 		return false;
-	if (vs_psock_queued(sk) || vs_psock_deferred(vs_psock(sk)))
+	if (vs_psock_queued(sk) || vs_psock_msgs_listed(vs_psock(sk)) ||
+	    vs_psock_deferred(vs_psock(sk)))
 		return false;
 	return why != VS_R_BLOCKING || !vs_reader_may_sleep(st, sk);
 }

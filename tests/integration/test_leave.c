@@ -191,11 +191,11 @@ static void *lv_read_thread(void *arg)
 						lv_fail(d, (int)r, "fcntl: errno %llu at byte %llu",
 							(unsigned long long)-r, d->received);
 				}
-			} else if (errno == EFAULT && getenv("LV_EFAULT")) {
-				tl_diag("EFAULT dir %d turned %d received %llu", i, d->turned,
-					(unsigned long long)d->received);
-				tl_show("reader", p[i].fd);
 			} else if (errno != EAGAIN && errno != EINTR) {
+				/* EFAULT included: a 0-byte FIN msg left on a
+				 * psock that outlived its leave (architecture.md,
+				 * "A zero-byte FIN on the psock") */
+				tl_show("reader", p[i].fd);
 				lv_fail(d, -errno, "recv: errno %llu at byte %llu",
 					(unsigned long long)errno, d->received);
 			}
@@ -359,7 +359,87 @@ out:
 	return tl_verdict();
 }
 
+static void *fin_send_thread(void *arg)
+{
+	static char big[8 << 20];
+	int fd = *(int *)arg;
+
+	(void)!send(fd, big, sizeof(big), MSG_NOSIGNAL);	/* sleeps for room */
+	return NULL;
+}
+
+static ssize_t fin_read_ret;
+
+static void *fin_read_thread(void *arg)
+{
+	char b;
+
+	fin_read_ret = recv(*(int *)arg, &b, 1, 0);	/* asleep until the FIN */
+	return NULL;
+}
+
+/* The torture test's EFAULT, made deterministic. A blocking reader asleep
+ * in tcp_bpf_recvmsg_parser() when the peer's FIN arrives needs the FIN on
+ * the psock (vsock_rx passes it: a 0-byte msg) and wakes with 0. Later one
+ * of the socket's own threads sleeps in send() (a psock reference) and the
+ * socket, blocking, would leave: leaving then kept the psock alive with
+ * the FIN msg on it behind tcp_bpf_recvmsg, and recv returned EFAULT
+ * (architecture.md, "A zero-byte FIN on the psock"). TCP returns 0 at
+ * every read after the FIN. */
+static int case_fin_on_psock_then_leave(void)
+{
+	struct timeval tv = { .tv_sec = 2 };
+	struct vs_sock_entry e;
+	int c = -1, s = -1, small = 4096, i, err = 0, err2 = 0;
+	pthread_t rd, th;
+	bool rd_started = false, th_started = false;
+	ssize_t r = 0, r2 = 0;
+	char b;
+
+	TL_EXPECT(!tl_pair(AF_INET, true, &c, &s), "pair");
+	TL_EXPECT(!tl_entry(s, &e) && e.in_sockhash, "the server end is not in the sockhash");
+	setsockopt(s, SOL_SOCKET, SO_SNDBUF, &small, sizeof(small));
+	setsockopt(s, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	TL_EXPECT(!tl_set_nonblock(s, false), "fcntl");	/* starts leaving */
+	fin_read_ret = -2;
+	TL_EXPECT(!pthread_create(&rd, NULL, fin_read_thread, &s), "thread");
+	rd_started = true;
+	tl_sleep_ms(100);
+	shutdown(c, SHUT_WR);		/* the reader keeps s in the map: FIN to the psock */
+	pthread_join(rd, NULL);
+	rd_started = false;
+	TL_EXPECT(fin_read_ret == 0, "blocking recv at the FIN: %zd", fin_read_ret);
+	TL_EXPECT(!pthread_create(&th, NULL, fin_send_thread, &s), "thread");
+	th_started = true;
+	tl_sleep_ms(300);		/* it sends, then sleeps: callbacks run */
+	for (i = 0; i < 3 && !r; i++) {
+		r = recv(s, &b, 1, MSG_DONTWAIT);
+		err = errno;
+	}
+	tl_entry(s, &e);
+	tl_diag("server end in the sockhash: %d, reason %s", e.in_sockhash,
+		tl_reason_name(e.reason));
+	pthread_join(th, NULL);
+	th_started = false;
+	r2 = recv(s, &b, 1, MSG_DONTWAIT);
+	err2 = errno;
+	TL_EXPECT(r == 0, "recv after the peer's FIN, the socket leaving: %zd (%s), "
+		  "TCP returns 0", r, r < 0 ? strerror(err) : "data");
+	TL_EXPECT(r2 == 0, "recv after the sender: %zd (%s)", r2, r2 < 0 ? strerror(err2) : "data");
+out:
+	if (rd_started) {
+		shutdown(c, SHUT_WR);
+		pthread_join(rd, NULL);
+	}
+	if (th_started)
+		pthread_join(th, NULL);
+	tl_close(c);
+	tl_close(s);
+	return tl_verdict();
+}
+
 static const struct tl_case cases[] = {
+	{ "fin_on_psock_then_leave_with_sender_asleep", case_fin_on_psock_then_leave, 20 },
 	{ "leave_10000_under_duplex_multithread_senders", case_leave_torture, 300 },
 };
 
