@@ -222,12 +222,21 @@ $(O)/tests/integration/test_daemon: tests/integration/test_daemon.c $(KTEST_DEPS
 		$(O)/tests/lib/daemonctl.o $(TESTLIB) $(LIBUTIL) $(LIBLOADER) $(LIBBPF_LIBS) \
 		$(JANSSON_LIBS) -lpthread
 
+# kernel behaviour reproduced without vsock (docs/architecture.md): built, so
+# that they keep compiling; run by hand
+REPRO_BINS	:= $(patsubst %.c,$(O)/%,$(wildcard tests/repro/*.c))
+
+$(O)/tests/repro/%: tests/repro/%.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -D_GNU_SOURCE $(ALL_CFLAGS) -o $@ $< -lpthread
+
 $(O)/bench/%: bench/%.c $(wildcard bench/*.h) | $(O)/bench
 	$(call msg,CC,$@)
 	$(Q)$(CC) -D_GNU_SOURCE -Ibench $(ALL_CFLAGS) -o $@ $< -lpthread -lm
 
 tests: $(O)/vsockctl $(UNIT_BINS) $(KTEST_BINS)
-tests: $(O)/vsockd $(FUZZ_BIN)
+tests: $(O)/vsockd $(FUZZ_BIN) $(REPRO_BINS)
 
 # Install missing Debian packages, non-interactively; a no-op when all are there.
 deps:

@@ -91,6 +91,7 @@ vs_redirect_begin(struct vs_sk_state *st, struct vs_rx_state *rx,
 		slot->peer = *peer_key;
 		slot->peer_cookie = rx->cookie;
 		slot->open = 0;	/* that socket keeps looking: harmless */
+		slot->bytes = 0;
 	}
 	if (!slot) {
 		struct vs_redir_slot init = { .peer = *peer_key, .peer_cookie = rx->cookie };
@@ -125,22 +126,27 @@ static __always_inline void vs_redirect_abort(struct vs_rx_state *rx,
 }
 
 /* Sender's send tracepoint: every redirect of the call that just returned
- * has queued its message or failed. */
-static __always_inline void vs_redirect_done(struct vs_sk_state *st)
+ * has queued its message or failed. Returns the bytes the call redirected:
+ * counted per thread, as several threads may be inside send calls on one
+ * socket and each call's return value covers only its own bytes. */
+static __always_inline __u64 vs_redirect_done(struct vs_sk_state *st)
 {
-	__u64 tid = bpf_get_current_pid_tgid();
+	__u64 tid = bpf_get_current_pid_tgid(), bytes;
 	struct vs_redir_slot *slot;
 
 	if (st->send_tid == tid)
 		st->send_tid = 0;	/* out of its send call */
 	if (!st->open_slots)
-		return;		/* no call of this socket redirected */
+		return 0;	/* no call of this socket redirected */
 	slot = bpf_map_lookup_elem(&vs_inflight, &tid);
 	if (!slot || !slot->open)
-		return;		/* another thread's call has the open slot */
+		return 0;	/* another thread's call has the open slot */
 	vs_slot_settle(slot);
 	slot->open = 0;
+	bytes = slot->bytes;
+	slot->bytes = 0;
 	__sync_fetch_and_sub(&st->open_slots, 1);
+	return bytes;
 }
 
 /* Step 1 of leaving: every sender passes from its next message on. Any
@@ -187,9 +193,33 @@ static __always_inline bool vs_reader_may_sleep(struct vs_sk_state *st,
 	return users > 0;
 }
 
+/* Is any sk_msg on the psock's ingress list, even one of 0 bytes? The
+ * peer's FIN, passed by vsock_rx, is queued there as a 0-byte msg
+ * (sk_psock_skb_ingress_enqueue(), len 0) that msg_tot_len and FIONREAD do
+ * not see, and tcp_bpf_recvmsg_parser() never dequeues it (it returns 0 at
+ * it, is_next_msg_fin()). Deleting the socket then, while another thread
+ * holds a psock reference (a sender in tcp_bpf_sendmsg, a reader), leaves
+ * the psock alive with that msg on it, but sock_map_del_link() has cleared
+ * the verdict and switched the proto to tcp_bpf_recvmsg, which has no FIN
+ * check: a read returns -EFAULT from sk_msg_recvmsg() (0-byte sge) until
+ * the last reference drops the psock (docs/architecture.md, "A zero-byte
+ * FIN on the psock"). Read under the socket lock, like every change to the
+ * list but the backlog work's, which vs_psock_deferred() covers. */
+static __always_inline bool vs_psock_msgs_listed(struct sk_psock *psock)
+{
+	void *next;
+
+	if (!psock)
+		return false;
+	next = BPF_CORE_READ(psock, ingress_msg.next);
+	return next && next != (void *)&psock->ingress_msg;
+}
+
 /* Step 2 may delete sk from vs_socks: no sender is inside a redirect into
  * it, nothing is left on its psock queues (redirected bytes, or TCP bytes
- * the receive verdict moved there or deferred on ingress_skb), and, for a
+ * the receive verdict moved there or deferred on ingress_skb, or the peer's
+ * 0-byte FIN: a socket whose peer's FIN reached its psock stays until
+ * close), and, for a
  * blocking file, no reader sleeps in tcp_bpf_recvmsg_parser: once the
  * socket left, that reader would return EAGAIN at the next TCP segment
  * (the parser never falls back to tcp_recvmsg); while it stays, the
@@ -200,7 +230,8 @@ static __always_inline bool vs_leave_may_finish(struct vs_sk_state *st,
 {
 	if (rx && vs_atomic_read(&rx->inflight))
 		return false;
-	if (vs_psock_queued(sk) || vs_psock_deferred(vs_psock(sk)))
+	if (vs_psock_queued(sk) || vs_psock_msgs_listed(vs_psock(sk)) ||
+	    vs_psock_deferred(vs_psock(sk)))
 		return false;
 	return why != VS_R_BLOCKING || !vs_reader_may_sleep(st, sk);
 }

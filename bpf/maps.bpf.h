@@ -15,8 +15,6 @@ struct vs_sk_state {
 	__u64 attach_cg;		/* attached cgroup it falls under, 0 none */
 	struct vs_sock_key key;		/* own key in vs_socks */
 	struct vs_sock_key peer_key;	/* key the peer registered under */
-	__u64 redir_seen;		/* entry tx_redir_bytes at the last send
-					 * tracepoint: splits a send into both paths */
 	__u64 peer_tx_seen;		/* peer's tx_msgs when we last looked */
 	__u64 win_start_ns;		/* read-rate window of the queue bound: */
 	__u64 win_bytes;		/* kept here, off the line senders read */
@@ -97,6 +95,9 @@ struct vs_redir_slot {
 	__u64 peer_cookie;		/* and its cookie: the key may be reused */
 	__u32 msgs;			/* redirects of the current send call */
 	__u32 open;			/* counted in the sender's open_slots */
+	__u64 bytes;			/* bytes those redirects took: the rest
+					 * of what the call accepted went
+					 * through TCP (vsock_send) */
 };
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);

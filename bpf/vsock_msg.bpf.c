@@ -39,7 +39,8 @@ static __always_inline void account(struct vs_sk_state *st, __u8 mode,
 	if (!st->leave_phase)	/* a leaving socket shows why it leaves */
 		e->reason = reason;
 	/* passed bytes are counted by the send tracepoint from what the
-	 * syscall really accepted (a partial send passes only part of size) */
+	 * syscall really accepted (a partial send passes only part of size)
+	 * less what this thread's call redirected (vs_redir_slot.bytes) */
 	if (mode == VS_TX_REDIRECT) {
 		__sync_fetch_and_add(&e->tx_redir_bytes, size);
 		__sync_fetch_and_add(&e->tx_redir_msgs, 1);
@@ -134,6 +135,7 @@ int vsock_msg(struct sk_msg_md *msg)
 			d.reason = VS_R_NO_PEER;
 		} else {
 			__sync_fetch_and_add(&rx->queued, msg->size);
+			slot->bytes += msg->size;	/* this thread's call */
 		}
 	}
 	account(st, d.mode, d.reason, msg->size);

@@ -46,6 +46,35 @@ static __always_inline bool trim_head(struct __sk_buff *skb, __u32 n)
 	return !n;
 }
 
+/* The peer's FIN alone is a 0-byte skb. Passed, it becomes a 0-byte sk_msg
+ * on the psock that nothing dequeues (tcp_bpf_recvmsg_parser() answers 0
+ * at it, is_next_msg_fin(), and leaves it there) and that msg_tot_len does
+ * not count; if the socket leaves the sockhash while another thread holds
+ * a psock reference, that msg outlives the verdict behind tcp_bpf_recvmsg,
+ * which has no FIN check: recv() returns EFAULT (docs/architecture.md, "A
+ * zero-byte FIN on the psock"). TCP has already taken the FIN (tcp_fin():
+ * RCV_SHUTDOWN, SOCK_DONE, before sk_data_ready), so the skb carries
+ * nothing a reader needs: with the psock queue empty the parser returns 0
+ * at SOCK_DONE before it would sleep. Only a reader already asleep in it
+ * must find the msg (its wake-up tests the queues, not SOCK_DONE, and
+ * would return EAGAIN), and every such reader holds a psock reference: so
+ * drop the skb only when no reference but the sockhash link's and those
+ * of writers asleep for room is held. A reader that takes one after this
+ * test meets SOCK_DONE. Otherwise pass it; the leave then waits for the
+ * ingress list, not the byte count (bpf/leave.bpf.h). */
+static __always_inline bool fin_unread_may_drop(struct tcp_sock *tp)
+{
+	struct sock *sk = vs_sk(tp);
+	struct sk_psock *psock = vs_psock(sk);
+	int users;
+
+	if (!psock || vs_psock_deferred(psock))
+		return false;	/* keep it behind deferred segments */
+	users = BPF_CORE_READ(psock, refcnt.refs.counter) - 1;
+	users -= BPF_CORE_READ(sk, sk_write_pending);
+	return users <= 0;
+}
+
 SEC("sk_skb")
 int vsock_rx(struct __sk_buff *skb)
 {
@@ -58,6 +87,8 @@ int vsock_rx(struct __sk_buff *skb)
 
 	if (!bsk || !(tp = bpf_skc_to_tcp_sock(bsk)))
 		return SK_PASS;
+	if (!skb->len)	/* only a FIN is queued without bytes */
+		return fin_unread_may_drop(tp) ? SK_DROP : SK_PASS;
 	cookie = bpf_get_socket_cookie(skb);
 	seq = cb->seq;
 	end = cb->end_seq;

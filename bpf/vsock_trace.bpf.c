@@ -96,15 +96,12 @@ static __always_inline void claim_owner(struct vs_sk_state *st,
 }
 
 /* What a send syscall accepted and did not redirect went through TCP. */
-static __always_inline void account_send(struct vs_sk_state *st,
-					 struct vs_sock_entry *e, int ret)
+static __always_inline void account_send(struct vs_sock_entry *e, int ret,
+					 __u64 redirected)
 {
-	__u64 redir = e->tx_redir_bytes, delta = redir - st->redir_seen;
-
-	st->redir_seen = redir;
-	if ((__u64)ret > delta) {
-		__sync_fetch_and_add(&e->tx_pass_bytes, ret - delta);
-		vs_count(VS_C_BYTES_PASSED, ret - delta);
+	if ((__u64)ret > redirected) {
+		__sync_fetch_and_add(&e->tx_pass_bytes, ret - redirected);
+		vs_count(VS_C_BYTES_PASSED, ret - redirected);
 	}
 }
 
@@ -131,11 +128,12 @@ static __always_inline void on_io(struct vs_sk_state *st, struct sock *sk,
 {
 	struct vs_sock_entry *e = NULL;
 	struct vs_rx_state *rx;
+	__u64 redirected = 0;
 
 	if (!st)
 		return;
-	if (!read)
-		vs_redirect_done(st);	/* whatever the call returned */
+	if (!read)	/* whatever the call returned */
+		redirected = vs_redirect_done(st);
 	if (ret <= 0)
 		return;
 	if (!st->owner_known || !read) {
@@ -143,7 +141,7 @@ static __always_inline void on_io(struct vs_sk_state *st, struct sock *sk,
 		if (e && !st->owner_known)
 			claim_owner(st, e, sk);
 		if (e && !read)
-			account_send(st, e, ret);
+			account_send(e, ret, redirected);
 	}
 	if (!st->in_map) {
 		vs_first_use(st, sk);
