@@ -189,6 +189,16 @@ static __always_inline __u32 vs_psock_deferred(struct sk_psock *psock)
 	return psock ? BPF_CORE_READ(psock, ingress_skb.qlen) : 0;
 }
 
+/* References to sk's psock beyond the sockhash link's and those of writers
+ * asleep for send-buffer room (sk_write_pending): every call inside tcp_bpf
+ * and the backlog work hold one for their whole duration, so a reader
+ * asleep in tcp_bpf_recvmsg_parser() is among them. */
+static __always_inline int vs_psock_users(struct sock *sk, struct sk_psock *psock)
+{
+	return BPF_CORE_READ(psock, refcnt.refs.counter) - 1 -
+	       BPF_CORE_READ(sk, sk_write_pending);
+}
+
 /* The receiving socket behind rx, for probe reads: the address it
  * published, trusted only while the socket there still has its cookie. */
 static __always_inline struct sock *vs_rx_sock(const struct vs_rx_state *rx)

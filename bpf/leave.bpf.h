@@ -186,8 +186,7 @@ static __always_inline bool vs_reader_may_sleep(struct vs_sk_state *st,
 
 	if (!psock)
 		return false;
-	users = BPF_CORE_READ(psock, refcnt.refs.counter) - 1;
-	users -= BPF_CORE_READ(sk, sk_write_pending);
+	users = vs_psock_users(sk, psock);
 	if (st->send_tid && st->send_tid == bpf_get_current_pid_tgid())
 		users--;	/* the caller is a sender of sk, in its call */
 	return users > 0;

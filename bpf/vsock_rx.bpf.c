@@ -66,13 +66,10 @@ static __always_inline bool fin_unread_may_drop(struct tcp_sock *tp)
 {
 	struct sock *sk = vs_sk(tp);
 	struct sk_psock *psock = vs_psock(sk);
-	int users;
 
 	if (!psock || vs_psock_deferred(psock))
 		return false;	/* keep it behind deferred segments */
-	users = BPF_CORE_READ(psock, refcnt.refs.counter) - 1;
-	users -= BPF_CORE_READ(sk, sk_write_pending);
-	return users <= 0;
+	return vs_psock_users(sk, psock) <= 0;
 }
 
 SEC("sk_skb")
