@@ -24,6 +24,8 @@ DEB_PACKAGES	+= libsystemd-dev libjansson-dev libinih-dev libclang-rt-14-dev sys
 # the nginx upload test (tests/integration/nginx_upload.sh): a real
 # application that reads what FIONREAD reports
 DEB_PACKAGES	+= nginx curl
+# nft rules in a test's own network namespace (tests/integration/test_retransmit.c)
+DEB_PACKAGES	+= nftables
 
 CFLAGS		?= -O2 -g
 WARNINGS	:= -Wall -Wextra -Werror

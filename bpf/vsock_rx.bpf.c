@@ -22,7 +22,10 @@
  * (measured: one MSS duplicated mid-stream after drops and
  * retransmissions). Here each socket remembers the sequence number up to
  * which TCP bytes reached its psock, and the overlapping head is cut off
- * before the skb is passed on. */
+ * before the skb is passed on. A segment whose bytes are all old but whose
+ * FIN is new (an RTO retransmission collapsed with a lost FIN,
+ * tcp_retrans_try_collapse()) is queued too; cut to 0 bytes, it is then a
+ * FIN alone (test_retransmit old_data_with_new_fin). */
 #include "common.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
@@ -30,6 +33,7 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 extern void *bpf_cast_to_kern_ctx(void *obj) __ksym;
 
 #define VS_TRIM_MAX 4095	/* bpf_skb_adjust_room() pops at most this */
+#define VS_TCPHDR_FIN 0x01	/* tcp_skb_cb.tcp_flags */
 
 /* Cut n bytes off the front of skb; false if the kernel refused. */
 static __always_inline bool trim_head(struct __sk_buff *skb, __u32 n)
@@ -72,6 +76,31 @@ static __always_inline bool fin_unread_may_drop(struct tcp_sock *tp)
 	return vs_psock_users(sk, psock) <= 0;
 }
 
+/* Cut the first over bytes of skb, which its psock has already; true when
+ * nothing but a FIN is left. */
+static __always_inline bool cut_overlap(struct __sk_buff *skb, struct tcp_skb_cb *cb,
+					__u32 over)
+{
+	/* every byte old: TCP queues such a segment only for a new FIN
+	 * (tcp_data_queue() drops it when end_seq <= rcv_nxt) */
+	if (over == skb->len && !(cb->tcp_flags & VS_TCPHDR_FIN))
+		return false;
+	if (trim_head(skb, over))
+		vs_count(VS_C_RX_OVERLAP_TRIMMED, 1);
+	else
+		vs_count(VS_C_RX_OVERLAP_FAILED, 1);
+	return !skb->len;
+}
+
+/* TCP bytes up to end reached the socket's psock. */
+static __always_inline void rx_seq_set(__u32 *next, __u64 *cookie, __u32 end)
+{
+	if (next)
+		*next = end;
+	else
+		bpf_map_update_elem(&vs_rxseq, cookie, &end, BPF_ANY);
+}
+
 SEC("sk_skb")
 int vsock_rx(struct __sk_buff *skb)
 {
@@ -99,15 +128,10 @@ int vsock_rx(struct __sk_buff *skb)
 		barrier_var(floor);	/* two loads, not one through either pointer */
 	}
 	over = floor - seq;
-	if ((__s32)over > 0 && over < skb->len) {
-		if (trim_head(skb, over))
-			vs_count(VS_C_RX_OVERLAP_TRIMMED, 1);
-		else
-			vs_count(VS_C_RX_OVERLAP_FAILED, 1);
+	if ((__s32)over > 0 && over <= skb->len && cut_overlap(skb, cb, over)) {
+		rx_seq_set(next, &cookie, end);
+		return fin_unread_may_drop(tp) ? SK_DROP : SK_PASS;
 	}
-	if (next)
-		*next = end;
-	else
-		bpf_map_update_elem(&vs_rxseq, &cookie, &end, BPF_ANY);
+	rx_seq_set(next, &cookie, end);
 	return SK_PASS;
 }
