@@ -13,6 +13,8 @@
 #define RT_TABLE "vsock_rtx"
 #define RT_MSG 100		/* bytes per write: one segment each */
 #define RT_SEED 77
+#define RT_WAIT_MS 3200		/* RTOs at 0.2, 0.6, 1.4, 3.0 s */
+#define RT_ATTEMPTS 4		/* connections tried for one collapsed FIN */
 
 /* Run "nft -f -" with script; 0, or -1 with why filled. */
 static int nft_run(const char *script, char *why, size_t len)
@@ -185,7 +187,9 @@ static void rt_netns_leave(int fd)
 
 /* Shut the client down with its FIN and the server's ACKs dropped until
  * the client retransmitted its data with the FIN; then lift the rules.
- * 0, or -1 with why. */
+ * 0; -EAGAIN when no retransmission carried the FIN (TCP does not always
+ * collapse it into the data: seen once in ~20 runs, four retransmissions
+ * of the data alone); or -1 with why. */
 static int rt_fin_collapsed(int c, char *why, size_t len)
 {
 	long long fin_only, fin_data, srv_ack;
@@ -198,15 +202,17 @@ static int rt_fin_collapsed(int c, char *why, size_t len)
 		snprintf(why, len, "shutdown: %s", strerror(errno));
 		return -1;
 	}
-	fin_data = rt_counter_wait("fin_data", 1, 5000);
+	fin_data = rt_counter_wait("fin_data", 1, RT_WAIT_MS);
 	fin_only = rt_counter("fin_only");
 	srv_ack = rt_counter("srv_ack");
 	retrans1 = tcp_total_retrans(c);
 	tl_diag("nft: FIN-only dropped %lld, FIN with data %lld, server ACKs dropped %lld; "
 		"client retransmissions %u -> %u", fin_only, fin_data, srv_ack, retrans0, retrans1);
-	if (fin_data < 1)
-		snprintf(why, len, "no data segment with a FIN within 5 s");
-	else if (fin_only < 1 || srv_ack < 1)
+	if (fin_data < 1) {
+		snprintf(why, len, "no data segment with a FIN within %d ms", RT_WAIT_MS);
+		return -EAGAIN;
+	}
+	if (fin_only < 1 || srv_ack < 1)
 		snprintf(why, len, "the rules dropped nothing");
 	else if (retrans1 <= retrans0)
 		snprintf(why, len, "no retransmission counted");
@@ -248,7 +254,7 @@ static int old_data_with_new_fin(bool accel)
 	struct vs_sock_entry ce;
 	__u64 st0[VS_C_MAX];
 	struct vs_meta meta;
-	int c = -1, s = -1, ns = -1, r;
+	int c = -1, s = -1, ns = -1, r, attempt;
 	bool rules = false, knob = false;
 	char why[600];
 
@@ -266,25 +272,35 @@ static int old_data_with_new_fin(bool accel)
 	} else {
 		TL_EXPECT(!tl_enter_plain(), "enter plain cgroup");
 	}
-	r = tl_pair(AF_INET, true, &c, &s);
-	TL_EXPECT(!r, "pair: %s", strerror(-r));
-	if (accel)
-		TL_EXPECT_ACCEL("server", s, 0);
-	TL_EXPECT(!rt_rules_add(tl_port(c), tl_port(s), why, sizeof(why)), "%s", why);
-	rules = true;
-	TL_EXPECT(!tl_stats(st0), "loader_read_stats");
-	TL_EXPECT(!rt_send(c, 0) && !rt_send(c, RT_MSG), "send: %s", strerror(errno));
-	TL_EXPECT(!rt_recv(s, 0, 2 * RT_MSG, why, sizeof(why)), "server read: %s", why);
-	if (accel) {
-		TL_EXPECT(!tl_entry(c, &ce), "client entry missing");
-		TL_EXPECT(ce.tx_redir_bytes == RT_MSG && ce.tx_pass_bytes == RT_MSG,
-			  "client redirected %llu B, passed %llu B; want %d each",
-			  (unsigned long long)ce.tx_redir_bytes,
-			  (unsigned long long)ce.tx_pass_bytes, RT_MSG);
+	for (attempt = 1;; attempt++) {
+		r = tl_pair(AF_INET, true, &c, &s);
+		TL_EXPECT(!r, "pair: %s", strerror(-r));
+		if (accel)
+			TL_EXPECT_ACCEL("server", s, 0);
+		TL_EXPECT(!rt_rules_add(tl_port(c), tl_port(s), why, sizeof(why)), "%s", why);
+		rules = true;
+		TL_EXPECT(!tl_stats(st0), "loader_read_stats");
+		TL_EXPECT(!rt_send(c, 0) && !rt_send(c, RT_MSG), "send: %s", strerror(errno));
+		TL_EXPECT(!rt_recv(s, 0, 2 * RT_MSG, why, sizeof(why)), "server read: %s", why);
+		if (accel) {
+			TL_EXPECT(!tl_entry(c, &ce), "client entry missing");
+			TL_EXPECT(ce.tx_redir_bytes == RT_MSG && ce.tx_pass_bytes == RT_MSG,
+				  "client redirected %llu B, passed %llu B; want %d each",
+				  (unsigned long long)ce.tx_redir_bytes,
+				  (unsigned long long)ce.tx_pass_bytes, RT_MSG);
+		}
+		r = rt_fin_collapsed(c, why, sizeof(why));
+		if (r != -EAGAIN || attempt == RT_ATTEMPTS)
+			break;
+		/* a fresh connection: the FIN went out alone each time */
+		TL_EXPECT(!rt_rules_del(why, sizeof(why)), "%s", why);
+		rules = false;
+		tl_close(c);
+		tl_close(s);
+		c = s = -1;
 	}
-	r = rt_fin_collapsed(c, why, sizeof(why));
 	rules = r && rules;
-	TL_EXPECT(!r, "%s", why);
+	TL_EXPECT(!r, "%s (attempt %d of %d)", why, attempt, RT_ATTEMPTS);
 	TL_EXPECT(!rt_expect_eof(s, why, sizeof(why)), "server: %s", why);
 	if (accel && !rt_check_cut(s, st0, __LINE__))
 		goto out;
@@ -304,8 +320,8 @@ static int case_old_data_with_new_fin_plain(void) { return old_data_with_new_fin
 static int case_old_data_with_new_fin(void) { return old_data_with_new_fin(true); }
 
 static const struct tl_case cases[] = {
-	{ "old_data_with_new_fin_plain", case_old_data_with_new_fin_plain, 30 },
-	{ "old_data_with_new_fin", case_old_data_with_new_fin, 30 },
+	{ "old_data_with_new_fin_plain", case_old_data_with_new_fin_plain, 60 },
+	{ "old_data_with_new_fin", case_old_data_with_new_fin, 60 },
 };
 
 int main(void)
