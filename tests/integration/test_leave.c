@@ -287,8 +287,6 @@ static int case_leave_torture(void)
 	uint64_t seed = tl_now_ns(), t0 = tl_now_ms();
 	int lfd = -1, round, i, r;
 	char why[300];
-	/* fewer only by hand, to explore; make check uses LV_LEAVES */
-	__u64 want = getenv("LV_WANT") ? strtoull(getenv("LV_WANT"), NULL, 0) : LV_LEAVES;
 
 	TL_EXPECT(k, "calloc");
 	for (i = 0; i < LV_CONNS; i++)
@@ -297,7 +295,7 @@ static int case_leave_torture(void)
 	TL_EXPECT(lfd >= 0, "listen: %s", strerror(-lfd));
 	tl_diag("seed %llu", (unsigned long long)seed);
 	tl_stats(c0);
-	for (round = 0; round < LV_MAX_ROUNDS && left < want; round++) {
+	for (round = 0; round < LV_MAX_ROUNDS && left < LV_LEAVES; round++) {
 		for (i = 0; i < LV_CONNS; i++) {
 			r = lv_open(&k[i], lfd, tl_mix64(seed + round * LV_CONNS + i));
 			TL_EXPECT(!r, "round %d, connection %d: %s (%s)", round, i, strerror(-r),
@@ -341,7 +339,7 @@ static int case_leave_torture(void)
 		"sent from %d threads; %.0f%% of %llu MiB redirected, every byte in order",
 		round, round * LV_CONNS, (unsigned long long)left, LV_SENDERS,
 		100.0 * redir / bytes, (unsigned long long)(bytes / MiB));
-	TL_EXPECT(left >= want, "only %llu leaves in %d rounds", (unsigned long long)left,
+	TL_EXPECT(left >= LV_LEAVES, "only %llu leaves in %d rounds", (unsigned long long)left,
 		  round);
 	TL_EXPECT(redir * 10 >= bytes, "only %llu of %llu bytes redirected: the fast path "
 		  "was hardly used before the leaves", (unsigned long long)redir,
