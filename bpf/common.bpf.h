@@ -172,14 +172,10 @@ static __always_inline struct sk_psock *vs_psock(struct sock *sk)
 	return vs_psock_of(sk->sk_user_data);
 }
 
-/* Bytes queued on the fast path (psock ingress) of a socket, unread. */
-static __always_inline __u32 vs_psock_queued(struct sock *sk)
+/* Bytes queued on the fast path (psock ingress), unread; 0 without a psock. */
+static __always_inline __u32 vs_psock_queued(struct sk_psock *psock)
 {
-	struct sk_psock *psock = vs_psock(sk);
-
-	if (!psock)
-		return 0;
-	return BPF_CORE_READ(psock, msg_tot_len);
+	return psock ? BPF_CORE_READ(psock, msg_tot_len) : 0;
 }
 
 /* TCP segments the receive verdict deferred (ingress_skb): not yet on the
@@ -187,6 +183,13 @@ static __always_inline __u32 vs_psock_queued(struct sock *sk)
 static __always_inline __u32 vs_psock_deferred(struct sk_psock *psock)
 {
 	return psock ? BPF_CORE_READ(psock, ingress_skb.qlen) : 0;
+}
+
+/* Our per-socket state (sockops creates it at establishment); NULL for a
+ * socket we do not track. sk: a struct sock or a struct bpf_sock. */
+static __always_inline struct vs_sk_state *vs_state(void *sk)
+{
+	return bpf_sk_storage_get(&vs_skstate, sk, 0, 0);
 }
 
 /* References to sk's psock beyond the sockhash link's and those of writers
@@ -242,7 +245,7 @@ static __always_inline void vs_rx_refresh(struct vs_rx_state *rx, struct sock *s
 	long f = vs_file_flags(sk);
 
 	VS_SET(rx->copied_seq, BPF_CORE_READ((struct tcp_sock *)sk, copied_seq));
-	VS_SET(rx->queued, (__u64)vs_psock_queued(sk));
+	VS_SET(rx->queued, (__u64)vs_psock_queued(vs_psock(sk)));
 	VS_SET(rx->has_file, (__u8)(f >= 0));
 	VS_SET(rx->nonblock, (__u8)(f >= 0 && (f & VS_O_NONBLOCK)));
 }

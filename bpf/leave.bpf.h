@@ -227,10 +227,11 @@ static __always_inline bool vs_leave_may_finish(struct vs_sk_state *st,
 						struct vs_rx_state *rx,
 						struct sock *sk, __u8 why)
 {
+	struct sk_psock *psock = vs_psock(sk);
+
 	if (rx && vs_atomic_read(&rx->inflight))
 		return false;
-	if (vs_psock_queued(sk) || vs_psock_msgs_listed(vs_psock(sk)) ||
-	    vs_psock_deferred(vs_psock(sk)))
+	if (vs_psock_queued(psock) || vs_psock_msgs_listed(psock) || vs_psock_deferred(psock))
 		return false;
 	return why != VS_R_BLOCKING || !vs_reader_may_sleep(st, sk);
 }
@@ -379,7 +380,7 @@ static __always_inline void vs_leave_on_callback(struct bpf_sock_ops *ops,
 
 	if (!sk || !vs_leave_may_try(tcp_state))
 		return;
-	st = bpf_sk_storage_get(&vs_skstate, sk, 0, 0);
+	st = vs_state(sk);
 	if (!st)
 		return;
 	if (sent && st->segs < 0xffff)

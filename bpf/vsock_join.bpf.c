@@ -72,7 +72,7 @@ int vsock_join(struct bpf_iter__tcp *ctx)
 
 	if (!skc || !(tp = bpf_skc_to_tcp_sock(skc)))
 		return 0;
-	st = bpf_sk_storage_get(&vs_skstate, vs_sk(tp), 0, 0);
+	st = vs_state(vs_sk(tp));
 	if (!st || !st->join_queued)
 		return 0;
 	if (!join_now(tp, st, &never)) {

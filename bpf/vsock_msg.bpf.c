@@ -64,7 +64,7 @@ int vsock_msg(struct sk_msg_md *msg)
 
 	if (!sk)
 		return SK_PASS;
-	st = bpf_sk_storage_get(&vs_skstate, sk, 0, 0);
+	st = vs_state(sk);
 	if (!st) {
 		vs_count(VS_C_MSG_PASSED, 1);
 		vs_count(VS_C_PASS_NO_STATE, 1);

@@ -197,7 +197,7 @@ sk_state(struct bpf_sock *sk, __u64 cookie, __u64 attach_cg,
 static __always_inline void mark_in_map(struct bpf_sock_ops *ops,
 					struct bpf_sock *sk)
 {
-	struct vs_sk_state *st = bpf_sk_storage_get(&vs_skstate, sk, 0, 0);
+	struct vs_sk_state *st = vs_state(sk);
 
 	if (st) {
 		st->in_map = 1;

@@ -20,12 +20,6 @@ static __always_inline __u64 sk_cookie(struct sock *sk)
 	return BPF_CORE_READ(sk, __sk_common.skc_cookie.counter);
 }
 
-/* Our per-socket state; NULL for a socket we do not track. */
-static __always_inline struct vs_sk_state *state_of(struct sock *sk)
-{
-	return bpf_sk_storage_get(&vs_skstate, sk, 0, 0);
-}
-
 static __always_inline void forget_listener(struct sock *sk)
 {
 	struct vs_listen_key lk = {
@@ -61,7 +55,7 @@ int BPF_PROG(vsock_destroy, struct sock *sk)
 	if (!cookie)
 		return 0;
 	forget_listener(sk);
-	st = state_of(sk);
+	st = vs_state(sk);
 	if (st) {
 		add_coverage(st->cookie);	/* a connected socket */
 		if (st->in_map)	/* receiver facts exist only while in the map */
@@ -113,7 +107,7 @@ static __always_inline void on_empty_read(struct sock *sk)
 
 	if (!vs_psock(sk))
 		return;
-	st = state_of(sk);
+	st = vs_state(sk);
 	if (st && st->in_map && st->empty_reads < 0xffff)
 		st->empty_reads++;
 }
@@ -192,7 +186,7 @@ int BPF_PROG(vsock_recv, struct sock *sk, int ret, int flags)
 	bool blocking = !(flags & VS_MSG_DONTWAIT);
 
 	if (blocking) {
-		st = state_of(sk);
+		st = vs_state(sk);
 		on_blocking_read(st, sk, ret);
 	}
 	/* a peek consumes nothing: no state of ours changes */
@@ -201,13 +195,13 @@ int BPF_PROG(vsock_recv, struct sock *sk, int ret, int flags)
 	if (ret == -VS_EAGAIN)
 		on_empty_read(sk);
 	else if (ret > 0)
-		on_io(blocking ? st : state_of(sk), sk, ret, flags, true);
+		on_io(blocking ? st : vs_state(sk), sk, ret, flags, true);
 	return 0;
 }
 
 SEC("tp_btf/sock_send_length")
 int BPF_PROG(vsock_send, struct sock *sk, int ret, int flags)
 {
-	on_io(state_of(sk), sk, ret, flags, false);
+	on_io(vs_state(sk), sk, ret, flags, false);
 	return 0;
 }
