@@ -19,6 +19,7 @@
  * a read sleeping on a blocking file while it leaves is test_blocking's
  * and test_duplex's matter (docs/architecture.md, "Known residual"). */
 #include <poll.h>
+#include <stdarg.h>
 #include "testlib.h"
 
 #define LV_SENDERS	2		/* threads sending on each socket */
@@ -74,13 +75,16 @@ struct lv_conn {
 	int nth;
 };
 
-static void lv_fail(struct lv_dir *d, int err, const char *fmt, unsigned long long a,
-		    unsigned long long b)
+static TL_PRINTF(3, 4) void lv_fail(struct lv_dir *d, int err, const char *fmt, ...)
 {
+	va_list ap;
+
 	if (d->err)
 		return;
 	d->err = err;
-	snprintf(d->why, sizeof(d->why), fmt, a, b);
+	va_start(ap, fmt);
+	vsnprintf(d->why, sizeof(d->why), fmt, ap);
+	va_end(ap);
 	/* the other transfers stop; the first failure is the cause */
 	if (!__atomic_exchange_n(&tl.abort, 1, __ATOMIC_SEQ_CST))
 		snprintf(tl.first_why, sizeof(tl.first_why), "%s", d->why);
@@ -94,13 +98,14 @@ static void *lv_send_thread(void *arg)
 	uint8_t *buf = malloc(64 * KiB);
 	struct lv_pat pat = { .t = sd->t, .blk = ~0ull };
 
-	while (pos < LV_PER_THREAD && !tl.abort) {
+	if (!buf)
+		lv_fail(d, -ENOMEM, "malloc");
+	/* its own loop, not tl_send_all(): MSG_DONTWAIT, because the peer's
+	 * reader may turn this file blocking, and a send asleep in the
+	 * kernel would not see the case abort */
+	while (buf && pos < LV_PER_THREAD && !tl.abort) {
 		size_t n = 1ull << tl_rand_range(&rng, 0, 16), off = 0, i;
 
-		if (!buf) {
-			lv_fail(d, -ENOMEM, "malloc%llu%llu", 0, 0);
-			break;
-		}
 		if (n > 64 * KiB)
 			n = 64 * KiB;
 		if (n > LV_PER_THREAD - pos)
@@ -115,13 +120,13 @@ static void *lv_send_thread(void *arg)
 				continue;
 			}
 			if (w < 0 && errno != EAGAIN && errno != EINTR) {
-				lv_fail(d, -errno, "send: errno %llu after %llu bytes",
-					(unsigned long long)errno, pos + off);
+				lv_fail(d, -errno, "send after %llu bytes: %s",
+					(unsigned long long)(pos + off), strerror(errno));
 				break;
 			}
 			if (tl_wait(d->fd, POLLOUT, deadline) <= 0) {
 				lv_fail(d, -ETIMEDOUT, "send: no room for 30 s (%llu of %llu)",
-					pos + off, LV_PER_THREAD);
+					(unsigned long long)(pos + off), LV_PER_THREAD);
 				break;
 			}
 		}
@@ -145,7 +150,8 @@ static void lv_take(struct lv_dir *d, const uint8_t *buf, size_t n)
 		if (t >= LV_SENDERS || buf[i] != lv_byte(&d->pat[t], d->got[t])) {
 			lv_fail(d, -EILSEQ, "stream byte %llu: wrong byte for its thread's "
 				"position %llu (lost, duplicated or reordered)",
-				d->received + i, t < LV_SENDERS ? d->got[t] : 0);
+				(unsigned long long)(d->received + i),
+				(unsigned long long)(t < LV_SENDERS ? d->got[t] : 0));
 			return;
 		}
 		d->got[t]++;
@@ -162,7 +168,7 @@ static void *lv_read_thread(void *arg)
 	uint8_t *buf = malloc(256 * KiB);
 
 	if (!buf)
-		lv_fail(&k->dir[0], -ENOMEM, "malloc%llu%llu", 0, 0);
+		lv_fail(&k->dir[0], -ENOMEM, "malloc");
 	while (buf && !(k->dir[0].eof && k->dir[1].eof) && !tl.abort) {
 		struct pollfd p[2] = { { .fd = k->s, .events = POLLIN },
 				       { .fd = k->c, .events = POLLIN } };
@@ -170,7 +176,8 @@ static void *lv_read_thread(void *arg)
 
 		if (tl_now_ms() > deadline) {
 			lv_fail(&k->dir[0], -ETIMEDOUT, "read: no end of stream in 30 s "
-				"(%llu and %llu bytes)", k->dir[0].received, k->dir[1].received);
+				"(%llu and %llu bytes)", (unsigned long long)k->dir[0].received,
+				(unsigned long long)k->dir[1].received);
 			break;
 		}
 		if (poll(p, 2, 100) < 0 && errno != EINTR)
@@ -190,16 +197,19 @@ static void *lv_read_thread(void *arg)
 					d->turned = true;
 					r = tl_set_nonblock(p[i].fd, false);
 					if (r)
-						lv_fail(d, (int)r, "fcntl: errno %llu at byte %llu",
-							(unsigned long long)-r, d->received);
+						lv_fail(d, (int)r, "fcntl at byte %llu: %s",
+							(unsigned long long)d->received,
+							strerror((int)-r));
 				}
 			} else if (errno != EAGAIN && errno != EINTR) {
 				/* EFAULT included: a 0-byte FIN msg left on a
 				 * psock that outlived its leave (architecture.md,
 				 * "A zero-byte FIN on the psock") */
-				tl_show("reader", p[i].fd);
-				lv_fail(d, -errno, "recv: errno %llu at byte %llu",
-					(unsigned long long)errno, d->received);
+				int e = errno;
+
+				tl_show("reader", p[i].fd);	/* may change errno */
+				lv_fail(d, -e, "recv at byte %llu: %s",
+					(unsigned long long)d->received, strerror(e));
 			}
 		}
 	}
