@@ -13,6 +13,8 @@
 #include "daemon.h"
 #include "joiner.h"
 #include "log.h"
+#include "proxy.h"
+#include "relay.h"
 #include "reload.h"
 #include "requests.h"
 #include "status.h"
@@ -26,6 +28,8 @@ static void on_tick(void *ctx, __u64 now_ms)
 
 	events_tick(&d->ev, now_ms);
 	joiner_tick(d->join, now_ms);
+	if (d->proxy)
+		proxy_tick(d->proxy, now_ms);
 	ctlsrv_tick(&d->srv, now_ms);
 	vsd_status_line(d, line, sizeof(line));
 	notify_tick(&d->notify, now_ms, line);
@@ -62,6 +66,29 @@ static void raise_nofile(unsigned int want)
 			      want + 256 : rl.rlim_max;
 		setrlimit(RLIMIT_NOFILE, &rl);
 	}
+}
+
+/* The relay and the service proxy in front of it. Without them the fast
+ * path and the tables still work: direct-mode services too, proxy-mode
+ * ones are refused (no listener is published). */
+static void open_proxy(struct vsd *d)
+{
+	struct proxy_opts po = {
+		.connect_timeout_ms = PROXY_CONNECT_TIMEOUT_MS,
+		.max_pending = PROXY_MAX_PENDING,
+	};
+
+	d->relay = relay_open(d->ld, &d->loop);
+	if (!d->relay) {
+		pr_warn("relay: %s: proxy-mode services are refused", strerror(errno));
+		return;
+	}
+	d->proxy = proxy_open(d->ld, &d->loop, d->relay, d->scan.own_netns, &po);
+	if (!d->proxy) {
+		pr_warn("service proxy: %s: proxy-mode services are refused", strerror(errno));
+		return;
+	}
+	d->ev.proxy = d->proxy;
 }
 
 int vsd_init(struct vsd *d)
@@ -126,6 +153,7 @@ int vsd_init(struct vsd *d)
 		pr_err("ring buffer %s: %s", loader_map_name(VS_MAP_EVENTS), strerror(-r));
 		return r;
 	}
+	open_proxy(d);
 	d->srv.handler = (ctlsrv_handler)requests_handle;
 	d->srv.ctx = d;
 	loop_handle(&d->loop, TAG_LISTEN, on_listen, &d->srv);
@@ -151,6 +179,11 @@ void vsd_fini(struct vsd *d)
 {
 	notify_stopping();
 	ctlsrv_close(&d->srv);
+	d->ev.proxy = NULL;
+	proxy_close(d->proxy);
+	d->proxy = NULL;
+	relay_close(d->relay);
+	d->relay = NULL;
 	events_close(&d->ev);
 	joiner_close(d->join);
 	d->join = NULL;

@@ -17,7 +17,9 @@
 #include "joiner.h"
 #include "loader.h"
 #include "log.h"
+#include "procfs.h"
 #include "proctbl.h"
+#include "proxy.h"
 
 #define DIRTY_MAX	4096	/* beyond: a full rescan is cheaper */
 #define PENDING_MAX	4096
@@ -103,6 +105,17 @@ static void add_pending(struct events *ev, __u64 cookie)
 	ev->npend++;
 }
 
+/* A process of an attached cgroup connects: the proxy listens in its
+ * network namespace from now on (a proxy-mode service is refused there
+ * until it does; docs/architecture.md, "The service proxy"). */
+static void serve_netns_of(struct events *ev, __u32 tgid)
+{
+	__u64 netns;
+
+	if (ev->proxy && tgid && !procfs_netns(tgid, &netns))
+		proxy_serve(ev->proxy, tgid, netns);
+}
+
 static int on_event(void *ctx, void *data, size_t size)
 {
 	const struct vs_event *rec = data;
@@ -121,8 +134,11 @@ static int on_event(void *ctx, void *data, size_t size)
 		add_listener(ev, rec->cookie, rec->tgid);
 		mark_dirty(ev, rec->tgid);
 		break;
-	case VS_EV_BOUND:
 	case VS_EV_CONNECTING:
+		serve_netns_of(ev, rec->tgid);
+		mark_dirty(ev, rec->tgid);
+		break;
+	case VS_EV_BOUND:
 		mark_dirty(ev, rec->tgid);
 		break;
 	case VS_EV_CONNECTED:
@@ -352,6 +368,7 @@ static void watch_proc(void *ctx, struct proc *p)
 		return;
 	}
 	p->pidfd = fd;
+	serve_netns_of(ev, p->info.tgid);
 }
 
 /* A tracked process exited (its pidfd became readable). */

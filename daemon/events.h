@@ -12,6 +12,7 @@
 #include "u64map.h"
 
 struct joiner;
+struct proxy;
 struct pending;
 struct ring_buffer;
 
@@ -20,6 +21,7 @@ struct events {
 	struct loop *loop;
 	struct scan *scan;		/* also the loader and the tables */
 	struct joiner *join;		/* NULL without join-late */
+	struct proxy *proxy;		/* NULL without the service proxy */
 	unsigned int rescan_interval;	/* seconds; 0: only on lost events */
 
 	struct ring_buffer *rb;

@@ -25,6 +25,11 @@ int loop_add(struct loop *l, int fd, __u32 events, __u64 tag)
 	return epoll_ctl(l->epfd, EPOLL_CTL_ADD, fd, &ev) ? -errno : 0;
 }
 
+int loop_del(struct loop *l, int fd)
+{
+	return epoll_ctl(l->epfd, EPOLL_CTL_DEL, fd, NULL) ? -errno : 0;
+}
+
 void loop_handle(struct loop *l, enum vsd_tag kind, loop_fd_fn fn, void *ctx)
 {
 	l->on_fd[kind].fn = fn;

@@ -38,6 +38,8 @@ int loop_open(struct loop *l, unsigned int tick_ms, loop_tick_fn on_tick,
 void loop_close(struct loop *l);
 /* fd's events go to the handler of tag's kind. */
 int loop_add(struct loop *l, int fd, __u32 events, __u64 tag);
+/* fd leaves the set while it stays open (it changes hands). */
+int loop_del(struct loop *l, int fd);
 void loop_handle(struct loop *l, enum vsd_tag kind, loop_fd_fn fn, void *ctx);
 /* Until SIGTERM or SIGINT: 0, or -errno when epoll fails. */
 int loop_run(struct loop *l);

@@ -13,6 +13,8 @@ enum vsd_tag {
 	TAG_LISTEN,
 	TAG_CLIENT,
 	TAG_PIDFD,
+	TAG_PROXY_LISTEN,	/* low: listener index (proxy.c) */
+	TAG_PROXY_DIAL,		/* low: pending client slot (proxy.c) */
 	TAG_MAX
 };
 #define VSD_TAG(kind, low)	((__u64)(kind) << 32 | (__u32)(low))

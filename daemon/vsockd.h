@@ -14,6 +14,9 @@
 #include "notify.h"
 #include "scan.h"
 
+struct relay;
+struct proxy;
+
 #define VSD_TICK_MS	250	/* housekeeping period */
 
 struct vsd {
@@ -25,6 +28,8 @@ struct vsd {
 	struct proctbl *tbl;
 	struct scan scan;
 	struct joiner *join;		/* join-late; NULL if it could not start */
+	struct relay *relay;		/* kernel-spliced relays of proxied pairs */
+	struct proxy *proxy;		/* the service proxy; NULL if it could not start */
 	struct ctlsrv srv;
 	struct loop loop;
 	struct events ev;

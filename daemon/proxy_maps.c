@@ -1,0 +1,162 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* The proxy's view of the service maps (proxy_maps.h). */
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+#include <netinet/in.h>
+#include <bpf/bpf.h>
+#include <vsock/policy.h>
+#include "proxy_maps.h"
+
+#ifndef SO_NETNS_COOKIE
+#define SO_NETNS_COOKIE 71
+#endif
+
+static __u64 mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);	/* bpf_ktime_get_ns()'s clock */
+	return (__u64)ts.tv_sec * 1000000000ull + (__u64)ts.tv_nsec;
+}
+
+int pmap_listener_set(struct vs_loader *ld, __u64 netns_cookie, __u16 port4, __u16 port6)
+{
+	int fd = loader_map_fd(ld, VS_MAP_PROXY_LISTEN);
+	struct vs_proxy_listener v = { .port4 = port4, .port6 = port6 };
+
+	if (fd < 0)
+		return fd;
+	if (!port4 && !port6)
+		return bpf_map_delete_elem(fd, &netns_cookie) && errno != ENOENT ? -errno : 0;
+	return bpf_map_update_elem(fd, &netns_cookie, &v, BPF_ANY) ? -errno : 0;
+}
+
+/* The canonical form of the address (IPv4 as v4-mapped IPv6), and the port. */
+static int canon(const struct sockaddr_storage *ss, __u8 ip[16], __u16 *port)
+{
+	if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *s4 = (const void *)ss;
+
+		vs_ip_from_v4(ip, s4->sin_addr.s_addr);
+		*port = ntohs(s4->sin_port);
+		return 0;
+	}
+	if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *s6 = (const void *)ss;
+
+		memcpy(ip, &s6->sin6_addr, 16);
+		*port = ntohs(s6->sin6_port);
+		return 0;
+	}
+	return -EAFNOSUPPORT;
+}
+
+int pmap_dest_of(struct vs_loader *ld, int fd, struct pmap_dest *out)
+{
+	int mfd = loader_map_fd(ld, VS_MAP_PROXY_ORIG);
+	struct sockaddr_storage me, client;
+	socklen_t l1 = sizeof(me), l2 = sizeof(client), lc = sizeof(__u64);
+	struct vs_proxy_orig o;
+	struct vs_sock_key k = {};
+	int r;
+
+	if (mfd < 0)
+		return mfd;
+	if (getsockname(fd, (struct sockaddr *)&me, &l1) ||
+	    getpeername(fd, (struct sockaddr *)&client, &l2) ||
+	    getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, &k.netns_cookie, &lc))
+		return -errno;
+	/* the client's own key: it is local, we are its peer */
+	r = canon(&client, k.local_ip, &k.local_port);
+	if (!r)
+		r = canon(&me, k.peer_ip, &k.peer_port);
+	if (r)
+		return r;
+	if (bpf_map_lookup_elem(mfd, &k, &o))
+		return -errno;
+	memset(out, 0, sizeof(*out));
+	out->svc_id = o.svc_id;
+	memcpy(out->svc.ip, o.ip, 16);
+	out->svc.port = o.port;
+	out->client_cookie = o.client_cookie;
+	return 0;
+}
+
+static int backend_get(int bfd, __u32 svc_id, __u32 slot, struct vs_backend *b)
+{
+	struct vs_backend_key k = { .svc_id = svc_id, .slot = slot };
+
+	return bpf_map_lookup_elem(bfd, &k, b) ? -errno : 0;
+}
+
+static void to_sockaddr(const struct vs_backend *b, struct sockaddr_storage *ss, socklen_t *len)
+{
+	static const __u8 v4mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+
+	memset(ss, 0, sizeof(*ss));
+	if (!memcmp(b->ip, v4mapped, sizeof(v4mapped))) {
+		struct sockaddr_in *s4 = (void *)ss;
+
+		s4->sin_family = AF_INET;
+		memcpy(&s4->sin_addr, b->ip + 12, 4);
+		s4->sin_port = htons(b->port);
+		*len = sizeof(*s4);
+	} else {
+		struct sockaddr_in6 *s6 = (void *)ss;
+
+		s6->sin6_family = AF_INET6;
+		memcpy(&s6->sin6_addr, b->ip, 16);
+		s6->sin6_port = htons(b->port);
+		*len = sizeof(*s6);
+	}
+}
+
+int pmap_backend(struct vs_loader *ld, const struct pmap_dest *dest, unsigned int attempt,
+		 struct sockaddr_storage *addr, socklen_t *len, __u32 *slot)
+{
+	int sfd = loader_map_fd(ld, VS_MAP_SVC), bfd = loader_map_fd(ld, VS_MAP_BACKENDS);
+	__u32 order[VS_SVC_MAX_BACKENDS], n = 0, i, s;
+	struct vs_backend b;
+	struct vs_svc svc;
+	__u64 now = mono_ns();
+	int pass;
+
+	if (sfd < 0 || bfd < 0)
+		return sfd < 0 ? sfd : bfd;
+	if (bpf_map_lookup_elem(sfd, &dest->svc, &svc) || svc.id != dest->svc_id ||
+	    !svc.nbackends || svc.nbackends > VS_SVC_MAX_BACKENDS)
+		return -ENOENT;	/* deleted, or replaced by another service */
+	/* healthy ones first, from the cursor; then those marked down */
+	for (pass = 0; pass < 2; pass++)
+		for (i = 0; i < svc.nbackends; i++) {
+			s = (svc.rr + i) % svc.nbackends;
+			if (backend_get(bfd, svc.id, s, &b))
+				continue;
+			if ((b.down_until_ns > now) == (pass == 1))
+				order[n++] = s;
+		}
+	if (attempt >= n)
+		return -ENOENT;
+	if (attempt == 0) {	/* the next client starts one further */
+		svc.rr = (svc.rr + 1) % svc.nbackends;
+		bpf_map_update_elem(sfd, &dest->svc, &svc, BPF_EXIST);
+	}
+	*slot = order[attempt];
+	if (backend_get(bfd, svc.id, *slot, &b))
+		return -ENOENT;
+	to_sockaddr(&b, addr, len);
+	return 0;
+}
+
+void pmap_backend_result(struct vs_loader *ld, __u32 svc_id, __u32 slot, bool ok)
+{
+	int bfd = loader_map_fd(ld, VS_MAP_BACKENDS);
+	struct vs_backend_key k = { .svc_id = svc_id, .slot = slot };
+	struct vs_backend b;
+
+	if (bfd < 0 || bpf_map_lookup_elem(bfd, &k, &b))
+		return;
+	vs_backend_note(&b, ok, mono_ns());
+	bpf_map_update_elem(bfd, &k, &b, BPF_EXIST);
+}

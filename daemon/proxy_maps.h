@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* The proxy's view of the service maps (include/vsock/svc.h): where its
+ * listeners are, the destination an accepted client asked for, the
+ * backends to try and how each attempt went. */
+#ifndef VSOCKD_PROXY_MAPS_H
+#define VSOCKD_PROXY_MAPS_H
+
+#include <stdbool.h>
+#include <sys/socket.h>
+#include <vsock/svc.h>
+#include "loader.h"
+
+/* What an accepted client asked for. */
+struct pmap_dest {
+	__u32 svc_id;
+	struct vs_svc_key svc;		/* the service address it connected to */
+	__u64 client_cookie;
+};
+
+/* Publish (or, with both ports 0, remove) the listeners of the network
+ * namespace whose cookie is netns_cookie. */
+int pmap_listener_set(struct vs_loader *ld, __u64 netns_cookie, __u16 port4, __u16 port6);
+/* The destination of the client accepted as fd, from the record its
+ * connect left (vs_proxy_orig). -ENOENT: none. */
+int pmap_dest_of(struct vs_loader *ld, int fd, struct pmap_dest *out);
+/* The backend for attempt number attempt (0, 1, ...) of dest: the service's
+ * healthy backends in round-robin order from its cursor, then the ones
+ * marked down. -ENOENT when attempt is past the last one, or the service
+ * is gone. */
+int pmap_backend(struct vs_loader *ld, const struct pmap_dest *dest, unsigned int attempt,
+		 struct sockaddr_storage *addr, socklen_t *len, __u32 *slot);
+/* How a connect to a backend went: its counters and its health. */
+void pmap_backend_result(struct vs_loader *ld, __u32 svc_id, __u32 slot, bool ok);
+
+#endif /* VSOCKD_PROXY_MAPS_H */

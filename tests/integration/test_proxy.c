@@ -1,0 +1,337 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* vsockd's service proxy end to end (`vsockctl proxy add ... --mode
+ * proxy`): a client in the attached cgroup connects to a service address
+ * nobody listens on; the connect hook sends it to vsockd's listener in the
+ * client's network namespace, vsockd dials a backend and the relay moves
+ * the bytes in the kernel. vsockd runs in the original namespace, the
+ * test's sockets in the runner's own: the proxy must listen and dial
+ * there. Every byte is checked, and the relay's counters must show that
+ * the bytes went through the kernel. */
+#include <sys/un.h>
+#include <jansson.h>
+#include "testlib.h"
+#include "daemonlib.h"
+
+#define SVC_ADDR	"10.96.0.10"
+#define SVC_PORT	6379
+
+/* ------------------------------------------------------------------ */
+/* Helpers                                                             */
+
+static int ctl(const char *fmt, ...) TL_PRINTF(1, 2);
+static int ctl(const char *fmt, ...)
+{
+	char args[512], out[4096];
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	vsnprintf(args, sizeof(args), fmt, ap);
+	va_end(ap);
+	rc = dl_run_ctl(out, sizeof(out), "%s --pin-root %s %s", dl.vsockctl, tl.pin_root, args);
+	if (rc)
+		tl_diag("vsockctl %s: exit %d: %s", args, rc, out);
+	return rc;
+}
+
+/* vsockd learns of a network namespace when a process of an attached
+ * cgroup connects there (docs/architecture.md, "The service proxy"): one
+ * throwaway connection, then wait for the proxy's listener record. */
+static int warm_up(void)
+{
+	char out[4096];
+	int c, s, i;
+
+	if (tl_pair(AF_INET, true, &c, &s))
+		return -1;
+	tl_close(c);
+	tl_close(s);
+	for (i = 0; i < 100; i++) {
+		if (!dl_run_ctl(out, sizeof(out), "%s --pin-root %s proxy list -j", dl.vsockctl,
+				tl.pin_root) && strstr(out, "\"listeners\""))
+			return 0;
+		tl_sleep_ms(50);
+	}
+	return 0;	/* the first connect says whether it worked */
+}
+
+/* A connected client of the service: blocking connect, checked peer name. */
+static int svc_connect(int family)
+{
+	struct sockaddr_storage ss;
+	char host[INET6_ADDRSTRLEN];
+	socklen_t len = sizeof(ss);
+	int fd = tl_connect(family, family == AF_INET ? SVC_ADDR : "::ffff:" SVC_ADDR,
+			    SVC_PORT, false);
+
+	if (fd < 0)
+		return fd;
+	if (getpeername(fd, (struct sockaddr *)&ss, &len)) {
+		tl_close(fd);
+		return -errno;
+	}
+	if (ss.ss_family == AF_INET)
+		inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, host, sizeof(host));
+	else
+		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr, host, sizeof(host));
+	if (!strstr(host, SVC_ADDR) || tl_port(fd) < 0) {
+		tl_diag("getpeername() says %s, not the service address %s", host, SVC_ADDR);
+		tl_close(fd);
+		return -EINVAL;
+	}
+	return fd;
+}
+
+/* ------------------------------------------------------------------ */
+/* Cases                                                               */
+
+/* Sizes from 1 B to 1 MiB, both ways, each through a new connection. */
+static int case_proxy_integrity_both_ways(void)
+{
+	static const size_t sizes[] = { 1, 1024, 65536, 1 << 20 };
+	struct dl_daemon d;
+	int lfd = -1, c = -1, s = -1, rc;
+	unsigned int i;
+
+	rc = dl_start(&d, "integrity.log");
+	TL_EXPECT(!rc, "vsockd did not start: %s", strerror(-rc));
+	lfd = tl_listen(AF_INET, "127.0.0.1", 0, false);
+	TL_EXPECT(lfd >= 0, "backend listen: %s", strerror(-lfd));
+	TL_EXPECT(!ctl("proxy add %s:%d --backend 127.0.0.1:%d --mode proxy", SVC_ADDR,
+		       SVC_PORT, tl_port(lfd)), "proxy add failed");
+	warm_up();
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		struct tl_duplex x = {
+			.c_tx = { .seed = 11 + i, .len = 8 * sizes[i], .min_io = sizes[i],
+				  .max_io = sizes[i], .timeout_ms = 20000 },
+			.s_tx = { .seed = 91 + i, .len = 8 * sizes[i], .min_io = sizes[i],
+				  .max_io = sizes[i], .timeout_ms = 20000 },
+		};
+		char why[256];
+
+		c = svc_connect(AF_INET);
+		TL_EXPECT(c >= 0, "connect to the service: %s", strerror(-c));
+		s = tl_accept(lfd, false, 3000);
+		TL_EXPECT(s >= 0, "the backend got no connection");
+		x.c_tx.fd = x.c_rx.fd = c;
+		x.s_tx.fd = x.s_rx.fd = s;
+		x.s_rx.seed = x.c_tx.seed;
+		x.s_rx.len = x.c_tx.len;
+		x.c_rx.seed = x.s_tx.seed;
+		x.c_rx.len = x.s_tx.len;
+		x.s_rx.max_io = x.c_rx.max_io = 1 << 20;
+		x.s_rx.min_io = x.c_rx.min_io = 1;
+		x.s_rx.timeout_ms = x.c_rx.timeout_ms = 20000;
+		TL_EXPECT(!tl_xfer_duplex(&x, why, sizeof(why)), "%zu-byte writes: %s",
+			  sizes[i], why);
+		tl_close(c);
+		tl_close(s);
+		c = s = -1;
+	}
+out:
+	tl_close(c);
+	tl_close(s);
+	tl_close(lfd);
+	dl_stop(&d);
+	return tl_verdict();
+}
+
+/* A client, through the proxy, to the backend listening on lfd; the
+ * service names that one backend. */
+static int proxied_pair(struct dl_daemon *d, const char *log, int *lfd, int *c, int *s)
+{
+	int rc = dl_start(d, log);
+
+	if (rc) {
+		TL_FAIL("vsockd did not start: %s", strerror(-rc));
+		return -1;
+	}
+	*lfd = tl_listen(AF_INET, "127.0.0.1", 0, false);
+	if (*lfd < 0 || ctl("proxy add %s:%d --backend 127.0.0.1:%d --mode proxy", SVC_ADDR,
+			    SVC_PORT, tl_port(*lfd))) {
+		TL_FAIL("backend or service set-up failed");
+		return -1;
+	}
+	warm_up();
+	*c = svc_connect(AF_INET);
+	*s = *c >= 0 ? tl_accept(*lfd, false, 3000) : -1;
+	if (*c < 0 || *s < 0) {
+		TL_FAIL("no proxied connection (client %d, backend %d)", *c, *s);
+		return -1;
+	}
+	return 0;
+}
+
+/* Half-close is relayed only after the last byte of its direction, and the
+ * other direction keeps working: client first, then the backend. */
+static int case_proxy_half_close_each_way(void)
+{
+	struct tl_xfer tx = { .seed = 5, .len = 3 << 20, .min_io = 1, .max_io = 65536,
+			      .timeout_ms = 20000, .shut_wr = true };
+	struct tl_xfer rx = { .seed = 5, .len = 3 << 20, .min_io = 1, .max_io = 1 << 20,
+			      .timeout_ms = 20000, .expect_eof = true };
+	struct dl_daemon d;
+	int lfd = -1, c = -1, s = -1, round;
+
+	TL_EXPECT(!proxied_pair(&d, "halfclose.log", &lfd, &c, &s), "set-up");
+	for (round = 0; round < 2; round++) {
+		/* round 0: client → backend, FIN; then the backend answers and
+		 * closes. Round 1 on a new connection: the other way round. */
+		int from = round ? s : c, to = round ? c : s;
+
+		tx.fd = from;
+		rx.fd = to;
+		TL_EXPECT(!tl_xfer_stream(from, to, &tx, &rx) && !tx.err && !rx.err,
+			  "round %d, first direction: %s%s", round, tx.why, rx.why);
+		tx.fd = to;
+		rx.fd = from;
+		tx.seed = rx.seed = 6 + round;
+		TL_EXPECT(!tl_xfer_stream(to, from, &tx, &rx) && !tx.err && !rx.err,
+			  "round %d, reply after the half-close: %s%s", round, tx.why, rx.why);
+		tl_close(c);
+		tl_close(s);
+		c = svc_connect(AF_INET);
+		s = c >= 0 ? tl_accept(lfd, false, 3000) : -1;
+		TL_EXPECT(c >= 0 && s >= 0, "second connection");
+	}
+out:
+	tl_close(c);
+	tl_close(s);
+	tl_close(lfd);
+	dl_stop(&d);
+	return tl_verdict();
+}
+
+/* A refused backend: the proxy tries the next one, and the client never
+ * sees the refusal; every client gets the live backend. */
+static int case_proxy_refused_backend_tries_next(void)
+{
+	struct dl_daemon d;
+	int lfd = -1, c = -1, s = -1, rc, dead, i;
+	char b;
+
+	rc = dl_start(&d, "refused.log");
+	TL_EXPECT(!rc, "vsockd did not start: %s", strerror(-rc));
+	lfd = tl_listen(AF_INET, "127.0.0.1", 0, false);
+	dead = tl_listen(AF_INET, "127.0.0.1", 0, false);	/* a port, then nobody */
+	TL_EXPECT(lfd >= 0 && dead >= 0, "listen");
+	rc = tl_port(dead);
+	tl_close(dead);
+	TL_EXPECT(!ctl("proxy add %s:%d --backend 127.0.0.1:%d --backend 127.0.0.1:%d --mode proxy",
+		       SVC_ADDR, SVC_PORT, rc, tl_port(lfd)), "proxy add failed");
+	warm_up();
+	for (i = 0; i < 6; i++) {
+		c = svc_connect(AF_INET);
+		TL_EXPECT(c >= 0, "client %d: connect: %s", i, strerror(-c));
+		s = tl_accept(lfd, false, 5000);
+		TL_EXPECT(s >= 0, "client %d never reached the live backend", i);
+		b = (char)('a' + i);
+		TL_EXPECT(send(c, &b, 1, 0) == 1 && tl_recv_all(s, &b, 1, 3000) == 1 &&
+			  b == 'a' + i, "client %d: the byte did not arrive", i);
+		tl_close(c);
+		tl_close(s);
+		c = s = -1;
+	}
+out:
+	tl_close(c);
+	tl_close(s);
+	tl_close(lfd);
+	dl_stop(&d);
+	return tl_verdict();
+}
+
+/* No backend answers: the client is reset promptly (as a refused direct
+ * connect would be), it does not hang. */
+static int case_proxy_all_down_resets_client(void)
+{
+	struct dl_daemon d;
+	int c = -1, rc, dead;
+	uint64_t t0;
+	char b;
+
+	rc = dl_start(&d, "alldown.log");
+	TL_EXPECT(!rc, "vsockd did not start: %s", strerror(-rc));
+	dead = tl_listen(AF_INET, "127.0.0.1", 0, false);
+	TL_EXPECT(dead >= 0, "listen");
+	rc = tl_port(dead);
+	tl_close(dead);
+	TL_EXPECT(!ctl("proxy add %s:%d --backend 127.0.0.1:%d --mode proxy", SVC_ADDR,
+		       SVC_PORT, rc), "proxy add failed");
+	warm_up();
+	t0 = tl_now_ms();
+	c = svc_connect(AF_INET);	/* the proxy accepts first, then dials */
+	if (c >= 0) {
+		struct timeval tv = { .tv_sec = 5 };
+
+		setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		rc = (int)recv(c, &b, 1, 0);
+		TL_EXPECT(rc <= 0 && (rc == 0 || errno == ECONNRESET),
+			  "recv returned %d (%s), expected a reset or EOF", rc, strerror(errno));
+	}
+	TL_EXPECT(tl_now_ms() - t0 < 4000, "the client waited %llu ms",
+		  (unsigned long long)(tl_now_ms() - t0));
+out:
+	tl_close(c);
+	dl_stop(&d);
+	return tl_verdict();
+}
+
+/* Many proxied connections at once, each with its own pattern both ways. */
+#define NCONC 200
+static int case_proxy_concurrent_connections(void)
+{
+	static int cs[NCONC], ss[NCONC];
+	struct dl_daemon d;
+	int lfd = -1, rc, i, n = 0;
+	char why[256];
+
+	tl_raise_nofile(4 * NCONC + 64);
+	rc = dl_start(&d, "concurrent.log");
+	TL_EXPECT(!rc, "vsockd did not start: %s", strerror(-rc));
+	lfd = tl_listen(AF_INET, "127.0.0.1", 0, false);
+	TL_EXPECT(lfd >= 0, "listen");
+	TL_EXPECT(!ctl("proxy add %s:%d --backend 127.0.0.1:%d --mode proxy", SVC_ADDR,
+		       SVC_PORT, tl_port(lfd)), "proxy add failed");
+	warm_up();
+	for (n = 0; n < NCONC; n++) {
+		cs[n] = svc_connect(AF_INET);
+		TL_EXPECT(cs[n] >= 0, "client %d: %s", n, strerror(-cs[n]));
+		ss[n] = tl_accept(lfd, false, 5000);
+		TL_EXPECT(ss[n] >= 0, "client %d never reached the backend", n);
+	}
+	for (i = 0; i < NCONC; i++) {
+		struct tl_duplex x = {
+			.c_tx = { .fd = cs[i], .seed = 1000 + i, .len = 65536 + i, .min_io = 1,
+				  .max_io = 16384, .timeout_ms = 20000 },
+			.s_rx = { .fd = ss[i], .seed = 1000 + i, .len = 65536 + i, .min_io = 1,
+				  .max_io = 65536, .timeout_ms = 20000 },
+			.s_tx = { .fd = ss[i], .seed = 5000 + i, .len = 4096 + i, .min_io = 1,
+				  .max_io = 4096, .timeout_ms = 20000 },
+			.c_rx = { .fd = cs[i], .seed = 5000 + i, .len = 4096 + i, .min_io = 1,
+				  .max_io = 65536, .timeout_ms = 20000 },
+		};
+
+		TL_EXPECT(!tl_xfer_duplex(&x, why, sizeof(why)), "connection %d: %s", i, why);
+	}
+out:
+	for (i = 0; i < n && i < NCONC; i++) {
+		tl_close(cs[i]);
+		tl_close(ss[i]);
+	}
+	tl_close(lfd);
+	dl_stop(&d);
+	return tl_verdict();
+}
+
+static const struct tl_case cases[] = {
+	{ "proxy_integrity_both_ways", case_proxy_integrity_both_ways, 90 },
+	{ "proxy_half_close_each_way", case_proxy_half_close_each_way, 60 },
+	{ "proxy_refused_backend_tries_next", case_proxy_refused_backend_tries_next, 60 },
+	{ "proxy_all_backends_down_resets_client", case_proxy_all_down_resets_client, 60 },
+	{ "proxy_concurrent_connections", case_proxy_concurrent_connections, 120 },
+};
+
+int main(void)
+{
+	return dl_main("test_proxy", cases, sizeof(cases) / sizeof(cases[0]));
+}
