@@ -7,6 +7,7 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include "vsock/abi.h"
+#include "vsock/svc.h"
 
 /* Per-socket state the sk_msg program needs: bpf_get_socket_cookie() is not
  * callable from sk_msg, so identity and keys travel here from sockops. */
@@ -36,7 +37,8 @@ struct vs_sk_state {
 					 * queue to be read: offer it again then */
 	__u8  off_io;			/* sends and non-blocking reads while off
 					 * the sockhash (saturates): vs_join_offer */
-	__u8  pad[1];
+	__u8  proxied;			/* a proxied client: its vs_proxy_orig
+					 * entry (keyed by key) goes with it */
 	__u32 open_slots;		/* send calls with redirects to give back
 					 * (leave.bpf.h) */
 	__u64 joined_ns;		/* when it entered the sockhash */
@@ -201,5 +203,56 @@ struct {
 	__type(value, struct vs_meta);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } vs_meta SEC(".maps");
+
+/* Virtual services (svc.h): service address -> service. One lookup per
+ * connect of an attached cgroup; no entry, nothing else happens. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, VS_SVC_MAX);
+	__type(key, struct vs_svc_key);
+	__type(value, struct vs_svc);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} vs_svc SEC(".maps");
+
+/* Backends of the services: {service id, slot} -> address, health, counters. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 2 * VS_SVC_MAX * VS_SVC_MAX_BACKENDS);	/* room
+					 * for a replacement's new set */
+	__type(key, struct vs_backend_key);
+	__type(value, struct vs_backend);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} vs_backends SEC(".maps");
+
+/* Per client socket of a service: what it asked for and where it went, for
+ * getpeername and the backend's health. Freed with the socket. */
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct vs_svc_sk);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} vs_svc_sk SEC(".maps");
+
+/* vsockd's proxy listener per network namespace: netns cookie -> address.
+ * vsockd writes it; without an entry, proxy-mode connects are refused. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u64);
+	__type(value, struct vs_proxy_listen);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} vs_proxy_listen SEC(".maps");
+
+/* Original destination of each proxied client, by the client's key:
+ * written by sockops at ACTIVE_ESTABLISHED, removed when the kernel frees
+ * the client (tcp_destroy_sock). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, VS_MAX_SOCKS_DEFAULT);
+	__type(key, struct vs_sock_key);
+	__type(value, struct vs_proxy_orig);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} vs_proxy_orig SEC(".maps");
 
 #endif /* VSOCK_MAPS_BPF_H */

@@ -4,6 +4,7 @@
  * socket table's status in step with the TCP state machine. */
 #include "join.bpf.h"
 #include "status.bpf.h"
+#include "svc.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -187,6 +188,7 @@ sk_state(struct bpf_sock *sk, __u64 cookie, __u64 attach_cg,
 	st->owner_known = e && e->owner_tgid;	/* sock_create named it */
 	st->join_queued = 0;
 	st->join_wait_rxq = 0;
+	st->proxied = 0;
 	return st;
 }
 
@@ -213,6 +215,7 @@ static __always_inline void on_established(struct bpf_sock_ops *ops, bool active
 	struct vs_sk_state *st;
 	struct vs_sock_key key, peer;
 	struct vs_sock_entry *e;
+	struct vs_svc_sk *svc;
 	struct tcp_sock *tp;
 	struct bpf_sock *sk;
 	long fflags, err;
@@ -248,10 +251,20 @@ static __always_inline void on_established(struct bpf_sock_ops *ops, bool active
 	bpf_sock_ops_cb_flags_set(ops, ops->bpf_sock_ops_cb_flags |
 				  BPF_SOCK_OPS_STATE_CB_FLAG);
 
-	reason = vs_cgroup_enabled(attach_cg) ? VS_R_NONE : VS_R_DETACHED;
+	svc = active ? vs_svc_on_active(sk) : NULL;
+	if (vs_svc_proxied(sk, svc, &peer, active)) {
+		vs_count(VS_C_SKIP_PROXIED, 1);
+		reason = VS_R_PROXIED;
+	} else {
+		reason = vs_cgroup_enabled(attach_cg) ? VS_R_NONE : VS_R_DETACHED;
+	}
 	if (reason == VS_R_NONE)
 		reason = classify(ops, tp, active, fflags, &peer);
 	st = sk_state(sk, cookie, attach_cg, &key, &peer, e);
+	/* vsockd finds where a proxied client wanted to go by its key; the
+	 * entry goes with the socket (vsock_destroy), so only with a state */
+	if (st && svc && svc->mode == VS_SVC_PROXY)
+		st->proxied = vs_svc_record_orig(svc, &key, cookie);
 	if (!st && reason == VS_R_NONE)
 		reason = VS_R_NO_STATE;
 	if (reason == VS_R_NONE && !vs_publish_rx(tp, cookie, attach_cg, &key))
@@ -271,7 +284,7 @@ static __always_inline void on_established(struct bpf_sock_ops *ops, bool active
 	/* a refused passive end evicts its active one; one that waits for its
 	 * file keeps it: the two may join together */
 	if (!active && reason != VS_R_NONE && reason != VS_R_NO_PEER &&
-	    reason != VS_R_NOT_USED)
+	    reason != VS_R_NOT_USED && reason != VS_R_PROXIED)
 		vs_leave_evict_peer(&peer, reason);
 	if (st) {
 		st->off_reason = reason;
@@ -305,6 +318,7 @@ int vsock_sockops(struct bpf_sock_ops *ops)
 	switch (ops->op) {
 	case BPF_SOCK_OPS_TCP_CONNECT_CB:
 		follow_tcp_state(ops, VS_TCP_SYN_SENT, true);
+		vs_svc_on_connect(ops);
 		break;
 	case BPF_SOCK_OPS_TCP_LISTEN_CB:
 		follow_tcp_state(ops, VS_TCP_LISTEN, true);
@@ -317,6 +331,9 @@ int vsock_sockops(struct bpf_sock_ops *ops)
 		on_established(ops, false);
 		break;
 	case BPF_SOCK_OPS_STATE_CB:
+		/* only clients of a service follow SYN_SENT (vs_svc_on_connect) */
+		if (ops->args[0] == VS_TCP_SYN_SENT && ops->args[1] == VS_TCP_CLOSE)
+			vs_svc_on_close(ops);
 		vs_leave_on_callback(ops, ops->args[1], false);
 		follow_tcp_state(ops, ops->args[1], false);
 		break;

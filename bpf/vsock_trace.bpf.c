@@ -63,6 +63,8 @@ int BPF_PROG(vsock_destroy, struct sock *sk)
 		if (st->join_queued)
 			bpf_map_delete_elem(&vs_joinq, &st->key);
 		bpf_map_delete_elem(&vs_tracked, &st->key);
+		if (st->proxied)	/* a proxied client's original destination */
+			bpf_map_delete_elem(&vs_proxy_orig, &st->key);
 	}
 	bpf_map_delete_elem(&vs_rxseq, &cookie);
 	if (!bpf_map_delete_elem(&vs_socktbl, &cookie)) {

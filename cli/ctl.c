@@ -23,6 +23,9 @@ const struct cmd cmd_table[] = {
 	{ "tune",    do_tune,
 	  "vsockctl [OPTIONS] tune [max_queued BYTES] [small_run N|off] [busy_poll N|off]" },
 	{ "handles", do_handles, "vsockctl [OPTIONS] handles [PID]" },
+	{ "proxy",   do_proxy,
+	  "vsockctl [OPTIONS] proxy { add SERVICE --backend ADDRESS [--backend ADDRESS]... "
+	  "[--mode direct|proxy] [--replace] | del SERVICE | list }" },
 	{ "version", do_version, "vsockctl [OPTIONS] version" },
 	{ "help",    do_help,    "vsockctl [OPTIONS] help [COMMAND]" },
 	{ NULL, NULL, NULL },
@@ -146,9 +149,25 @@ bool arg_is_help(const char *arg)
 	return !strcmp(arg, "-h") || !strcmp(arg, "--help");
 }
 
-static void help_one(struct ctl *ctl, const struct cmd *c)
+/* Commands whose synopsis line needs more words under COMMAND -h. */
+static const struct {
+	cmd_fn func;
+	const char *text;
+} more_help[] = {
+	{ do_proxy, proxy_help },
+};
+
+static void help_one(struct ctl *ctl, const struct cmd *c, bool more)
 {
+	size_t i;
+
 	out_textf(&ctl->doc, "%s", c->synopsis);
+	for (i = 0; more && i < sizeof(more_help) / sizeof(more_help[0]); i++) {
+		if (more_help[i].func != c->func)
+			continue;
+		out_textf(&ctl->doc, "%s", "");
+		out_textf(&ctl->doc, "%s", more_help[i].text);
+	}
 }
 
 int do_help(struct ctl *ctl, int argc, char **argv)
@@ -162,13 +181,13 @@ int do_help(struct ctl *ctl, int argc, char **argv)
 		c = cmd_find(ctl, argv[1]);
 		if (!c)
 			return -EINVAL;
-		help_one(ctl, c);
+		help_one(ctl, c, true);
 		ctl->doc.text_only = true;
 		return 0;
 	}
 	ctl->doc.text_only = true;
 	for (c = cmd_table; c->name; c++)
-		help_one(ctl, c);
+		help_one(ctl, c, false);
 	out_textf(&ctl->doc, "%s", "");
 	out_textf(&ctl->doc, "%s", ctl_options_synopsis);
 	return 0;
@@ -188,7 +207,7 @@ int cmd_dispatch(struct ctl *ctl, int argc, char **argv)
 		for (i = 1; i < argc; i++) {
 			if (arg_is_help(argv[i])) {
 				ctl->doc.text_only = true;
-				help_one(ctl, c);
+				help_one(ctl, c, true);
 				return 0;
 			}
 		}

@@ -42,6 +42,7 @@ static const char *const reason_names[] = {
 	[VS_R_BUSY_POLL]	= "busy_poll",
 	[VS_R_RCVLOWAT]		= "rcvlowat",
 	[VS_R_NOT_USED]		= "not_used",
+	[VS_R_PROXIED]		= "proxied",
 };
 _Static_assert(ARRAY_SIZE(reason_names) == VS_R_MAX, "a reason has no name");
 
@@ -64,6 +65,7 @@ static const char *const reason_texts[] = {
 	[VS_R_BUSY_POLL]	= "its reader busy-polls: a redirect would sleep on its socket lock",
 	[VS_R_RCVLOWAT]		= "it set SO_RCVLOWAT: the fast path would wake it below the mark",
 	[VS_R_NOT_USED]		= "not used yet: joins once a process reads or writes it with a non-blocking file",
+	[VS_R_PROXIED]		= "a proxied connection: vsockd's relay carries it",
 };
 _Static_assert(ARRAY_SIZE(reason_texts) == VS_R_MAX, "a reason has no text");
 
@@ -87,6 +89,7 @@ static const char *const reason_joins[] = {
 	[VS_R_BUSY_POLL]	= "never: a busy-polling reader is faster on TCP",
 	[VS_R_RCVLOWAT]		= "SO_RCVLOWAT back at 1, with vsockd running",
 	[VS_R_NOT_USED]		= "its first read or write with a non-blocking file",
+	[VS_R_PROXIED]		= "never: the proxy relays it",
 };
 _Static_assert(ARRAY_SIZE(reason_joins) == VS_R_MAX, "a reason has no join hint");
 
@@ -134,6 +137,14 @@ static const char *const counter_names[] = {
 	[VS_C_EVENTS]		= "events",
 	[VS_C_EVENTS_LOST]	= "events_lost",
 	[VS_C_TO_REDIRECT]	= "to_redirect",
+	[VS_C_SKIP_PROXIED]	= "skip_proxied",
+	[VS_C_SVC_DIRECT]	= "svc_direct",
+	[VS_C_SVC_PROXY]	= "svc_proxy",
+	[VS_C_SVC_REFUSED]	= "svc_refused",
+	[VS_C_SVC_MARKED]	= "svc_marked",
+	[VS_C_SVC_BACKEND_OK]	= "svc_backend_ok",
+	[VS_C_SVC_BACKEND_FAIL]	= "svc_backend_fail",
+	[VS_C_SVC_BACKEND_DOWN]	= "svc_backend_down",
 };
 _Static_assert(ARRAY_SIZE(counter_names) == VS_C_MAX, "a counter has no name");
 
@@ -182,6 +193,14 @@ static const char *const counter_texts[] = {
 	[VS_C_EVENTS]		= "Socket events published for vsockd",
 	[VS_C_EVENTS_LOST]	= "Socket events dropped: ring buffer full (no or slow consumer)",
 	[VS_C_TO_REDIRECT]	= "Directions that joined the fast path after TCP drained",
+	[VS_C_SKIP_PROXIED]	= "Sockets kept off the sockhash: proxied connections",
+	[VS_C_SVC_DIRECT]	= "Connects to a virtual service rewritten to a backend",
+	[VS_C_SVC_PROXY]	= "Connects to a virtual service rewritten to vsockd's proxy",
+	[VS_C_SVC_REFUSED]	= "Connects to a virtual service refused (no proxy listener, no backend of the family)",
+	[VS_C_SVC_MARKED]	= "Connects of vsockd's marked sockets left alone",
+	[VS_C_SVC_BACKEND_OK]	= "Connects to a virtual service established",
+	[VS_C_SVC_BACKEND_FAIL]	= "Connects to a virtual service refused or timed out",
+	[VS_C_SVC_BACKEND_DOWN]	= "Backends marked down after failures in a row",
 };
 _Static_assert(ARRAY_SIZE(counter_texts) == VS_C_MAX, "a counter has no text");
 

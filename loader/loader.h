@@ -173,4 +173,23 @@ int loader_lookup_socket(struct vs_loader *ld, __u64 cookie,
 /* Cgroup id of a cgroup v2 directory (the kernfs node id). */
 int loader_cgroup_id(const char *cg_path, __u64 *id);
 
+/* Virtual services (loader/svc.c, vsock/svc.h). add: a rule that passed
+ * svc_rule_check(); an existing service is -EEXIST unless replace, which
+ * swaps its backends atomically (their health and counters start afresh).
+ * del: -ENOENT when there is no such service. Established connections are
+ * never touched. */
+int loader_svc_add(struct vs_loader *ld, const struct vs_svc_rule *r, bool replace,
+		   struct vs_err *err);
+int loader_svc_del(struct vs_loader *ld, const struct vs_addr *svc, struct vs_err *err);
+/* One service with its backends as the maps hold them. */
+struct vs_svc_info {
+	struct vs_svc_key key;
+	struct vs_svc svc;
+	int nbackends;
+	struct vs_backend backends[VS_SVC_MAX_BACKENDS];
+};
+/* Every service, sorted by address, in *out (malloc'ed, NULL when none);
+ * returns the count or a negative errno. */
+int loader_svc_list(struct vs_loader *ld, struct vs_svc_info **out, struct vs_err *err);
+
 #endif /* VSOCK_LOADER_H */

@@ -8,7 +8,7 @@
 #endif
 
 /* Bump on any layout change below; the loader refuses pins of another version. */
-#define VS_ABI_VERSION 3
+#define VS_ABI_VERSION 4
 
 #define VS_MAX_SOCKS_DEFAULT 65536
 /* Bytes a receiver may have queued on the fast path before a direction
@@ -113,6 +113,8 @@ enum vs_reason {
 	VS_R_NOT_USED,		/* not used yet: it joins once a process reads or
 				 * writes it with a non-blocking file (vsockd's
 				 * joiner) */
+	VS_R_PROXIED,		/* a client steered to vsockd's proxy, or a socket of
+				 * the proxy: the relay owns it (svc.h) */
 	VS_R_MAX,
 };
 
@@ -338,6 +340,15 @@ enum vs_counter {
 				  * tracked socket: what plain TCP never does */
 	VS_C_EVENTS,		/* socket events published */
 	VS_C_EVENTS_LOST,	/* events dropped: ring buffer full (no or slow consumer) */
+	VS_C_SKIP_PROXIED,	/* sockets kept off the sockhash: proxied (VS_R_PROXIED) */
+	VS_C_SVC_DIRECT,	/* connects to a service rewritten to a backend */
+	VS_C_SVC_PROXY,		/* connects to a service rewritten to vsockd's proxy */
+	VS_C_SVC_REFUSED,	/* connects to a service refused: no proxy listener,
+				 * no backend of the socket's family */
+	VS_C_SVC_MARKED,	/* connects of sockets with VS_PROXY_MARK left alone */
+	VS_C_SVC_BACKEND_OK,	/* service connects established */
+	VS_C_SVC_BACKEND_FAIL,	/* service connects refused or timed out */
+	VS_C_SVC_BACKEND_DOWN,	/* backends marked down (VS_SVC_FAIL_MAX in a row) */
 	VS_C_MAX,
 };
 

@@ -7,6 +7,7 @@
 #define VSOCK_MAPS_H
 
 #include "abi.h"
+#include "svc.h"
 
 /* X(ID, name, key size in bytes (0: no keys), sized by max_socks) */
 #define VS_MAPS(X)							\
@@ -23,6 +24,11 @@
 	X(CGCFG,     vs_cgcfg,     sizeof(__u64),              0)	\
 	X(STATS,     vs_stats,     sizeof(__u32),              0)	\
 	X(COVERAGE,  vs_coverage,  sizeof(__u32),              0)	\
-	X(META,      vs_meta,      sizeof(__u32),              0)
+	X(META,      vs_meta,      sizeof(__u32),              0)	\
+	X(SVC,       vs_svc,       sizeof(struct vs_svc_key),  0)	\
+	X(BACKENDS,  vs_backends,  sizeof(struct vs_backend_key), 0)	\
+	X(SVC_SK,    vs_svc_sk,    sizeof(int),                0)	\
+	X(PROXY_LISTEN, vs_proxy_listen, sizeof(__u64),        0)	\
+	X(PROXY_ORIG, vs_proxy_orig, sizeof(struct vs_sock_key), 1)
 
 #endif /* VSOCK_MAPS_H */

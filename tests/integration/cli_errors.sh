@@ -65,6 +65,8 @@ expect_fail "attach: missing argument" "missing CGROUP" "$V" "${P[@]}" attach
 expect_fail "attach: bad max_queued" "max_queued '12x'" "$V" "${P[@]}" attach "$CG" max_queued 12x
 expect_fail "detach: not loaded" "not loaded" "$V" "${P[@]}" detach "$CG"
 expect_fail "tune: not loaded" "not loaded" "$V" "${P[@]}" tune
+expect_fail "proxy list: not loaded" "not loaded" "$V" "${P[@]}" proxy list
+expect_fail "proxy add: not loaded" "not loaded" "$V" "${P[@]}" proxy add 10.96.0.10:1 --backend 127.0.0.1:1
 expect_fail "tune: unknown setting" "unknown setting 'speed'" "$V" "${P[@]}" tune speed 11
 expect_fail "tune: missing value" "'busy_poll' needs a value" "$V" "${P[@]}" tune busy_poll
 expect_fail "tune: busy_poll out of range" "busy_poll '256': expected a count from 1 to 255" \
@@ -83,7 +85,7 @@ no_pins && ok "not root leaves no pins" || nok "not root leaves no pins" "$ROOT 
 # attach twice: one set of links
 "$V" "${P[@]}" attach "$CG" >/dev/null && "$V" "${P[@]}" attach "$CG" >/dev/null
 n=$(bpftool cgroup show "$CG" 2>/dev/null | grep -c vsock_)
-[ "$n" = 5 ] && ok "attach twice attaches once" || nok "attach twice attaches once" "$n programs attached"
+[ "$n" = 9 ] && ok "attach twice attaches once" || nok "attach twice attaches once" "$n programs attached"
 expect_fail "detach: a cgroup that is not attached" "not attached" "$V" "${P[@]}" detach "$CG2"
 
 # tune: defaults at load, a change reaches vs_meta, bad input changes nothing
@@ -101,6 +103,35 @@ got=$(tune)
 got=$(bpftool -j map dump pinned "$ROOT/vs_meta" | python3 -c '
 import json, sys; v = json.load(sys.stdin)[0]["formatted"]["value"]; print(v["small_run"], v["spin_msgs"])')
 [ "$got" = "0 3" ] && ok "tune: visible in bpftool map dump" || nok "tune: visible in bpftool map dump" "got '$got'"
+
+# proxy: each bad rule is one clear line, exit 1, and the maps stay as they were
+"$V" "${P[@]}" proxy add 10.96.0.10:6379 --backend 127.0.0.1:7001 --backend 127.0.0.1:7002 >/dev/null
+before=$("$V" "${P[@]}" -j proxy list)
+pe() { expect_fail "proxy: $1" "$2" "$V" "${P[@]}" proxy "${@:3}"; }
+pe "bad address" "bad IPv4 address '10.96.0.300'" add 10.96.0.300:1 --backend 127.0.0.1:1
+pe "port 0" "port 0 is not allowed" add 10.96.0.11:0 --backend 127.0.0.1:1
+pe "port too big" "bad port '70000'" add 10.96.0.11:1 --backend 127.0.0.1:70000
+pe "IPv6 without brackets" "needs brackets" add fd00::10:80 --backend 127.0.0.1:1
+pe "duplicate backend" "backend 127.0.0.1:1 given twice" add 10.96.0.11:1 --backend 127.0.0.1:1 --backend 127.0.0.1:1
+pe "too many backends" "too many backends \\(at most 16\\)" add 10.96.0.11:1 $(for i in $(seq 1 17); do echo --backend 127.0.0.1:$i; done)
+pe "missing --backend" "missing --backend" add 10.96.0.11:1
+pe "unknown mode" "unknown mode 'fast'" add 10.96.0.11:1 --backend 127.0.0.1:1 --mode fast
+pe "service exists" "service 10.96.0.10:6379 exists already" add 10.96.0.10:6379 --backend 127.0.0.1:9
+pe "del of no service" "no service 10.96.0.12:1" del 10.96.0.12:1
+pe "unknown verb" "unknown verb 'show'" show
+after=$("$V" "${P[@]}" -j proxy list)
+[ "$before" = "$after" ] && ok "proxy: refused rules change nothing" ||
+	nok "proxy: refused rules change nothing" "before $before after $after"
+"$V" "${P[@]}" proxy add 10.96.0.10:6379 --backend 127.0.0.1:7003 --replace >/dev/null
+got=$("$V" "${P[@]}" -j proxy list | python3 -c '
+import json, sys; d = json.load(sys.stdin); print(len(d), d[0]["service"], [b["address"] for b in d[0]["backends"]])')
+[ "$got" = "1 10.96.0.10:6379 ['127.0.0.1:7003']" ] && ok "proxy add --replace swaps the backends" ||
+	nok "proxy add --replace swaps the backends" "got '$got'"
+n=$(bpftool map dump pinned "$ROOT/vs_backends" | grep -c '"svc_id"')
+[ "$n" = 1 ] && ok "proxy: the replaced backends are gone" || nok "proxy: the replaced backends are gone" "$n backends"
+"$V" "${P[@]}" proxy del 10.96.0.10:6379 >/dev/null
+got=$("$V" "${P[@]}" -j proxy list)
+[ "$got" = "[]" ] && ok "proxy del" || nok "proxy del" "got '$got'"
 
 # a cgroup removed while attached can still be detached by its path
 mkdir "$CG-gone" && "$V" "${P[@]}" attach "$CG-gone" >/dev/null && rmdir "$CG-gone"

@@ -260,7 +260,7 @@ static void test_command_errors(void **state)
 static void test_unknown_not_stubbed(void **state)
 {
 	EXPECT_ERR("unknown command 'policy'; see 'vsockctl help'", "policy", "list");
-	EXPECT_ERR("unknown command 'proxy'; see 'vsockctl help'", "proxy");
+	EXPECT_ERR("proxy: missing add, del or list; see 'vsockctl proxy -h'", "proxy");
 	/* handles talks to vsockd; its arguments are checked before */
 	EXPECT_ERR("handles: invalid pid 'x': expected a positive integer", "handles", "x");
 	EXPECT_ERR("handles: invalid pid '0': expected a positive integer", "handles", "0");
@@ -269,6 +269,49 @@ static void test_unknown_not_stubbed(void **state)
 	EXPECT_ERR("unknown command 'en'; see 'vsockctl help'", "en");
 	EXPECT_ERR("unknown command 'disable'; see 'vsockctl help'", "disable");
 	EXPECT_ERR("unknown command 'pol'; see 'vsockctl help'", "help", "pol");
+}
+
+/* proxy: every bad argument is refused before anything is opened (these
+ * run without vsock loaded and never reach the loader). */
+static void test_proxy_errors(void **state)
+{
+	EXPECT_ERR("proxy: unknown verb 'show' (add, del, list)", "proxy", "show");
+	EXPECT_ERR("proxy add: missing SERVICE (ADDRESS:PORT)", "proxy", "add",
+		   "--backend", "127.0.0.1:1");
+	EXPECT_ERR("proxy add: missing --backend ADDRESS", "proxy", "add", "10.96.0.10:6379");
+	EXPECT_ERR("proxy add: '--backend' needs a value", "proxy", "add", "10.96.0.10:6379",
+		   "--backend");
+	EXPECT_ERR("proxy add: service '10.96.0.10:0': port 0 is not allowed", "proxy", "add",
+		   "10.96.0.10:0", "--backend", "127.0.0.1:1");
+	EXPECT_ERR("proxy add: '10.96.0.300:1': bad IPv4 address '10.96.0.300'", "proxy", "add",
+		   "10.96.0.10:1", "--backend", "10.96.0.300:1");
+	EXPECT_ERR("proxy add: backend 127.0.0.1:7001 given twice", "proxy", "add",
+		   "10.96.0.10:1", "--backend", "127.0.0.1:7001", "--backend", "127.0.0.1:7001");
+	EXPECT_ERR("proxy add: unknown mode 'fast' (direct, proxy)", "proxy", "add",
+		   "10.96.0.10:1", "--backend", "127.0.0.1:1", "--mode", "fast");
+	EXPECT_ERR("proxy add: --mode given twice", "proxy", "add", "10.96.0.10:1",
+		   "--backend", "127.0.0.1:1", "--mode", "direct", "--mode", "proxy");
+	EXPECT_ERR("proxy add: unknown option '--weight'; see 'vsockctl proxy -h'", "proxy",
+		   "add", "10.96.0.10:1", "--weight", "2");
+	EXPECT_ERR("proxy add: unexpected argument '10.96.0.11:1'", "proxy", "add",
+		   "10.96.0.10:1", "10.96.0.11:1");
+	EXPECT_ERR("proxy del: missing SERVICE (ADDRESS:PORT)", "proxy", "del");
+	EXPECT_ERR("proxy del: unexpected argument 'x'", "proxy", "del", "10.96.0.10:1", "x");
+	EXPECT_ERR("proxy del: service 'fd00::1:80': an IPv6 address needs brackets: [IPV6]:PORT",
+		   "proxy", "del", "fd00::1:80");
+	EXPECT_ERR("proxy list: unexpected argument 'all'", "proxy", "list", "all");
+}
+
+/* proxy -h prints the synopsis and then the verbs, options and examples. */
+static void test_proxy_help(void **state)
+{
+	struct cap *c = *state;
+
+	assert_int_equal(RUN(&c->ctl, "proxy", "add", "-h"), 0);
+	assert_int_equal(finish(c, 0), 0);
+	assert_non_null(strstr(c->out, "vsockctl [OPTIONS] proxy { add SERVICE"));
+	assert_non_null(strstr(c->out, "ECONNREFUSED"));
+	assert_non_null(strstr(c->out, "Examples:"));
 }
 
 static void test_prometheus_excludes_json(void **state)
@@ -495,6 +538,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_command_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_not_stubbed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_prometheus_excludes_json, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_proxy_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_proxy_help, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_command_help, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_help_under_json_is_text, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_version_json, setup, teardown),
