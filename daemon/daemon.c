@@ -77,10 +77,11 @@ static void open_proxy(struct vsd *d)
 		.connect_timeout_ms = PROXY_CONNECT_TIMEOUT_MS,
 		.max_pending = PROXY_MAX_PENDING,
 	};
+	int r = relay_open(&d->relay, &d->loop, d->ld);
 
-	d->relay = relay_open(d->ld, &d->loop);
-	if (!d->relay) {
-		pr_warn("relay: %s: proxy-mode services are refused", strerror(errno));
+	if (r) {
+		d->relay = NULL;
+		pr_warn("relay: %s: proxy-mode services are refused", strerror(-r));
 		return;
 	}
 	d->proxy = proxy_open(d->ld, &d->loop, d->relay, d->scan.own_netns, &po);
@@ -182,7 +183,8 @@ void vsd_fini(struct vsd *d)
 	d->ev.proxy = NULL;
 	proxy_close(d->proxy);
 	d->proxy = NULL;
-	relay_close(d->relay);
+	if (d->relay)
+		relay_close(d->relay);
 	d->relay = NULL;
 	events_close(&d->ev);
 	joiner_close(d->join);

@@ -24,7 +24,8 @@ struct listener {
 	__u64 netns;		/* inode of /proc/PID/ns/net */
 	__u64 cookie;		/* its netns cookie: the vs_proxy_listen key */
 	__u32 pid;		/* a process living there, to enter it */
-	int fd[2];		/* 127.0.0.1 and ::1 (-1: IPv6 off there) */
+	int fd;			/* 127.0.0.1:port; IPv6 clients reach it as
+				 * ::ffff:127.0.0.1 (vs_proxy_listen) */
 };
 
 /* A client waiting for its backend. */
@@ -62,65 +63,39 @@ static void reset_close(int fd)
 /* ---- listeners ------------------------------------------------------ */
 
 struct listen_job {
-	int fd[2];
-	__u16 port[2];
+	int fd;
+	__u16 port;
 	__u64 cookie;
 };
 
-static int listen_on(int family, __u16 *port)
+/* Runs in the namespace to serve (netns_call): 127.0.0.1, any port. */
+static int make_listener(void *arg)
 {
-	struct sockaddr_storage ss = { .ss_family = (sa_family_t)family };
-	socklen_t len = family == AF_INET ? sizeof(struct sockaddr_in)
-					  : sizeof(struct sockaddr_in6);
-	int fd, one = 1;
-
-	if (family == AF_INET)
-		((struct sockaddr_in *)&ss)->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	else
-		((struct sockaddr_in6 *)&ss)->sin6_addr = in6addr_loopback;
-	fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
-	if (fd < 0)
-		return -errno;
-	if (family == AF_INET6)
-		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
-	if (bind(fd, (struct sockaddr *)&ss, len) || listen(fd, SOMAXCONN) ||
-	    getsockname(fd, (struct sockaddr *)&ss, &len)) {
-		int e = -errno;
-
-		close(fd);
-		return e;
-	}
-	*port = ntohs(family == AF_INET ? ((struct sockaddr_in *)&ss)->sin_port
-					: ((struct sockaddr_in6 *)&ss)->sin6_port);
-	return fd;
-}
-
-/* Runs in the namespace to serve (netns_call). */
-static int make_listeners(void *arg)
-{
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	struct listen_job *j = arg;
-	socklen_t len = sizeof(j->cookie);
+	socklen_t len = sizeof(sa), lc = sizeof(j->cookie);
+	int e;
 
-	j->fd[0] = listen_on(AF_INET, &j->port[0]);
-	if (j->fd[0] < 0)
-		return j->fd[0];
-	j->fd[1] = listen_on(AF_INET6, &j->port[1]);	/* no IPv6 there: v4 only */
-	if (getsockopt(j->fd[0], SOL_SOCKET, SO_NETNS_COOKIE, &j->cookie, &len)) {
-		int e = -errno;
-
-		close(j->fd[0]);
-		if (j->fd[1] >= 0)
-			close(j->fd[1]);
+	j->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
+	if (j->fd < 0)
+		return -errno;
+	if (bind(j->fd, (struct sockaddr *)&sa, len) || listen(j->fd, SOMAXCONN) ||
+	    getsockname(j->fd, (struct sockaddr *)&sa, &len) ||
+	    getsockopt(j->fd, SOL_SOCKET, SO_NETNS_COOKIE, &j->cookie, &lc)) {
+		e = -errno;
+		close(j->fd);
 		return e;
 	}
+	j->port = ntohs(sa.sin_port);
 	return 0;
 }
 
 int proxy_serve(struct proxy *p, __u32 pid, __u64 netns)
 {
-	struct listen_job j = { .fd = { -1, -1 } };
+	struct listen_job j = { .fd = -1 };
 	struct listener *ls;
-	unsigned int i, f;
+	unsigned int i;
 	int r;
 
 	for (i = 0; i < p->nls; i++)
@@ -128,29 +103,24 @@ int proxy_serve(struct proxy *p, __u32 pid, __u64 netns)
 			return 0;
 	if (p->nls == PROXY_NS_MAX)
 		return -ENOSPC;
-	r = netns_call(pid, netns, p->own_netns, make_listeners, &j);
+	r = netns_call(pid, netns, p->own_netns, make_listener, &j);
 	if (r)
 		return r;
-	r = pmap_listener_set(p->ld, j.cookie, j.port[0], j.fd[1] >= 0 ? j.port[1] : 0);
-	for (f = 0; !r && f < 2; f++)
-		if (j.fd[f] >= 0)
-			r = loop_add(p->l, j.fd[f], EPOLLIN, VSD_TAG(TAG_PROXY_LISTEN, p->nls));
+	r = loop_add(p->l, j.fd, EPOLLIN, VSD_TAG(TAG_PROXY_LISTEN, p->nls));
+	if (!r)
+		r = pmap_listener_set(p->ld, j.cookie, j.port);
 	if (r) {
-		pmap_listener_set(p->ld, j.cookie, 0, 0);
-		for (f = 0; f < 2; f++)
-			if (j.fd[f] >= 0)
-				close(j.fd[f]);
+		close(j.fd);
 		return r;
 	}
 	ls = &p->ls[p->nls++];
 	ls->netns = netns;
 	ls->cookie = j.cookie;
 	ls->pid = pid;
-	ls->fd[0] = j.fd[0];
-	ls->fd[1] = j.fd[1];
+	ls->fd = j.fd;
 	p->st.listeners = p->nls;
-	pr_info("proxy: listening in network namespace %llu on 127.0.0.1:%u%s",
-		(unsigned long long)netns, j.port[0], j.fd[1] >= 0 ? " and [::1]" : "");
+	pr_info("proxy: listening on 127.0.0.1:%u in network namespace %llu", j.port,
+		(unsigned long long)netns);
 	return 0;
 }
 
@@ -197,21 +167,20 @@ static int make_dial_socket(void *arg)
 
 static void dial_next(struct proxy *p, struct dial *d);
 
-/* The backend answered: the pair goes to the relay. */
+/* The backend answered: the pair goes to the relay, which owns both
+ * descriptors from here on (it closes them itself if it fails). */
 static void dial_done(struct proxy *p, struct dial *d)
 {
+	struct relay_opts ro = { .idle_ms = p->o.idle_ms };
 	int r;
 
 	pmap_backend_result(p->ld, d->dest.svc_id, d->slot, true);
 	loop_del(p->l, d->bfd);
-	r = relay_pair(p->rl, d->cfd, d->bfd, d->dest.svc_id, d->slot);
-	if (r) {
+	r = relay_pair(p->rl, d->cfd, d->bfd, &ro);
+	if (r < 0)
 		pr_warn("proxy: relay: %s", strerror(-r));
-		reset_close(d->cfd);
-		reset_close(d->bfd);
-	} else {
+	else
 		p->st.paired++;
-	}
 	dial_free(p, d);
 }
 
@@ -304,18 +273,13 @@ static void on_listen(void *ctx, __u32 low, __u32 events)
 {
 	struct proxy *p = ctx;
 	struct listener *ls = low < p->nls ? &p->ls[low] : NULL;
-	unsigned int f;
 	int cfd;
 
 	(void)events;
 	if (!ls)
 		return;
-	for (f = 0; f < 2; f++) {
-		if (ls->fd[f] < 0)
-			continue;
-		while ((cfd = accept4(ls->fd[f], NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0)
-			accept_one(p, ls, cfd);
-	}
+	while ((cfd = accept4(ls->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0)
+		accept_one(p, ls, cfd);
 }
 
 /* ---- life cycle ----------------------------------------------------- */
@@ -354,15 +318,13 @@ struct proxy *proxy_open(struct vs_loader *ld, struct loop *l, struct relay *rl,
 
 void proxy_close(struct proxy *p)
 {
-	unsigned int i, f;
+	unsigned int i;
 
 	if (!p)
 		return;
 	for (i = 0; i < p->nls; i++) {
-		pmap_listener_set(p->ld, p->ls[i].cookie, 0, 0);
-		for (f = 0; f < 2; f++)
-			if (p->ls[i].fd[f] >= 0)
-				close(p->ls[i].fd[f]);
+		pmap_listener_set(p->ld, p->ls[i].cookie, 0);
+		close(p->ls[i].fd);
 	}
 	for (i = 0; i < p->o.max_pending; i++) {
 		if (p->d[i].cfd >= 0)

@@ -21,6 +21,7 @@ struct relay;
 struct proxy_opts {
 	unsigned int connect_timeout_ms;	/* per backend attempt */
 	unsigned int max_pending;		/* clients waiting for a backend */
+	unsigned int idle_ms;			/* relayed pair idle: reset; 0 never */
 };
 
 struct proxy_stats {

@@ -20,15 +20,16 @@ static __u64 mono_ns(void)
 	return (__u64)ts.tv_sec * 1000000000ull + (__u64)ts.tv_nsec;
 }
 
-int pmap_listener_set(struct vs_loader *ld, __u64 netns_cookie, __u16 port4, __u16 port6)
+int pmap_listener_set(struct vs_loader *ld, __u64 netns_cookie, __u16 port)
 {
 	int fd = loader_map_fd(ld, VS_MAP_PROXY_LISTEN);
-	struct vs_proxy_listener v = { .port4 = port4, .port6 = port6 };
+	struct vs_proxy_listen v = { .addr.port = port };
 
 	if (fd < 0)
 		return fd;
-	if (!port4 && !port6)
+	if (!port)
 		return bpf_map_delete_elem(fd, &netns_cookie) && errno != ENOENT ? -errno : 0;
+	vs_ip_from_v4(v.addr.ip, htonl(INADDR_LOOPBACK));
 	return bpf_map_update_elem(fd, &netns_cookie, &v, BPF_ANY) ? -errno : 0;
 }
 
@@ -77,8 +78,8 @@ int pmap_dest_of(struct vs_loader *ld, int fd, struct pmap_dest *out)
 		return -errno;
 	memset(out, 0, sizeof(*out));
 	out->svc_id = o.svc_id;
-	memcpy(out->svc.ip, o.ip, 16);
-	out->svc.port = o.port;
+	memcpy(out->svc.ip, o.svc.ip, 16);
+	out->svc.port = o.svc.port;
 	out->client_cookie = o.client_cookie;
 	return 0;
 }
@@ -90,24 +91,22 @@ static int backend_get(int bfd, __u32 svc_id, __u32 slot, struct vs_backend *b)
 	return bpf_map_lookup_elem(bfd, &k, b) ? -errno : 0;
 }
 
-static void to_sockaddr(const struct vs_backend *b, struct sockaddr_storage *ss, socklen_t *len)
+static void to_sockaddr(const struct vs_addr *a, struct sockaddr_storage *ss, socklen_t *len)
 {
-	static const __u8 v4mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
-
 	memset(ss, 0, sizeof(*ss));
-	if (!memcmp(b->ip, v4mapped, sizeof(v4mapped))) {
+	if (vs_ip_is_v4(a->ip)) {
 		struct sockaddr_in *s4 = (void *)ss;
 
 		s4->sin_family = AF_INET;
-		memcpy(&s4->sin_addr, b->ip + 12, 4);
-		s4->sin_port = htons(b->port);
+		memcpy(&s4->sin_addr, a->ip + 12, 4);
+		s4->sin_port = htons(a->port);
 		*len = sizeof(*s4);
 	} else {
 		struct sockaddr_in6 *s6 = (void *)ss;
 
 		s6->sin6_family = AF_INET6;
-		memcpy(&s6->sin6_addr, b->ip, 16);
-		s6->sin6_port = htons(b->port);
+		memcpy(&s6->sin6_addr, a->ip, 16);
+		s6->sin6_port = htons(a->port);
 		*len = sizeof(*s6);
 	}
 }
@@ -133,19 +132,19 @@ int pmap_backend(struct vs_loader *ld, const struct pmap_dest *dest, unsigned in
 			s = (svc.rr + i) % svc.nbackends;
 			if (backend_get(bfd, svc.id, s, &b))
 				continue;
-			if ((b.down_until_ns > now) == (pass == 1))
+			if (!vs_backend_usable(&b, now) == (pass == 1))
 				order[n++] = s;
 		}
 	if (attempt >= n)
 		return -ENOENT;
 	if (attempt == 0) {	/* the next client starts one further */
-		svc.rr = (svc.rr + 1) % svc.nbackends;
+		svc.rr++;
 		bpf_map_update_elem(sfd, &dest->svc, &svc, BPF_EXIST);
 	}
 	*slot = order[attempt];
 	if (backend_get(bfd, svc.id, *slot, &b))
 		return -ENOENT;
-	to_sockaddr(&b, addr, len);
+	to_sockaddr(&b.addr, addr, len);
 	return 0;
 }
 
@@ -157,6 +156,10 @@ void pmap_backend_result(struct vs_loader *ld, __u32 svc_id, __u32 slot, bool ok
 
 	if (bfd < 0 || bpf_map_lookup_elem(bfd, &k, &b))
 		return;
-	vs_backend_note(&b, ok, mono_ns());
+	b.conns++;
+	if (ok)
+		vs_backend_ok(&b);
+	else
+		vs_backend_failed(&b, mono_ns());
 	bpf_map_update_elem(bfd, &k, &b, BPF_EXIST);
 }

@@ -17,9 +17,9 @@ struct pmap_dest {
 	__u64 client_cookie;
 };
 
-/* Publish (or, with both ports 0, remove) the listeners of the network
- * namespace whose cookie is netns_cookie. */
-int pmap_listener_set(struct vs_loader *ld, __u64 netns_cookie, __u16 port4, __u16 port6);
+/* Publish (or, with port 0, remove) the listener 127.0.0.1:port of the
+ * network namespace whose cookie is netns_cookie. */
+int pmap_listener_set(struct vs_loader *ld, __u64 netns_cookie, __u16 port);
 /* The destination of the client accepted as fd, from the record its
  * connect left (vs_proxy_orig). -ENOENT: none. */
 int pmap_dest_of(struct vs_loader *ld, int fd, struct pmap_dest *out);
