@@ -514,6 +514,10 @@ static int case_proxy_listener_and_orig(void)
 		  errno == ENOENT, "the proxied client is in vs_socks");
 	TL_EXPECT(bpf_map_lookup_elem(loader_map_fd(tl.ld, VS_MAP_SOCKS), &sk, &cookie) &&
 		  errno == ENOENT, "the proxy end is in vs_socks");
+	/* nor offered to the joiner as anybody's peer */
+	TL_EXPECT(bpf_map_lookup_elem(loader_map_fd(tl.ld, VS_MAP_TRACKED), &ck, &cookie) &&
+		  bpf_map_lookup_elem(loader_map_fd(tl.ld, VS_MAP_TRACKED), &sk, &cookie),
+		  "a proxied socket is in vs_tracked");
 
 	/* the kernel frees the client (TIME_WAIT replaces it): entry gone */
 	tl_close(c);
