@@ -3,8 +3,8 @@
  * direct mode rewrites a connect to a service address nobody serves to a
  * local backend, round robin, with getpeername() showing the service and
  * the fast path end to end; health from refused and timed-out connects; a
- * rule deleted
- * under a live connection; proxy mode refused without a proxy listener,
+ * rule deleted under a live connection; proxy mode refused without a proxy
+ * listener,
  * and steered to one (a listener of the test standing in for vsockd) that
  * recovers the original destination from vs_proxy_orig; vsockd's marked
  * sockets left alone. Service addresses have no route in the test's netns:
