@@ -555,7 +555,6 @@ static int case_proxy_listener_and_orig(void)
 	struct vs_sock_entry ce, se;
 	struct vs_sock_key sk, ck;
 	int l = -1, port = 9, c = -1, s = -1, r;
-	int lfd = loader_map_fd(tl.ld, VS_MAP_PROXY_LISTEN);
 	int ofd = loader_map_fd(tl.ld, VS_MAP_PROXY_ORIG);
 	__u64 netns = 0, cookie, p0 = counter(VS_C_SVC_PROXY);
 	struct vs_addr want = addr_of("10.96.0.16", 86);
@@ -567,8 +566,8 @@ static int case_proxy_listener_and_orig(void)
 	netns = netns_cookie(l);
 	TL_EXPECT(netns, "SO_NETNS_COOKIE: %s", strerror(errno));
 	pl.addr = addr_of("127.0.0.1", tl_port(l));
-	TL_EXPECT(!bpf_map_update_elem(lfd, &netns, &pl, BPF_ANY), "write vs_proxy_listen: %s",
-		  strerror(errno));
+	TL_EXPECT(!(r = loader_proxy_listen_set(tl.ld, netns, &pl.addr)),
+		  "write vs_proxy_listen: %s", strerror(-r));
 	TL_EXPECT(!svc_add("10.96.0.16", 86, VS_SVC_PROXY, ips, &port, 1), "add");
 
 	c = connect_wait(AF_INET, "10.96.0.16", 86);
@@ -580,9 +579,9 @@ static int case_proxy_listener_and_orig(void)
 		  "getpeername of the proxied client: %s, want 10.96.0.16:86", peer);
 	/* what vsockd does after accept(): its socket's key, reversed */
 	TL_EXPECT(!(r = sock_key(s, &sk)), "key of the accepted socket: %s", strerror(-r));
+	TL_EXPECT(!(r = loader_proxy_orig(tl.ld, &sk, &orig)),
+		  "no vs_proxy_orig entry for the client: %s", strerror(-r));
 	vs_key_reverse(&ck, &sk);
-	TL_EXPECT(!bpf_map_lookup_elem(ofd, &ck, &orig), "no vs_proxy_orig entry for the client: %s",
-		  strerror(errno));
 	cookie = tl_cookie(c);
 	TL_EXPECT(!memcmp(orig.svc.ip, want.ip, 16) && orig.svc.port == 86 &&
 		  orig.client_cookie == cookie && orig.svc_id,
@@ -619,7 +618,7 @@ static int case_proxy_listener_and_orig(void)
 	TL_EXPECT(bpf_map_lookup_elem(ofd, &ck, &orig), "vs_proxy_orig entry outlived its client");
 out:
 	if (netns)
-		bpf_map_delete_elem(lfd, &netns);
+		loader_proxy_listen_del(tl.ld, netns);
 	svc_del("10.96.0.16", 86);
 	return tl_verdict();
 }
