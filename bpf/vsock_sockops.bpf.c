@@ -288,7 +288,10 @@ static __always_inline void on_established(struct bpf_sock_ops *ops, bool active
 		vs_leave_evict_peer(&peer, reason);
 	if (st) {
 		st->off_reason = reason;
-		bpf_map_update_elem(&vs_tracked, &key, &cookie, BPF_ANY);
+		/* a proxied socket is no fast-path peer: its peer is never
+		 * queued for the joiner on its account */
+		if (reason != VS_R_PROXIED)
+			bpf_map_update_elem(&vs_tracked, &key, &cookie, BPF_ANY);
 	}
 	if (!e)
 		return;

@@ -55,6 +55,20 @@ static __always_inline struct vs_backend *pick(struct vs_svc *svc, bool v4only,
 	return down;
 }
 
+/* The address in the context (destination of a connect, peer of a
+ * getpeername), canonical. */
+static __always_inline void user_ip(struct bpf_sock_addr *ctx, bool v4, __u8 ip[16])
+{
+	if (v4) {
+		vs_ip_from_v4(ip, ctx->user_ip4);
+	} else {
+		__u32 ip6[4] = { ctx->user_ip6[0], ctx->user_ip6[1],
+				 ctx->user_ip6[2], ctx->user_ip6[3] };
+
+		vs_ip_from_v6(ip, ip6);
+	}
+}
+
 static __always_inline void set_dst(struct bpf_sock_addr *ctx, const struct vs_addr *a,
 				    bool v4)
 {
@@ -89,14 +103,7 @@ static __always_inline int on_connect(struct bpf_sock_addr *ctx, bool v4)
 
 	if (ctx->type != VS_SOCK_STREAM || ctx->protocol != VS_IPPROTO_TCP)
 		return 1;
-	if (v4) {
-		vs_ip_from_v4(key.ip, ctx->user_ip4);
-	} else {
-		__u32 ip6[4] = { ctx->user_ip6[0], ctx->user_ip6[1],
-				 ctx->user_ip6[2], ctx->user_ip6[3] };
-
-		vs_ip_from_v6(key.ip, ip6);
-	}
+	user_ip(ctx, v4, key.ip);
 	key.port = bpf_ntohs((__u16)ctx->user_port);
 	svc = bpf_map_lookup_elem(&vs_svc, &key);
 	if (!svc)
@@ -164,14 +171,7 @@ static __always_inline int on_getpeername(struct bpf_sock_addr *ctx, bool v4)
 	rec = bpf_sk_storage_get(&vs_svc_sk, ctx->sk, 0, 0);
 	if (!rec)
 		return 1;
-	if (v4) {
-		vs_ip_from_v4(ip, ctx->user_ip4);
-	} else {
-		__u32 ip6[4] = { ctx->user_ip6[0], ctx->user_ip6[1],
-				 ctx->user_ip6[2], ctx->user_ip6[3] };
-
-		vs_ip_from_v6(ip, ip6);
-	}
+	user_ip(ctx, v4, ip);
 	if (!vs_ip_eq(ip, rec->dst.ip) ||
 	    bpf_ntohs((__u16)ctx->user_port) != rec->dst.port)
 		return 1;

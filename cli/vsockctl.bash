@@ -22,7 +22,7 @@ _vsockctl()
 		cword=$COMP_CWORD
 	}
 
-	local commands="attach detach status sockets stats tune handles unload version help"
+	local commands="attach detach status sockets stats tune handles proxy unload version help"
 	local globals="-j --json -p --pretty -d --debug --pin-root -V --version -h --help"
 	local i cmd= cmd_idx=0
 
@@ -86,6 +86,29 @@ _vsockctl()
 	handles)
 		((cword == cmd_idx + 1)) &&
 			COMPREPLY=( $(compgen -W "$(cd /proc 2>/dev/null && compgen -G '[0-9]*')" -- "$cur") )
+		;;
+	proxy)
+		if ((cword == cmd_idx + 1)); then
+			COMPREPLY=( $(compgen -W "add del list" -- "$cur") )
+			return 0
+		fi
+		case ${words[cmd_idx+1]} in
+		add)
+			case $prev in
+			--mode) COMPREPLY=( $(compgen -W "direct proxy" -- "$cur") ) ;;
+			--backend) ;;
+			*) ((cword > cmd_idx + 2)) &&
+				COMPREPLY=( $(compgen -W "--backend --mode --replace" -- "$cur") ) ;;
+			esac
+			;;
+		del)
+			# the declared services, when vsock is loaded and readable
+			((cword == cmd_idx + 2)) && COMPREPLY=( $(compgen -W "$("${words[0]}" \
+				"${words[@]:1:cmd_idx-1}" -j proxy list 2>/dev/null |
+				python3 -c 'import json,sys; print(" ".join(s["service"] for s in json.load(sys.stdin)))' \
+				2>/dev/null)" -- "$cur") )
+			;;
+		esac
 		;;
 	unload)
 		[[ $prev == --wait ]] && return 0

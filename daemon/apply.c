@@ -8,6 +8,7 @@
 #include <string.h>
 #include "apply.h"
 #include "log.h"
+#include "svcrule.h"
 
 void apply_policy(struct vs_loader *ld, const struct cfg *old, const struct cfg *c)
 {
@@ -104,4 +105,45 @@ void apply_detach_dropped(struct vs_loader *ld, const struct cfg *old, const str
 		else
 			pr_info("detached %s (no longer in the config)", old->attach[i]);
 	}
+}
+
+static bool same_rule(const struct vs_svc_rule *a, const struct vs_svc_rule *b)
+{
+	return a && b && a->mode == b->mode && a->nbackends == b->nbackends &&
+	       !memcmp(a->backends, b->backends, a->nbackends * sizeof(a->backends[0]));
+}
+
+int apply_services(struct vs_loader *ld, const struct cfg *c, const struct cfg *old,
+		   char *err, size_t errlen)
+{
+	const struct vs_svc_rule *r;
+	struct vs_err e = { "" };
+	char buf[SVC_ADDR_STRLEN];
+	int i, ret;
+
+	for (i = 0; i < c->nservices; i++) {
+		r = &c->services[i];
+		if (old && same_rule(r, cfg_service(old, &r->svc)))
+			continue;	/* unchanged: keep its health and counters */
+		ret = loader_svc_add(ld, r, true, &e);
+		svc_addr_str(&r->svc, buf, sizeof(buf));
+		if (ret) {
+			snprintf(err, errlen, "service %s: %s", buf, e.msg[0] ? e.msg : strerror(-ret));
+			return ret;
+		}
+		pr_info("service %s: %s, %d backend%s", buf, svc_mode_name(r->mode),
+			r->nbackends, r->nbackends == 1 ? "" : "s");
+	}
+	for (i = 0; old && i < old->nservices; i++) {
+		r = &old->services[i];
+		if (cfg_service(c, &r->svc))
+			continue;
+		svc_addr_str(&r->svc, buf, sizeof(buf));
+		ret = loader_svc_del(ld, &r->svc, &e);
+		if (ret && ret != -ENOENT)
+			pr_warn("service %s: %s", buf, e.msg[0] ? e.msg : strerror(-ret));
+		else
+			pr_info("service %s removed (no longer in the config)", buf);
+	}
+	return 0;
 }

@@ -25,4 +25,12 @@ int apply_attach(struct vs_loader *ld, const struct cfg *c, const struct cfg *ol
 /* Detach the cgroups old attached and c no longer lists. */
 void apply_detach_dropped(struct vs_loader *ld, const struct cfg *old, const struct cfg *c);
 
+/* The [proxy] services of c into the pinned maps: new and changed ones
+ * (replacing a rule vsockctl wrote for the same address), and at a reload
+ * the removal of those old listed and c does not. Services added with
+ * vsockctl under other addresses are left alone. Stops at the first
+ * failure, err saying which. */
+int apply_services(struct vs_loader *ld, const struct cfg *c, const struct cfg *old,
+		   char *err, size_t errlen);
+
 #endif /* VSOCKD_APPLY_H */

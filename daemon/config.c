@@ -13,12 +13,13 @@
 #include "loader.h"
 #include "config.h"
 #include "log.h"
+#include "svcrule.h"
 
 enum key_id {
 	K_PIN_ROOT, K_LOG_LEVEL, K_CONTROL_SOCKET, K_CONTROL_GROUP,
 	K_CONTROL_MODE, K_MAX_PROCESSES, K_MAX_HANDLES_PER_PROCESS,
 	K_MAX_HANDLES, K_RESCAN_INTERVAL, K_MAX_SOCKETS, K_MAX_QUEUED,
-	K_SMALL_RUN, K_BUSY_POLL, K_ATTACH,
+	K_SMALL_RUN, K_BUSY_POLL, K_ATTACH, K_SERVICE,
 	K_COUNT,
 };
 
@@ -41,6 +42,7 @@ static const struct key {
 	VS_TUNABLES(TUNE_KEY)	/* K_MAX_QUEUED, K_SMALL_RUN, K_BUSY_POLL */
 #undef TUNE_KEY
 	[K_ATTACH]		= { "cgroups", "attach" },
+	[K_SERVICE]		= { "proxy", "service" },
 };
 
 struct parse {
@@ -84,6 +86,9 @@ void cfg_free(struct cfg *c)
 	free(c->attach);
 	c->attach = NULL;
 	c->nattach = 0;
+	free(c->services);
+	c->services = NULL;
+	c->nservices = 0;
 }
 
 int cfg_copy(struct cfg *dst, const struct cfg *src)
@@ -93,6 +98,15 @@ int cfg_copy(struct cfg *dst, const struct cfg *src)
 	*dst = *src;
 	dst->attach = NULL;
 	dst->nattach = 0;
+	dst->services = NULL;
+	dst->nservices = 0;
+	if (src->nservices) {
+		dst->services = malloc(src->nservices * sizeof(*dst->services));
+		if (!dst->services)
+			return -ENOMEM;
+		memcpy(dst->services, src->services, src->nservices * sizeof(*dst->services));
+		dst->nservices = src->nservices;
+	}
 	if (!src->nattach)
 		return 0;
 	dst->attach = calloc(src->nattach, sizeof(*dst->attach));
@@ -117,6 +131,17 @@ bool cfg_has_attach(const struct cfg *c, const char *path)
 		if (!strcmp(c->attach[i], path))
 			return true;
 	return false;
+}
+
+const struct vs_svc_rule *cfg_service(const struct cfg *c, const struct vs_addr *svc)
+{
+	int i;
+
+	for (i = 0; i < c->nservices; i++)
+		if (!memcmp(c->services[i].svc.ip, svc->ip, 16) &&
+		    c->services[i].svc.port == svc->port)
+			return &c->services[i];
+	return NULL;
 }
 
 /* First error wins: it is the one inih's return value points at. */
@@ -208,6 +233,28 @@ static int add_attach(struct parse *p, const char *v)
 	return 1;
 }
 
+/* service = ADDRESS:PORT backends=ADDRESS:PORT[,...] [mode=direct|proxy] */
+static int add_service(struct parse *p, const char *v)
+{
+	struct cfg *c = p->c;
+	struct vs_svc_rule r, *tmp;
+	char err[SVC_ERR_LEN], buf[SVC_ADDR_STRLEN];
+
+	if (svc_rule_parse_line(v, &r, err, sizeof(err)))
+		return perr(p, "service: %s", err);
+	if (cfg_service(c, &r.svc))
+		return perr(p, "service %s: listed twice",
+			    svc_addr_str(&r.svc, buf, sizeof(buf)));
+	if (c->nservices >= VS_SVC_MAX)
+		return perr(p, "service: more than %d services", VS_SVC_MAX);
+	tmp = realloc(c->services, (c->nservices + 1) * sizeof(*tmp));
+	if (!tmp)
+		return perr(p, "out of memory");
+	c->services = tmp;
+	c->services[c->nservices++] = r;
+	return 1;
+}
+
 static int set_number(struct parse *p, enum key_id id, const char *v)
 {
 	const struct key *k = &keys[id];
@@ -249,12 +296,13 @@ static int handler(void *user, const char *section, const char *name,
 	if (id == K_COUNT) {
 		if (!section[0])
 			return perr(p, "'%s' is outside a section", name);
-		if (strcmp(section, "vsockd") && strcmp(section, "cgroups"))
-			return perr(p, "unknown section [%s] (expected [vsockd] or [cgroups])",
+		if (strcmp(section, "vsockd") && strcmp(section, "cgroups") &&
+		    strcmp(section, "bpf") && strcmp(section, "proxy"))
+			return perr(p, "unknown section [%s] (expected [vsockd], [bpf], [cgroups] or [proxy])",
 				    section);
 		return perr(p, "unknown key '%s' in [%s]", name, section);
 	}
-	if (id != K_ATTACH) {
+	if (id != K_ATTACH && id != K_SERVICE) {
 		if (p->seen[id])
 			return perr(p, "%s: given twice (first at line %d)", name,
 				    p->seen[id]);
@@ -283,6 +331,8 @@ static int handler(void *user, const char *section, const char *name,
 		return set_group(p, value);
 	case K_ATTACH:
 		return add_attach(p, value);
+	case K_SERVICE:
+		return add_service(p, value);
 	default:
 		return set_number(p, id, value);
 	}

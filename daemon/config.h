@@ -8,6 +8,7 @@
 #include <limits.h>
 #include <stdbool.h>
 #include <sys/types.h>
+#include "vsock/svc.h"
 
 #define CFG_PATH_DEFAULT "/etc/vsock/vsockd.conf"
 #define CFG_ERR_LEN 512
@@ -31,6 +32,8 @@ struct cfg {
 					 * reader leaves; 0 off */
 	char **attach;			/* cgroups to attach at start */
 	int nattach;
+	struct vs_svc_rule *services;	/* [proxy] service lines (lib/svcrule.h) */
+	int nservices;
 };
 
 /* Embedded defaults. */
@@ -48,5 +51,7 @@ void cfg_free(struct cfg *c);
 int cfg_copy(struct cfg *dst, const struct cfg *src);
 /* True when path is in c's attach list. */
 bool cfg_has_attach(const struct cfg *c, const char *path);
+/* c's rule for the service address svc, or NULL. */
+const struct vs_svc_rule *cfg_service(const struct cfg *c, const struct vs_addr *svc);
 
 #endif /* VSOCKD_CONFIG_H */

@@ -54,6 +54,10 @@ int vsd_reload(struct vsd *d, char *err, size_t errlen)
 	if (r)
 		pr_warn("reload: control socket mode/group: %s", strerror(-r));
 	apply_detach_dropped(d->ld, &d->cfg, &c);
+	/* after the attaches, which cannot be undone once rules changed */
+	r = apply_services(d->ld, &c, &d->cfg, msg, sizeof(msg));
+	if (r)
+		pr_warn("reload: %s; the other services are applied", msg);
 	lim = apply_limits_of(&c);
 	proctbl_set_limits(d->tbl, &lim);
 	events_reschedule(&d->ev, c.rescan_interval,

@@ -100,6 +100,7 @@ static void check_kernel(struct vs_preflight *pf, bool root)
 		{ "prog:sk_msg", BPF_PROG_TYPE_SK_MSG },
 		{ "prog:sk_skb", BPF_PROG_TYPE_SK_SKB },
 		{ "prog:cgroup_sock", BPF_PROG_TYPE_CGROUP_SOCK },
+		{ "prog:cgroup_sock_addr", BPF_PROG_TYPE_CGROUP_SOCK_ADDR },	/* services */
 	};
 	static const struct { const char *name; enum bpf_map_type t; } maps[] = {
 		{ "map:sockhash", BPF_MAP_TYPE_SOCKHASH },

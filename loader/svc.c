@@ -8,6 +8,7 @@
 #include <string.h>
 #include <bpf/bpf.h>
 #include "internal.h"
+#include "vsock/policy.h"
 
 static void svc_key(struct vs_svc_key *k, const struct vs_addr *a)
 {
@@ -195,4 +196,26 @@ int loader_svc_list(struct vs_loader *ld, struct vs_svc_info **out, struct vs_er
 		qsort(c.v, (size_t)c.n, sizeof(*c.v), cmp_info);
 	*out = c.v;
 	return c.n;
+}
+
+int loader_proxy_listen_set(struct vs_loader *ld, __u64 netns_cookie, const struct vs_addr *a)
+{
+	struct vs_proxy_listen v = { .addr = *a };
+
+	return bpf_map_update_elem(ld->map_fds[VS_MAP_PROXY_LISTEN], &netns_cookie, &v, BPF_ANY)
+	       ? -errno : 0;
+}
+
+int loader_proxy_listen_del(struct vs_loader *ld, __u64 netns_cookie)
+{
+	return bpf_map_delete_elem(ld->map_fds[VS_MAP_PROXY_LISTEN], &netns_cookie) ? -errno : 0;
+}
+
+int loader_proxy_orig(struct vs_loader *ld, const struct vs_sock_key *accepted,
+		      struct vs_proxy_orig *out)
+{
+	struct vs_sock_key client;
+
+	vs_key_reverse(&client, accepted);
+	return bpf_map_lookup_elem(ld->map_fds[VS_MAP_PROXY_ORIG], &client, out) ? -errno : 0;
 }

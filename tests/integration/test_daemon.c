@@ -372,6 +372,82 @@ out:
 	return tl_verdict();
 }
 
+/* --- [proxy] services ------------------------------------------------ */
+
+/* "10.96.0.20:90=127.0.0.1:1001,... " for every service in the maps. */
+static void svc_summary(char *buf, size_t len)
+{
+	struct vs_svc_info *v = NULL;
+	struct vs_err e = { "" };
+	size_t off = 0;
+	int n, i, j;
+
+	buf[0] = 0;
+	n = loader_svc_list(tl.ld, &v, &e);
+	for (i = 0; i < n && off < len; i++) {
+		off += snprintf(buf + off, len - off, "%u.%u.%u.%u:%u=", v[i].key.ip[12],
+				v[i].key.ip[13], v[i].key.ip[14], v[i].key.ip[15], v[i].key.port);
+		for (j = 0; j < v[i].nbackends && off < len; j++)
+			off += snprintf(buf + off, len - off, "%s%u", j ? "," : "",
+					v[i].backends[j].addr.port);
+		if (off < len)
+			off += snprintf(buf + off, len - off, "%s ",
+					v[i].svc.mode == VS_SVC_PROXY ? "/proxy" : "");
+	}
+	free(v);
+}
+
+/* The [proxy] section is applied at start and at a reload (changed and
+ * removed services), and a bad service line changes nothing. */
+static int case_proxy_config_start_reload(void)
+{
+	struct dl_daemon d;
+	char got[512];
+	size_t mark;
+	int rc;
+
+	dl_daemon_init(&d);
+	TL_EXPECT(!dl_write_conf("[proxy]\n"
+				 "service = 10.96.0.20:90 backends=127.0.0.1:1001,127.0.0.1:1002\n"
+				 "service = 10.96.0.21:91 backends=127.0.0.1:1003 mode=proxy\n"),
+		  "write %s", dl.conf);
+	rc = dl_daemon_start(&d, "proxy.log");
+	TL_EXPECT(!rc, "vsockd did not start: %s", strerror(-rc));
+	svc_summary(got, sizeof(got));
+	TL_EXPECT(!strcmp(got, "10.96.0.20:90=1001,1002 10.96.0.21:91=1003/proxy "),
+		  "services after start: '%s'", got);
+
+	/* 20 changes, 21 goes, 22 comes */
+	TL_EXPECT(!dl_write_conf("[proxy]\n"
+				 "service = 10.96.0.20:90 backends=127.0.0.1:1004\n"
+				 "service = 10.96.0.22:92 backends=127.0.0.1:1005\n"), "write");
+	mark = dl_notes_mark(&d);
+	dl_daemon_signal(&d, SIGHUP);
+	TL_EXPECT(dl_wait_note(&d, mark, "READY=1", 3000), "no READY=1 after the reload");
+	svc_summary(got, sizeof(got));
+	TL_EXPECT(!strcmp(got, "10.96.0.20:90=1004 10.96.0.22:92=1005 "),
+		  "services after the reload: '%s'", got);
+
+	/* a bad line: the reload is refused, the maps stay */
+	TL_EXPECT(!dl_write_conf("[proxy]\nservice = 10.96.0.23:0 backends=127.0.0.1:1\n"), "write");
+	mark = dl_notes_mark(&d);
+	dl_daemon_signal(&d, SIGHUP);
+	TL_EXPECT(dl_wait_note(&d, mark, "READY=1", 3000), "no READY=1 after the bad reload");
+	svc_summary(got, sizeof(got));
+	TL_EXPECT(!strcmp(got, "10.96.0.20:90=1004 10.96.0.22:92=1005 "),
+		  "services after a refused reload: '%s'", got);
+	rc = dl_run_ctl(got, sizeof(got), "%s --check-config -c %s", dl.vsockd, dl.conf);
+	TL_EXPECT(rc == 1 && strstr(got, "vsockd.conf:9: service: '10.96.0.23:0': port 0 is not allowed"),
+		  "--check-config: exit %d, '%s'", rc, got);
+out:
+	dl_daemon_end(&d);
+	loader_svc_del(tl.ld, &(struct vs_addr){ .ip = { [10] = 0xff, [11] = 0xff, 10, 96, 0, 20 },
+						.port = 90 }, NULL);
+	loader_svc_del(tl.ld, &(struct vs_addr){ .ip = { [10] = 0xff, [11] = 0xff, 10, 96, 0, 22 },
+						.port = 92 }, NULL);
+	return tl_verdict();
+}
+
 /* --- kill -9 mid-stream --------------------------------------------- */
 
 #define STREAM_BYTES (6ull << 30)
@@ -810,6 +886,7 @@ static const struct tl_case cases[] = {
 	{ "lost_events_rescan", case_lost_events_rescan, 30 },
 	{ "second_daemon_refused", case_second_daemon_refused, 30 },
 	{ "kill9_midstream_restart_adopts", case_kill9_midstream_restart_adopts, 90 },
+	{ "proxy_config_start_reload", case_proxy_config_start_reload, 30 },
 };
 
 int main(void)

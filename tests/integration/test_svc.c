@@ -2,8 +2,9 @@
 /* Virtual services without vsockd (include/vsock/svc.h, bpf/vsock_svc.bpf.c):
  * direct mode rewrites a connect to a service address nobody serves to a
  * local backend, round robin, with getpeername() showing the service and
- * the fast path end to end; health from refused connects; a rule deleted
- * under a live connection; proxy mode refused without a proxy listener,
+ * the fast path end to end; health from refused and timed-out connects; a
+ * rule deleted under a live connection; proxy mode refused without a proxy
+ * listener,
  * and steered to one (a listener of the test standing in for vsockd) that
  * recovers the original destination from vs_proxy_orig; vsockd's marked
  * sockets left alone. Service addresses have no route in the test's netns:
@@ -339,6 +340,94 @@ out:
 	return tl_verdict();
 }
 
+/* A connect to ip:port that gives up after user_timeout_ms without an
+ * answer (TCP_USER_TIMEOUT applies to SYN retransmissions too): the fd,
+ * or -errno from the handshake. */
+static int connect_timeout(const char *ip, int port, unsigned int user_timeout_ms)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = tl_sockaddr(AF_INET, ip, port, &ss);
+	int fd, r;
+
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -errno;
+	tl_track(fd);
+	if (setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &user_timeout_ms,
+		       sizeof(user_timeout_ms)) ||
+	    (connect(fd, (struct sockaddr *)&ss, len) && errno != EINPROGRESS)) {
+		r = -errno;
+		tl_close(fd);
+		return r;
+	}
+	r = tl_wait_connected(fd, 10000);
+	if (r) {
+		tl_close(fd);
+		return r;
+	}
+	return fd;
+}
+
+/* A backend that never answers (its SYNs dropped by nft in this netns):
+ * connects to it time out (ETIMEDOUT, the SYN_SENT -> CLOSE of a timeout),
+ * three in a row take it down, later connects go to the live one. */
+static int case_silent_backend_goes_down(void)
+{
+	static const char *const ips[2] = { "127.0.0.1", "127.0.0.1" };
+	struct vs_backend b[VS_SVC_MAX_BACKENDS];
+	int l[2] = { -1, -1 }, ports[2], c, s, i, timedout = 0, reached = 0, r;
+	bool rules = false;
+	char nft[512];
+	FILE *p;
+
+	if (system("command -v nft >/dev/null 2>&1"))
+		TL_SKIP("needs nft (Debian package nftables: make deps)");
+	for (i = 0; i < 2; i++) {
+		l[i] = tl_listen(AF_INET, "127.0.0.1", 0, true);
+		TL_EXPECT(l[i] >= 0, "listen: %s", strerror(-l[i]));
+		ports[i] = tl_port(l[i]);
+	}
+	snprintf(nft, sizeof(nft), "table inet vs_svc_test {\n chain in {\n"
+		 "  type filter hook input priority 0; policy accept;\n"
+		 "  tcp dport %d tcp flags & (syn|ack) == syn drop\n }\n}\n", ports[0]);
+	p = popen("nft -f - 2>&1", "w");
+	TL_EXPECT(p, "popen nft: %s", strerror(errno));
+	fputs(nft, p);
+	TL_EXPECT(!pclose(p), "nft -f failed on:\n%s", nft);
+	rules = true;
+	TL_EXPECT(!svc_add("10.96.0.17", 87, VS_SVC_DIRECT, ips, ports, 2), "add");
+	for (i = 0; i < 5; i++) {	/* silent, live, silent, live, silent */
+		c = connect_timeout("10.96.0.17", 87, 300);
+		if (c == -ETIMEDOUT) {
+			timedout++;
+			continue;
+		}
+		TL_EXPECT(c >= 0, "connect %d: %s", i, strerror(-c));
+		s = tl_accept(l[1], true, 5000);
+		TL_EXPECT(s >= 0, "connect %d reached no backend", i);
+		reached++;
+		tl_close(c);
+		tl_close(s);
+	}
+	TL_EXPECT(timedout == 3 && reached == 2, "%d timed out, %d reached, want 3 and 2",
+		  timedout, reached);
+	r = svc_backends("10.96.0.17", 87, b);
+	TL_EXPECT(r == 2 && b[0].failures == 3 && b[0].down_until_ns,
+		  "silent backend: %llu failures, down_until %llu; want 3, set",
+		  (unsigned long long)b[0].failures, (unsigned long long)b[0].down_until_ns);
+	for (i = 0; i < 2; i++) {
+		c = connect_timeout("10.96.0.17", 87, 300);
+		TL_EXPECT(c >= 0, "connect %d after the backend went down: %s", i, strerror(-c));
+		s = tl_accept(l[1], true, 5000);
+		TL_EXPECT(s >= 0, "connect %d after down reached no backend", i);
+	}
+	svc_del("10.96.0.17", 87);
+out:
+	if (rules && system("nft delete table inet vs_svc_test"))
+		TL_FAIL("nft delete table inet vs_svc_test failed");
+	return tl_verdict();
+}
+
 struct bg_stream {
 	struct tl_xfer tx, rx;
 	int c, s;
@@ -466,7 +555,6 @@ static int case_proxy_listener_and_orig(void)
 	struct vs_sock_entry ce, se;
 	struct vs_sock_key sk, ck;
 	int l = -1, port = 9, c = -1, s = -1, r;
-	int lfd = loader_map_fd(tl.ld, VS_MAP_PROXY_LISTEN);
 	int ofd = loader_map_fd(tl.ld, VS_MAP_PROXY_ORIG);
 	__u64 netns = 0, cookie, p0 = counter(VS_C_SVC_PROXY);
 	struct vs_addr want = addr_of("10.96.0.16", 86);
@@ -478,8 +566,8 @@ static int case_proxy_listener_and_orig(void)
 	netns = netns_cookie(l);
 	TL_EXPECT(netns, "SO_NETNS_COOKIE: %s", strerror(errno));
 	pl.addr = addr_of("127.0.0.1", tl_port(l));
-	TL_EXPECT(!bpf_map_update_elem(lfd, &netns, &pl, BPF_ANY), "write vs_proxy_listen: %s",
-		  strerror(errno));
+	TL_EXPECT(!(r = loader_proxy_listen_set(tl.ld, netns, &pl.addr)),
+		  "write vs_proxy_listen: %s", strerror(-r));
 	TL_EXPECT(!svc_add("10.96.0.16", 86, VS_SVC_PROXY, ips, &port, 1), "add");
 
 	c = connect_wait(AF_INET, "10.96.0.16", 86);
@@ -491,9 +579,9 @@ static int case_proxy_listener_and_orig(void)
 		  "getpeername of the proxied client: %s, want 10.96.0.16:86", peer);
 	/* what vsockd does after accept(): its socket's key, reversed */
 	TL_EXPECT(!(r = sock_key(s, &sk)), "key of the accepted socket: %s", strerror(-r));
+	TL_EXPECT(!(r = loader_proxy_orig(tl.ld, &sk, &orig)),
+		  "no vs_proxy_orig entry for the client: %s", strerror(-r));
 	vs_key_reverse(&ck, &sk);
-	TL_EXPECT(!bpf_map_lookup_elem(ofd, &ck, &orig), "no vs_proxy_orig entry for the client: %s",
-		  strerror(errno));
 	cookie = tl_cookie(c);
 	TL_EXPECT(!memcmp(orig.svc.ip, want.ip, 16) && orig.svc.port == 86 &&
 		  orig.client_cookie == cookie && orig.svc_id,
@@ -514,6 +602,10 @@ static int case_proxy_listener_and_orig(void)
 		  errno == ENOENT, "the proxied client is in vs_socks");
 	TL_EXPECT(bpf_map_lookup_elem(loader_map_fd(tl.ld, VS_MAP_SOCKS), &sk, &cookie) &&
 		  errno == ENOENT, "the proxy end is in vs_socks");
+	/* nor offered to the joiner as anybody's peer */
+	TL_EXPECT(bpf_map_lookup_elem(loader_map_fd(tl.ld, VS_MAP_TRACKED), &ck, &cookie) &&
+		  bpf_map_lookup_elem(loader_map_fd(tl.ld, VS_MAP_TRACKED), &sk, &cookie),
+		  "a proxied socket is in vs_tracked");
 
 	/* the kernel frees the client (TIME_WAIT replaces it): entry gone */
 	tl_close(c);
@@ -526,7 +618,7 @@ static int case_proxy_listener_and_orig(void)
 	TL_EXPECT(bpf_map_lookup_elem(ofd, &ck, &orig), "vs_proxy_orig entry outlived its client");
 out:
 	if (netns)
-		bpf_map_delete_elem(lfd, &netns);
+		loader_proxy_listen_del(tl.ld, netns);
 	svc_del("10.96.0.16", 86);
 	return tl_verdict();
 }
@@ -584,6 +676,7 @@ static const struct tl_case cases[] = {
 	{ "direct_round_robin_getpeername_fast_path", case_direct_round_robin, 30 },
 	{ "direct_v6_and_v4_mapped_dual_stack", case_direct_v6_and_mapped, 30 },
 	{ "refusing_backend_goes_down", case_refusing_backend_goes_down, 30 },
+	{ "silent_backend_times_out_goes_down", case_silent_backend_goes_down, 30 },
 	{ "rule_deleted_mid_stream", case_rule_deleted_mid_stream, 45 },
 	{ "proxy_without_listener_refused", case_proxy_without_listener, 20 },
 	{ "proxy_listener_original_destination", case_proxy_listener_and_orig, 30 },

@@ -173,6 +173,46 @@ static void test_bad_values(void **state)
 		   "t.conf:3: log_level: given twice (first at line 2)");
 }
 
+/* [proxy]: service lines in the rule syntax of lib/svcrule.c (whose every
+ * error test_svcrule covers); here the section, FILE:LINE and duplicates. */
+static void test_proxy_services(void **state)
+{
+	struct vs_addr a = { .ip = { [10] = 0xff, [11] = 0xff, 10, 96, 0, 10 }, .port = 6379 };
+	struct cfg c, d;
+
+	(void)state;
+	assert_int_equal(load(&c, "[proxy]\n"
+			      "service = 10.96.0.10:6379 backends=127.0.0.1:7001,127.0.0.1:7002\n"
+			      "service = [fd00::10]:80 backends=[::1]:8080 mode=proxy\n"), 0);
+	assert_int_equal(c.nservices, 2);
+	assert_non_null(cfg_service(&c, &a));
+	assert_int_equal(cfg_service(&c, &a)->nbackends, 2);
+	assert_int_equal(cfg_service(&c, &a)->mode, VS_SVC_DIRECT);
+	assert_int_equal(c.services[1].mode, VS_SVC_PROXY);
+	assert_int_equal(cfg_copy(&d, &c), 0);
+	assert_int_equal(d.nservices, 2);
+	assert_ptr_not_equal(d.services, c.services);
+	assert_memory_equal(d.services, c.services, 2 * sizeof(*c.services));
+	cfg_free(&d);
+	cfg_free(&c);
+	a.port = 1;
+	assert_null(cfg_service(&c, &a));
+
+	expect_err("[proxy]\nservice = 10.96.0.10:6379\n",
+		   "t.conf:2: service: a service needs at least one backend");
+	expect_err("[proxy]\n\nservice = 10.96.0.10:0 backends=127.0.0.1:1\n",
+		   "t.conf:3: service: '10.96.0.10:0': port 0 is not allowed");
+	expect_err("[proxy]\nservice = 10.96.0.10:1 backends=127.0.0.1:1 mode=fast\n",
+		   "t.conf:2: service: unknown mode 'fast' (direct, proxy)");
+	expect_err("[proxy]\nservice = 10.96.0.10:1 backends=127.0.0.1:1,127.0.0.1:1\n",
+		   "t.conf:2: service: backend 127.0.0.1:1 given twice");
+	expect_err("[proxy]\nservice = 10.96.0.10:1 backends=127.0.0.1:1\n"
+		   "service = 10.96.0.10:1 backends=127.0.0.1:2\n",
+		   "t.conf:3: service 10.96.0.10:1: listed twice");
+	expect_err("[proxy]\nservice =\n", "t.conf:2: service: empty value");
+	expect_err("[proxy]\nbackend = 127.0.0.1:1\n", "t.conf:2: unknown key 'backend' in [proxy]");
+}
+
 static void test_unknown_keys(void **state)
 {
 	(void)state;
@@ -180,7 +220,7 @@ static void test_unknown_keys(void **state)
 		   "t.conf:4: unknown key 'frobnicate' in [vsockd]");
 	expect_err("[cgroups]\npin_root = /x\n", "t.conf:2: unknown key 'pin_root' in [cgroups]");
 	expect_err("[cgroup]\nattach = /x\n",
-		   "t.conf:2: unknown section [cgroup] (expected [vsockd] or [cgroups])");
+		   "t.conf:2: unknown section [cgroup] (expected [vsockd], [bpf], [cgroups] or [proxy])");
 	expect_err("log_level = info\n", "t.conf:1: 'log_level' is outside a section");
 	/* the first problem is the one reported, whatever follows */
 	expect_err("[vsockd]\nbad1 = 1\nbad2 = 2\n", "t.conf:2: unknown key 'bad1' in [vsockd]");
@@ -281,6 +321,7 @@ int main(void)
 		cmocka_unit_test(test_levels_and_groups),
 		cmocka_unit_test(test_bad_values),
 		cmocka_unit_test(test_unknown_keys),
+		cmocka_unit_test(test_proxy_services),
 		cmocka_unit_test(test_syntax),
 		cmocka_unit_test(test_files),
 		cmocka_unit_test(test_example_is_defaults),
