@@ -92,10 +92,15 @@ mode_run() {
 	esac
 }
 
-# rotated REP: the three modes, starting one further each repetition
+# rotated REP [MODE...]: the modes (default: MODES), starting one further
+# each repetition
 rotated() {
-	local i k=$((($1 - 1) % 3))
-	for i in 0 1 2; do printf '%s ' "${MODES[$(((i + k) % 3))]}"; done
+	local i k=$1
+	shift
+	local m=("$@")
+	[ $# -gt 0 ] || m=("${MODES[@]}")
+	k=$(((k - 1) % ${#m[@]}))
+	for i in "${!m[@]}"; do printf '%s ' "${m[$(((i + k) % ${#m[@]}))]}"; done
 }
 
 # a port below the ephemeral range that no socket uses, in any state (churn

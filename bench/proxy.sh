@@ -142,18 +142,12 @@ proxy_run() {
 	esac
 }
 
-# px_rotated REP: the three relays, starting one further each repetition
-px_rotated() {
-	local i k=$((($1 - 1) % 3))
-	for i in 0 1 2; do printf '%s ' "${PX_MODES[$(((i + k) % 3))]}"; done
-}
-
 # proxy_rows: the proxy section of run.sh, with vsockd running
 proxy_rows() {
 	local rep order mode size t0=$SECONDS
 	proxy_start
 	for rep in $(seq "$REPS"); do
-		order=$(px_rotated "$rep")
+		order=$(rotated "$rep" "${PX_MODES[@]}")
 		for size in $PX_ST_SIZES; do
 			progress "$rep" "proxy: streaming $size B writes"
 			for mode in $order; do
