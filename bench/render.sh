@@ -73,7 +73,7 @@ table_rows "$HERE/targets.tsv" "${F[sockperf]}"
 counters_table "$TMP/data"
 
 SUMMARY="$PASSES targets met, $MISSES missed"
-[ "$NAVAIL" -gt 0 ] && SUMMARY="$PASSES targets met, $MISSES missed, $NAVAIL not measured (a relay not available)"
+[ "$NAVAIL" -gt 0 ] && SUMMARY+=", $NAVAIL not measured (a relay not available)"
 SUMMARY+="; ${F[failed_runs]} failed runs; ${F[elapsed_s]}s"
 printf '\n%s\n\n' "$TABLE"
 if [ -n "${F[proxy_copy]:-}" ]; then

@@ -151,7 +151,7 @@ fact px_st_sizes "$PX_ST_SIZES"
 fact haproxy_version "$([ -n "$HAPROXY" ] && "$HAPROXY" -v 2>/dev/null | awk 'NR == 1 { print $3 }')"
 
 echo "bench: ${QUICK:+QUICK, }$REPS repetitions, ${DUR}s per streaming/churn run, $RR_N round trips per latency run" >&2
-echo "bench: server on CPU $SCPU, client on CPU $CCPU ('same CPU': both on $SCPU); pin root $PIN" >&2
+echo "bench: server on CPU $SCPU, client on CPU $CCPU ('same CPU': both on $SCPU), proxy rows' relay on CPU $RCPU; pin root $PIN" >&2
 
 for rep in $(seq "$REPS"); do
 	order=$(rotated "$rep")
