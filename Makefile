@@ -239,6 +239,8 @@ $(O)/bench/%: bench/%.c $(wildcard bench/*.h) | $(O)/bench
 
 tests: $(O)/vsockctl $(UNIT_BINS) $(KTEST_BINS)
 tests: $(O)/vsockd $(FUZZ_BIN) $(REPRO_BINS)
+# bench/copyrelay, the proxy rows' baseline, has its own test (test_copyrelay)
+tests: $(O)/bench/copyrelay
 
 # Install missing Debian packages, non-interactively; a no-op when all are there.
 deps:
@@ -260,12 +262,13 @@ demo: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)O=$(O) tests/demo.sh
 
-# Side-by-side benchmark: loopback TCP, vsock, AF_UNIX (QUICK=1: about a minute).
+# Side-by-side benchmark: loopback TCP, vsock, AF_UNIX (QUICK=1: about a minute),
+# and the proxy rows: vsockd's relay, HAProxy, bench/copyrelay.
 # run.sh measures into $(O)/bench/raw.tsv (root); render.sh writes the table,
 # docs/performance.md and the plot from it, and bench-render does only that.
 .PHONY: bench-render
 bench:
-	$(Q)$(MAKE) --no-print-directory deps EXTRA_PACKAGES="gnuplot-nox sockperf"
+	$(Q)$(MAKE) --no-print-directory deps EXTRA_PACKAGES="gnuplot-nox sockperf haproxy"
 	$(Q)$(MAKE) --no-print-directory all $(BENCH_BINS)
 	$(Q)O=$(O) QUICK=$(QUICK) bench/run.sh
 	$(Q)$(MAKE) --no-print-directory bench-render

@@ -18,7 +18,7 @@ record() {
 	local fig=$1 mode=$2 rep=$3 out=$4 kv
 	for kv in $out; do
 		case ${kv%%=*} in
-		p50_us | p99_us | gbps | cpu_s_per_gb | conn_per_s)
+		p50_us | p99_us | gbps | cpu_s_per_gb | sys_cpu_s_per_gb | conn_per_s)
 			printf '%s\t%s\t%s\t%s\t%s\n' "$fig" "$mode" "$rep" "${kv%%=*}" "${kv#*=}" >>"$RAW" ;;
 		esac
 	done
@@ -70,7 +70,9 @@ one() {
 	fi
 	stats >"$TMP/after" || die "vsockctl stats failed"
 	red=$(counters "$fig" "$mode" "$rep" "$TMP/before" "$TMP/after")
-	if [ "$mode" = vsock ] && [ "${fig#noacc_}" = "$fig" ] && [ "$red" -eq 0 ]; then
+	# (the proxy rows' vsock relay is not the fast path: nothing to redirect)
+	if [ "$mode" = vsock ] && [ "${fig#noacc_}" = "$fig" ] && [ "${fig#proxy.}" = "$fig" ] &&
+		[ "$red" -eq 0 ]; then
 		# not accelerated: never report it as a vsock figure
 		note "bench: $fig vsock rep $rep: nothing redirected, result discarded"
 		printf '%s\t%s\t%s\tunaccelerated\t1\n' "$fig" "$mode" "$rep" >>"$RAW"
@@ -90,10 +92,15 @@ mode_run() {
 	esac
 }
 
-# rotated REP: the three modes, starting one further each repetition
+# rotated REP [MODE...]: the modes (default: MODES), starting one further
+# each repetition
 rotated() {
-	local i k=$((($1 - 1) % 3))
-	for i in 0 1 2; do printf '%s ' "${MODES[$(((i + k) % 3))]}"; done
+	local i k=$1
+	shift
+	local m=("$@")
+	[ $# -gt 0 ] || m=("${MODES[@]}")
+	k=$(((k - 1) % ${#m[@]}))
+	for i in "${!m[@]}"; do printf '%s ' "${m[$(((i + k) % ${#m[@]}))]}"; done
 }
 
 # a port below the ephemeral range that no socket uses, in any state (churn

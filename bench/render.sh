@@ -72,8 +72,16 @@ stats_load "$TMP/data"
 table_rows "$HERE/targets.tsv" "${F[sockperf]}"
 counters_table "$TMP/data"
 
-SUMMARY="$PASSES targets met, $MISSES missed; ${F[failed_runs]} failed runs; ${F[elapsed_s]}s"
-printf '\n%s\n\n%s\n\n' "$TABLE" "$SUMMARY"
+SUMMARY="$PASSES targets met, $MISSES missed"
+[ "$NAVAIL" -gt 0 ] && SUMMARY+=", $NAVAIL not measured (a relay not available)"
+SUMMARY+="; ${F[failed_runs]} failed runs; ${F[elapsed_s]}s"
+printf '\n%s\n\n' "$TABLE"
+if [ -n "${F[proxy_copy]:-}" ]; then
+	printf 'Proxy rows (relay on CPU %s):\n\n%s\n' "${F[relay_cpu]}" "$PTABLE"
+	notes=$(proxy_notes) && [ -n "$notes" ] && printf '%s\n' "$notes"
+	echo
+fi
+printf '%s\n\n' "$SUMMARY"
 PLOTTED=
 plot_png && PLOTTED=1
 report_doc "$DOC" "$RAW" "$SUMMARY" || die "cannot write $DOC"

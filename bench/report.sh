@@ -2,6 +2,56 @@
 # Sourced by bench/render.sh: the page docs/performance.md, from the raw
 # file's facts (F[key]) and the tables of table.sh.
 
+# proxy_section: the proxy rows and how they are measured (none in a raw
+# file from before them)
+proxy_section() {
+	[ -n "${F[proxy_copy]:-}" ] || return 0
+	cat <<EOF
+## Proxy: vsock's kernel relay, HAProxy, a copy relay
+
+Issue 12's rows: the same backend (a vsbench server, CPU ${F[server_cpu]}) and
+client (CPU ${F[client_cpu]}), and between them one of three relays, all
+on CPU ${F[relay_cpu]}, the client's: a service proxy runs next to its
+clients (vsockd's listener is in the client's network namespace).
+
+$PTABLE
+$(proxy_notes)
+
+- **copy relay**: \`bench/copyrelay.c\`, one thread, level-triggered epoll,
+  \`read()\`/\`write()\` through a 64 KiB buffer per direction, reading a
+  side only while its buffer is empty (backpressure), half-close and reset
+  passed on, TCP_NODELAY on both legs; \`test_copyrelay\` in \`make check\`
+  checks it.
+- **HAProxy** ${F[haproxy_version]:-}, Debian's package: \`mode tcp\`,
+  \`option splice-request\` and \`option splice-response\`, \`nbthread 1\`,
+  pinned with taskset, its own config file in a temporary directory,
+  started in the foreground (\`-db\`) and stopped by pid. Not
+  \`splice-auto\`: on loopback its heuristic never spliced (\`strace -c\`:
+  only \`recvfrom\`/\`sendto\`), where the two options make every transfer a
+  \`splice()\`.
+- **vsock relay**: vsockd's proxy mode, started by the bench on its pins;
+  the service is \`vsockctl proxy add 10.96.0.10:PORT --backend
+  127.0.0.1:SERVERPORT --mode proxy\`, the client connects to
+  10.96.0.10:PORT from the attached cgroup, vsockd dials the backend and
+  the bytes cross in the kernel (sk_skb verdict, redirect to the other
+  leg's egress, sent from a kworker). vsockd's threads are pinned to the
+  relay CPU; kworkers run where the kernel queues them.
+- **CPU per GB, whole machine**: busy time of every CPU from
+  \`/proc/stat\` (user, nice, system, irq, softirq; not idle, iowait or
+  steal) between the server's first byte and its EOF, per 10⁹ bytes
+  received. Nothing is subtracted: client, server, relay, kworkers and
+  softirqs are all in it, because the kernel relay's work runs in kworkers
+  that per-process rusage does not see. It is the same sum for every relay,
+  so the ratio compares relays; anything else running on the machine
+  counts too (see the load average above). \`/proc/stat\` counts in
+  ticks of 10 ms, small against ${F[dur_s]} s on ${F[cpus]} CPUs.
+- Streaming and latency as above (vsbench \`stream\` with 64 KiB and
+  1 MiB writes, \`rr\` with 64 B); the relays' order rotates every
+  repetition, and the ratio is paired within a repetition, like the other
+  rows.
+EOF
+}
+
 # report_doc DOC RAW SUMMARY
 report_doc() {
 	local doc=$1 RAW=$2 SUMMARY=$3
@@ -94,6 +144,8 @@ targets are missed, with the profiles and counters that show it, is in
   cent; medians of interleaved repetitions damp it, they do not remove it.
   Compare ratios from one run, not absolute numbers across runs.
   Per-repetition values: \`$RAW\`.
+
+$(proxy_section)
 
 ## vsock counters during the vsock runs
 

@@ -5,6 +5,9 @@
 # turns that file into the table, docs/performance.md and the plot, and needs
 # no root, so a report can be redone without measuring again.
 #
+# The proxy rows (bench/proxy.sh) put a relay between client and server:
+# bench/copyrelay, HAProxy, vsockd's proxy mode.
+#
 # Two throwaway cgroups (vsock-bench-$$-on, attached; vsock-bench-$$-off, not)
 # and a private pin root; every run forks a server and a client (bench/vsbench.c)
 # that join their cgroup and pin themselves to a CPU before creating sockets.
@@ -22,6 +25,8 @@ VSOCKCTL=${VSOCKCTL:-$O/vsockctl}
 VSBENCH=${VSBENCH:-$O/bench/vsbench}
 VSOCKD=${VSOCKD:-$O/vsockd}
 SOCKPERF=${SOCKPERF:-$(command -v sockperf 2>/dev/null)}
+COPYRELAY=${COPYRELAY:-$O/bench/copyrelay}
+HAPROXY=${HAPROXY-$(PATH=$PATH:/usr/sbin command -v haproxy 2>/dev/null)}
 RAW=${BENCH_RAW:-$O/bench/raw.tsv}
 
 if [ -n "$QUICK" ]; then
@@ -33,6 +38,7 @@ fi
 RR_SIZES="64 1024 16384"
 ST_SIZES="64 4096 16384 65536 1048576"
 NA_SIZES="65536 1048576"
+PX_ST_SIZES="65536 1048576"
 MODES=(tcp vsock unix)
 
 die() { echo "bench: $*" >&2; exit 1; }
@@ -41,17 +47,20 @@ note() { printf '%s\n' "$*" >&2; }
 fact() { printf '#%s\t%s\n' "$1" "$2" >>"$RAW"; }
 
 . "$(dirname "$0")/measure.sh"
+. "$(dirname "$0")/proxy.sh"
 
 [ "$(id -u)" -eq 0 ] || die "needs root (BPF programs, cgroups)"
 [ -x "$VSOCKCTL" ] || die "no $VSOCKCTL (run make)"
 [ -x "$VSBENCH" ] || die "no $VSBENCH (run make $VSBENCH)"
 [ -x "$VSOCKD" ] || die "no $VSOCKD (run make)"
+[ -x "$COPYRELAY" ] || die "no $COPYRELAY (run make $COPYRELAY)"
 CG2=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)
 [ -n "$CG2" ] || die "no cgroup2 mount"
 
 NCPU=$(nproc)
 SCPU=0
 if [ "$NCPU" -ge 2 ]; then CCPU=1; else CCPU=0; note "bench: one CPU only: 'different CPUs' runs share CPU 0"; fi
+RCPU=$CCPU	# the proxy rows' relay, with the client (bench/proxy.sh)
 
 CG_ON=$CG2/vsock-bench-$$-on
 CG_OFF=$CG2/vsock-bench-$$-off
@@ -59,9 +68,9 @@ PIN=/sys/fs/bpf/vsock-bench-$$
 TMP=$(mktemp -d /tmp/vsock-bench-$$.XXXXXX) || die "mktemp"
 # private copies: a rebuild of $O during the run must not change the tools
 # that loaded (and will unload) our pins
-cp "$VSOCKCTL" "$TMP/vsockctl" && cp "$VSBENCH" "$TMP/vsbench" && cp "$VSOCKD" "$TMP/vsockd" ||
-	{ rm -rf "$TMP"; die "copy tools"; }
-VSOCKCTL=$TMP/vsockctl VSBENCH=$TMP/vsbench VSOCKD=$TMP/vsockd
+cp "$VSOCKCTL" "$TMP/vsockctl" && cp "$VSBENCH" "$TMP/vsbench" && cp "$VSOCKD" "$TMP/vsockd" &&
+	cp "$COPYRELAY" "$TMP/copyrelay" || { rm -rf "$TMP"; die "copy tools"; }
+VSOCKCTL=$TMP/vsockctl VSBENCH=$TMP/vsbench VSOCKD=$TMP/vsockd COPYRELAY=$TMP/copyrelay
 VSOCKD_PID=
 CTL=("$VSOCKCTL" --pin-root "$PIN")
 SP_PID=
@@ -74,6 +83,7 @@ cleanup() {
 		kill "$SP_PID" 2>/dev/null
 		wait "$SP_PID" 2>/dev/null
 	fi
+	proxy_stop
 	if [ -n "$VSOCKD_PID" ]; then	# started by vsockd_start
 		kill "$VSOCKD_PID" 2>/dev/null
 		wait "$VSOCKD_PID" 2>/dev/null
@@ -136,9 +146,12 @@ fact server_cpu "$SCPU"
 fact client_cpu "$CCPU"
 fact rr_sizes "$RR_SIZES"
 fact st_sizes "$ST_SIZES"
+fact relay_cpu "$RCPU"
+fact px_st_sizes "$PX_ST_SIZES"
+fact haproxy_version "$([ -n "$HAPROXY" ] && "$HAPROXY" -v 2>/dev/null | awk 'NR == 1 { print $3 }')"
 
 echo "bench: ${QUICK:+QUICK, }$REPS repetitions, ${DUR}s per streaming/churn run, $RR_N round trips per latency run" >&2
-echo "bench: server on CPU $SCPU, client on CPU $CCPU ('same CPU': both on $SCPU); pin root $PIN" >&2
+echo "bench: server on CPU $SCPU, client on CPU $CCPU ('same CPU': both on $SCPU), proxy rows' relay on CPU $RCPU; pin root $PIN" >&2
 
 for rep in $(seq "$REPS"); do
 	order=$(rotated "$rep")
@@ -210,8 +223,10 @@ for rep in $(seq "$REPS"); do
 		mode_run noacc_churn "$mode" "$rep" -s "$SCPU" -c "$CCPU" -t "$DUR" churn
 	done
 done
-vsockd_stop
 printf '\r%-60s\r' '' >&2
+# ---- a relay between client and server, vsockd's among them ----
+proxy_rows
+vsockd_stop
 
 if [ -n "$SOCKPERF" ]; then
 	for rep in $(seq "$SP_REPS"); do

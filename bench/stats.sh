@@ -5,7 +5,8 @@
 #   N[fig|metric|mode]    how many repetitions that is
 #   CTR[fig|mode|counter] a counter's deltas, summed over repetitions
 #   UNACC[fig|mode]       runs discarded because nothing was redirected
-#   PR[fig|metric|base]   paired ratio vsock/base (below)
+#   PR[fig|metric|base]   paired ratio vsock/base (below); base tcp or unix,
+#                         copy or haproxy for the proxy rows
 declare -A MED N CTR UNACC PR
 
 # stats_base DATA: the baseline belongs to both not-accelerated figures, as
@@ -46,8 +47,8 @@ stats_load() {
 		awk -F'\t' -v OFS='\t' '{ v[$1 OFS $4 OFS $3 OFS $2] = $5; k[$1 OFS $4] = 1; reps[$3] = 1 }
 		END {
 			for (fm in k) {
-				split("tcp unix", bl, " ")
-				for (i = 1; i <= 2; i++) {
+				nb = split("tcp unix copy haproxy", bl, " ")
+				for (i = 1; i <= nb; i++) {
 					n = 0
 					for (r in reps) {
 						x = v[fm OFS r OFS "vsock"]; y = v[fm OFS r OFS bl[i]]

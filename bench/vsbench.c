@@ -20,8 +20,14 @@
  *           of sleeping in poll()
  *   stream  client writes SIZE-byte buffers for TIME seconds, server reads
  *           with a 1 MiB buffer; Gbit/s at the receiver, CPU-seconds of
- *           both processes per GB (1e9 bytes)
+ *           both processes per GB (1e9 bytes), and of the whole machine
+ *           (/proc/stat, from the server's first byte to its EOF: a relay
+ *           in between and its kworkers included)
  *   churn   connect, 64 B each way, close, for TIME seconds; connections/s
+ *
+ * --listen PORT and --connect ADDR:PORT put something between the two ends
+ * (bench/run.sh's proxy rows: a relay listening on ADDR:PORT forwards to
+ * 127.0.0.1:PORT, where the server listens).
  *
  * The result is one line of key=value pairs on stdout; errors go to stderr
  * and the exit status is 1. Every wait is bounded: poll() timeouts inside,
@@ -74,6 +80,8 @@ struct opts {
 	bool nodelay;			/* stream: TCP_NODELAY on the sender */
 	bool busy_poll;			/* rr: retry reads at once, no poll() */
 	enum { SM_NONBLOCK, SM_LATE, SM_BLOCKING } sock_mode;
+	int listen_port;		/* 0: any free port */
+	struct sockaddr_in dest;	/* --connect; port 0: the server */
 };
 
 /* What each child sends back to the parent through its pipe (< PIPE_BUF). */
@@ -87,6 +95,7 @@ enum {	/* struct result v[] slots */
 	R_P50, R_P99, R_MEAN,		/* rr, client */
 	R_BYTES = 0, R_SECS, R_CPU,	/* stream and churn, both ends */
 	R_COUNT = 3,			/* churn, client */
+	R_SYSCPU = 4,			/* stream, server: the whole machine */
 };
 
 static struct opts o = {
@@ -133,6 +142,25 @@ static double cpu_now(void)
 	getrusage(RUSAGE_SELF, &ru);
 	return ru.ru_utime.tv_sec + ru.ru_utime.tv_usec * 1e-6 +
 	       ru.ru_stime.tv_sec + ru.ru_stime.tv_usec * 1e-6;
+}
+
+/* Busy CPU time of the whole machine in seconds, from /proc/stat's first
+ * line: user, nice, system, irq and softirq of every CPU (idle, iowait and
+ * steal are not ours; guest time is already in user and nice). -1 if
+ * unreadable. */
+static double machine_cpu_now(void)
+{
+	unsigned long long us, ni, sy, id, io, irq, sirq;
+	double t = -1;
+	FILE *f = fopen("/proc/stat", "re");
+
+	if (!f)
+		return -1;
+	if (fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu",
+		   &us, &ni, &sy, &id, &io, &irq, &sirq) == 7)
+		t = (double)(us + ni + sy + irq + sirq) / sysconf(_SC_CLK_TCK);
+	fclose(f);
+	return t;
 }
 
 static int join_cgroup(const char *cg)
@@ -289,6 +317,7 @@ static int make_listener(int *port)
 	} else {
 		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 		sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		sin.sin_port = htons(o.listen_port);
 		if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) ||
 		    getsockname(fd, (struct sockaddr *)&sin, &len))
 			goto err;
@@ -349,8 +378,12 @@ static int connect_to(int port)
 		sa = (struct sockaddr *)&sun;
 		salen = offsetof(struct sockaddr_un, sun_path) + 1 + strlen(unix_name + 1);
 	} else {
-		sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-		sin.sin_port = htons(port);
+		if (o.dest.sin_port) {
+			sin = o.dest;
+		} else {
+			sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+			sin.sin_port = htons(port);
+		}
 		sa = (struct sockaddr *)&sin;
 		salen = sizeof(sin);
 	}
@@ -431,7 +464,7 @@ err:
 
 static int server_stream(int lfd, char *buf)
 {
-	double t0 = 0, t1, c0 = 0;
+	double t0 = 0, t1, c0 = 0, m0 = 0;
 	uint64_t bytes = 0;
 	ssize_t n;
 	int fd;
@@ -445,6 +478,7 @@ static int server_stream(int lfd, char *buf)
 			if (!bytes) {
 				t0 = now();
 				c0 = cpu_now();
+				m0 = machine_cpu_now();
 			}
 			bytes += n;
 		} else if (n == 0) {
@@ -459,6 +493,7 @@ static int server_stream(int lfd, char *buf)
 	}
 	t1 = now();
 	res.v[R_CPU] = cpu_now() - c0;
+	res.v[R_SYSCPU] = m0 < 0 ? -1 : machine_cpu_now() - m0;
 	res.v[R_BYTES] = bytes;
 	res.v[R_SECS] = t1 - t0;
 	close(fd);
@@ -762,8 +797,12 @@ static void print_result(const struct result *srv, const struct result *cli)
 		secs = srv->v[R_SECS];
 		cpu = srv->v[R_CPU] + cli->v[R_CPU];
 		printf(" bytes=%.0f secs=%.4f gbps=%.4f cpu_s=%.4f cpu_s_per_gb=%.4f"
-		       " sent=%.0f\n", bytes, secs, bytes * 8 / secs / 1e9, cpu,
+		       " sent=%.0f", bytes, secs, bytes * 8 / secs / 1e9, cpu,
 		       cpu / (bytes / 1e9), cli->v[R_BYTES]);
+		if (srv->v[R_SYSCPU] >= 0)
+			printf(" sys_cpu_s=%.4f sys_cpu_s_per_gb=%.4f", srv->v[R_SYSCPU],
+			       srv->v[R_SYSCPU] / (bytes / 1e9));
+		printf("\n");
 		break;
 	case T_CHURN:
 		printf(" conns=%.0f secs=%.4f conn_per_s=%.1f cpu_s=%.4f\n",
@@ -793,7 +832,10 @@ static void usage(FILE *f)
 "  -M, --sock-mode MODE     nonblocking (default: from socket()/accept4() on),\n"
 "                           late (blocking connect/accept, O_NONBLOCK before\n"
 "                           the first byte) or blocking (stays blocking)\n"
-"  -T, --timeout SECONDS    kill everything after this (default: derived)\n");
+"  -T, --timeout SECONDS    kill everything after this (default: derived)\n"
+"  -L, --listen PORT        the server listens on 127.0.0.1:PORT (default: any)\n"
+"  -D, --connect ADDR:PORT  the client connects there (an IPv4 address), not\n"
+"                           to the server: a relay in between forwards to it\n");
 }
 
 static long num(const char *s, const char *what, long min, long max)
@@ -808,6 +850,26 @@ static long num(const char *s, const char *what, long min, long max)
 		exit(1);
 	}
 	return v;
+}
+
+/* --connect ADDR:PORT, an IPv4 address */
+static void parse_dest(const char *arg)
+{
+	const char *colon = strrchr(arg, ':');
+	char addr[INET_ADDRSTRLEN];
+
+	if (!colon || colon == arg || (size_t)(colon - arg) >= sizeof(addr)) {
+		fprintf(stderr, "vsbench: bad --connect: %s (ADDR:PORT)\n", arg);
+		exit(1);
+	}
+	memcpy(addr, arg, colon - arg);
+	addr[colon - arg] = '\0';
+	if (inet_pton(AF_INET, addr, &o.dest.sin_addr) != 1) {
+		fprintf(stderr, "vsbench: bad --connect address: %s (an IPv4 address)\n", addr);
+		exit(1);
+	}
+	o.dest.sin_family = AF_INET;
+	o.dest.sin_port = htons(num(colon + 1, "connect port", 1, 65535));
 }
 
 static void parse(int argc, char **argv)
@@ -826,13 +888,15 @@ static void parse(int argc, char **argv)
 		{ "nodelay", no_argument, 0, 'N' },
 		{ "busy-poll", no_argument, 0, 'B' },
 		{ "sock-mode", required_argument, 0, 'M' },
+		{ "listen", required_argument, 0, 'L' },
+		{ "connect", required_argument, 0, 'D' },
 		{ "help", no_argument, 0, 'h' },
 		{ 0 }
 	};
 	char *end;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "f:S:C:s:c:m:n:w:t:T:NBM:h", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "f:S:C:s:c:m:n:w:t:T:NBM:L:D:h", lo, NULL)) != -1) {
 		switch (c) {
 		case 'f':
 			if (!strcmp(optarg, "unix"))
@@ -872,12 +936,18 @@ static void parse(int argc, char **argv)
 				exit(1);
 			}
 			break;
+		case 'L': o.listen_port = num(optarg, "listen port", 1, 65535); break;
+		case 'D': parse_dest(optarg); break;
 		case 'h': usage(stdout); exit(0);
 		default: usage(stderr); exit(1);
 		}
 	}
 	if (optind != argc - 1) {
 		usage(stderr);
+		exit(1);
+	}
+	if (o.unix_family && (o.listen_port || o.dest.sin_port)) {
+		fprintf(stderr, "vsbench: --listen and --connect are for -f inet\n");
 		exit(1);
 	}
 	if (!strcmp(argv[optind], "rr"))
