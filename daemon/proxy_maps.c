@@ -22,15 +22,12 @@ static __u64 mono_ns(void)
 
 int pmap_listener_set(struct vs_loader *ld, __u64 netns_cookie, __u16 port)
 {
-	int fd = loader_map_fd(ld, VS_MAP_PROXY_LISTEN);
-	struct vs_proxy_listen v = { .addr.port = port };
+	struct vs_addr a = { .port = port };
 
-	if (fd < 0)
-		return fd;
 	if (!port)
-		return bpf_map_delete_elem(fd, &netns_cookie) && errno != ENOENT ? -errno : 0;
-	vs_ip_from_v4(v.addr.ip, htonl(INADDR_LOOPBACK));
-	return bpf_map_update_elem(fd, &netns_cookie, &v, BPF_ANY) ? -errno : 0;
+		return loader_proxy_listen_del(ld, netns_cookie);
+	vs_ip_from_v4(a.ip, htonl(INADDR_LOOPBACK));
+	return loader_proxy_listen_set(ld, netns_cookie, &a);
 }
 
 /* The canonical form of the address (IPv4 as v4-mapped IPv6), and the port. */
@@ -55,27 +52,24 @@ static int canon(const struct sockaddr_storage *ss, __u8 ip[16], __u16 *port)
 
 int pmap_dest_of(struct vs_loader *ld, int fd, struct pmap_dest *out)
 {
-	int mfd = loader_map_fd(ld, VS_MAP_PROXY_ORIG);
 	struct sockaddr_storage me, client;
 	socklen_t l1 = sizeof(me), l2 = sizeof(client), lc = sizeof(__u64);
 	struct vs_proxy_orig o;
 	struct vs_sock_key k = {};
 	int r;
 
-	if (mfd < 0)
-		return mfd;
 	if (getsockname(fd, (struct sockaddr *)&me, &l1) ||
 	    getpeername(fd, (struct sockaddr *)&client, &l2) ||
 	    getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, &k.netns_cookie, &lc))
 		return -errno;
-	/* the client's own key: it is local, we are its peer */
-	r = canon(&client, k.local_ip, &k.local_port);
+	/* the accepted socket's own key */
+	r = canon(&me, k.local_ip, &k.local_port);
 	if (!r)
-		r = canon(&me, k.peer_ip, &k.peer_port);
+		r = canon(&client, k.peer_ip, &k.peer_port);
+	if (!r)
+		r = loader_proxy_orig(ld, &k, &o);
 	if (r)
 		return r;
-	if (bpf_map_lookup_elem(mfd, &k, &o))
-		return -errno;
 	memset(out, 0, sizeof(*out));
 	out->svc_id = o.svc_id;
 	memcpy(out->svc.ip, o.svc.ip, 16);
