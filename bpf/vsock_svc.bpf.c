@@ -104,6 +104,7 @@ static __always_inline int on_connect(struct bpf_sock_addr *ctx, bool v4)
 	if (ctx->type != VS_SOCK_STREAM || ctx->protocol != VS_IPPROTO_TCP)
 		return 1;
 	user_ip(ctx, v4, key.ip);
+	/* user_port: network byte order in the low 16 bits */
 	key.port = bpf_ntohs((__u16)ctx->user_port);
 	svc = bpf_map_lookup_elem(&vs_svc, &key);
 	if (!svc)
