@@ -39,6 +39,9 @@ void loop_close(struct loop *l);
 /* fd's events go to the handler of tag's kind. */
 int loop_add(struct loop *l, int fd, __u32 events, __u64 tag);
 void loop_handle(struct loop *l, enum vsd_tag kind, loop_fd_fn fn, void *ctx);
+/* Wait up to timeout_ms (-1: forever) and dispatch what came: the number
+ * of events, or -errno when epoll fails (a test's or an embedder's loop). */
+int loop_run_once(struct loop *l, int timeout_ms);
 /* Until SIGTERM or SIGINT: 0, or -errno when epoll fails. */
 int loop_run(struct loop *l);
 

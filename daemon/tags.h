@@ -13,6 +13,7 @@ enum vsd_tag {
 	TAG_LISTEN,
 	TAG_CLIENT,
 	TAG_PIDFD,
+	TAG_RELAY,	/* relay legs and the relay's timer: low is the fd */
 	TAG_MAX
 };
 #define VSD_TAG(kind, low)	((__u64)(kind) << 32 | (__u32)(low))

@@ -9,6 +9,7 @@
 #include "vsock_trace.skel.h"
 #include "vsock_rx.skel.h"
 #include "vsock_join.skel.h"
+#include "vsock_relay.skel.h"
 
 const struct vs_object_desc vs_objects[] = {
 	/* the first object creates and pins the maps; the others reuse them */
@@ -18,6 +19,7 @@ const struct vs_object_desc vs_objects[] = {
 	{ "vsock_trace",   vsock_trace__elf_bytes },
 	{ "vsock_rx",      vsock_rx__elf_bytes },
 	{ "vsock_join",    vsock_join__elf_bytes },
+	{ "vsock_relay",   vsock_relay__elf_bytes },
 };
 const int vs_nobjects = sizeof(vs_objects) / sizeof(vs_objects[0]);
 
@@ -33,6 +35,10 @@ const struct vs_prog_desc vs_progs[] = {
 	{ "vsock_recv",         VS_ATTACH_TRACE,    0 },
 	{ "vsock_send",         VS_ATTACH_TRACE,    0 },
 	{ "vsock_join",         VS_ATTACH_NONE,     0 },
+	{ "vsock_relay_fwd",    VS_ATTACH_RELAY,    BPF_SK_SKB_VERDICT },
+	{ "vsock_relay_state",  VS_ATTACH_TRACE,    0 },
+	{ "vsock_relay_gone",   VS_ATTACH_TRACE,    0 },
+	{ "vsock_relay_close",  VS_ATTACH_NONE,     0 },
 };
 const int vs_nprogs = sizeof(vs_progs) / sizeof(vs_progs[0]);
 

@@ -23,6 +23,11 @@
 	X(CGCFG,     vs_cgcfg,     sizeof(__u64),              0)	\
 	X(STATS,     vs_stats,     sizeof(__u32),              0)	\
 	X(COVERAGE,  vs_coverage,  sizeof(__u32),              0)	\
-	X(META,      vs_meta,      sizeof(__u32),              0)
+	X(META,      vs_meta,      sizeof(__u32),              0)	\
+	X(RELAY_SH,  vs_relay_sh,  sizeof(__u64),              1)	\
+	X(RELAY_TGT, vs_relay_tgt, sizeof(__u64),              1)	\
+	X(RELAY,     vs_relay,     sizeof(__u64),              1)	\
+	X(RELAY_SK,  vs_relay_sk,  sizeof(int),                0)	\
+	X(RELAY_CTR, vs_relay_ctr, sizeof(__u32),              0)
 
 #endif /* VSOCK_MAPS_H */

@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* The kernel-spliced relay: vsockd's proxy hands it two connected TCP
+ * sockets (client leg, backend leg) and the kernel moves the bytes
+ * between them (bpf/vsock_relay.bpf.c); this module follows each pair on
+ * vsockd's loop: relays half-close once every byte of that direction is
+ * through, relays a reset, copies a direction the kernel gave up on (its
+ * bound reached) or a pair it refused, and closes a pair when both
+ * directions are done (docs/architecture.md, "Kernel-spliced relay").
+ * Not thread-safe: one loop owns it. */
+#ifndef VSOCKD_RELAY_H
+#define VSOCKD_RELAY_H
+
+#include <stdbool.h>
+#include <linux/types.h>
+
+struct loop;
+struct vs_loader;
+struct relay;
+
+/* Counts of one pair, or of every pair (relay_stats). Index 0 is client to
+ * backend, 1 backend to client. */
+struct relay_counts {
+	__u64 kernel_bytes[2];	/* moved by the kernel (the verdict) */
+	__u64 copied_bytes[2];	/* copied by vsockd */
+	__u64 max_backlog[2];	/* most redirected bytes the target's TCP had
+				 * not taken yet, as the verdict saw it (pairs:
+				 * per pair; relay_stats: the largest) */
+	__u64 switches;		/* directions that left the kernel for copying */
+	__u64 half_closes;	/* FINs relayed (shutdown of the other leg) */
+	__u64 resets;		/* resets relayed */
+};
+
+struct relay_opts {
+	__u64 bound;		/* bytes a direction may have redirected that the
+				 * target's TCP has not taken yet; beyond, the
+				 * direction is copied for good. 0: tcp_rmem max,
+				 * what plain TCP lets the leg buffer */
+	unsigned int idle_ms;	/* no byte either way for this long: both legs
+				 * are reset. 0: never */
+	bool copy;		/* copy both ways in userspace (no kernel relay) */
+	/* called once when the pair closes, with its final counts; err is 0
+	 * when both directions ended with a FIN, else why it was reset
+	 * (-ECONNRESET, -ETIMEDOUT for the idle timeout, ...) */
+	void (*on_close)(void *ctx, int id, const struct relay_counts *c, int err);
+	void *ctx;
+};
+
+struct relay_stats {
+	struct relay_counts c;	/* closed and live pairs */
+	__u64 pairs;		/* ever paired */
+	__u64 active;		/* open now */
+	__u64 refused;		/* pairs the kernel would not take: copied */
+	__u64 idle_closed;	/* pairs reset by the idle timeout */
+};
+
+/* The module on loop l, with the pinned maps of ld (which must outlive it). */
+int relay_open(struct relay **out, struct loop *l, struct vs_loader *ld);
+/* Close every leg (their kernel backlogs go with them) and free r. */
+void relay_close(struct relay *r);
+/* Relay between two connected sockets; the relay owns both descriptors
+ * from then on (also on failure: they are closed). Returns the pair's id
+ * (>= 0) or -errno. */
+int relay_pair(struct relay *r, int client_fd, int backend_fd,
+	       const struct relay_opts *o);
+/* Counts of a live pair; -ENOENT once it is closed. */
+int relay_pair_counts(struct relay *r, int id, struct relay_counts *out);
+void relay_stats(struct relay *r, struct relay_stats *out);
+
+#endif /* VSOCKD_RELAY_H */
