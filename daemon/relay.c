@@ -63,6 +63,7 @@ struct pair {
 	__u64 cookie[2];
 	bool plain;		/* in no sockmap: copied both ways */
 	bool waiting;		/* a direction waits for counts (timer) */
+	int err;		/* a leg's error a read consumed at pairing */
 	struct rdir d[2];	/* d[0]: client leg -> backend leg */
 	struct relay_opts o;
 	__u64 last_moved, last_io_ms;
@@ -175,6 +176,11 @@ static void dir_refresh(struct relay *r, struct pair *p, struct rdir *d)
 	if (p->plain || (d->mode == VS_RELAY_COPY && d->switched))
 		return;	/* nothing in the kernel moves any more */
 	if (relay_bpf_dir(&r->bpf, d->src_cookie, &vd))
+		return;
+	/* a lookup copies the value while the verdict may write it: COPY
+	 * read with a count from before the last redirect would let copying
+	 * start early. Once COPY is set the count is final: read it again. */
+	if (vd.mode == VS_RELAY_COPY && relay_bpf_dir(&r->bpf, d->src_cookie, &vd))
 		return;
 	d->redir = vd.redir_bytes;
 	d->max_backlog = vd.max_backlog;
@@ -294,6 +300,7 @@ static void pair_run(struct relay *r, struct pair *p)
 	int i, ret, err = 0;
 
 	p->waiting = false;
+	err = p->err;
 	/* a reset first: its RCV_SHUTDOWN must not pass for a FIN */
 	for (i = 0; i < 2 && !err; i++) {
 		ret = tcp_error(p->fd[i]);
@@ -510,6 +517,8 @@ static int pair_splice(struct relay *r, struct pair *p)
 		if (n > 0) {
 			d->len = n;
 			d->read = n;
+		} else if (n < 0 && errno != EAGAIN) {
+			p->err = -errno;	/* SO_ERROR is read now */
 		}
 	}
 	return 0;
@@ -576,6 +585,7 @@ void relay_stats(struct relay *r, struct relay_stats *out)
 	int i;
 
 	*out = r->st;
+	relay_bpf_counters(&r->bpf, out->verdict);
 	for (i = 0; i < r->npairs; i++) {
 		if (!r->pairs[i])
 			continue;

@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <linux/types.h>
+#include "vsock/abi.h"
 
 struct loop;
 struct vs_loader;
@@ -51,6 +52,9 @@ struct relay_stats {
 	__u64 active;		/* open now */
 	__u64 refused;		/* pairs the kernel would not take: copied */
 	__u64 idle_closed;	/* pairs reset by the idle timeout */
+	__u64 verdict[VS_RC_MAX]; /* the verdict's counters (vs_relay_ctr, every
+				   * relay of the host, pinned: they outlive
+				   * vsockd) */
 };
 
 /* The module on loop l, with the pinned maps of ld (which must outlive it). */

@@ -7,6 +7,7 @@
  * every byte at both ends, the counters, half-close, reset, backpressure,
  * bytes queued before the pair, many pairs at once, and the legs' socket
  * table statuses and events. */
+#include <linux/sock_diag.h>	/* SK_MEMINFO_* */
 #include <bpf/libbpf.h>
 #include "testlib.h"
 #include "log.h"
@@ -355,20 +356,6 @@ static long long sysctl3(const char *path)
 	return c;
 }
 
-static long long mem_available(void)
-{
-	char line[128];
-	long long kb = -1;
-	FILE *f = fopen("/proc/meminfo", "re");
-
-	while (f && fgets(line, sizeof(line), f))
-		if (sscanf(line, "MemAvailable: %lld kB", &kb) == 1)
-			break;
-	if (f)
-		fclose(f);
-	return kb * 1024;
-}
-
 /* The backend stops reading: the client's sends must stall with bounded
  * memory; then the backend reads every byte, in order. */
 static int case_backpressure(void)
@@ -378,9 +365,9 @@ static int case_backpressure(void)
 	int client = -1, legc = -1, legb = -1, backend = -1, id, r;
 	long long wmem = sysctl3("/proc/sys/net/ipv4/tcp_wmem");
 	long long rmem = sysctl3("/proc/sys/net/ipv4/tcp_rmem");
-	long long mem0, mem1, avail0, avail1, limit;
+	long long mem0, mem1, limit;
 	struct relay_counts c = { 0 };
-	struct relay_stats s;
+	struct relay_stats s0, s;
 	static char buf[256 * KiB];
 	__u64 sent = 0;
 	struct tl_xfer rx;
@@ -388,10 +375,10 @@ static int case_backpressure(void)
 	EXPECT_SETUP();
 	r = four(&client, &legc, &legb, &backend);
 	TL_EXPECT(!r, "connect: %s", strerror(-r));
+	stats(&s0);
 	id = pair_legs(legc, legb, &o);
 	TL_EXPECT(id >= 0, "relay_pair: %s", strerror(-id));
 	mem0 = tl_tcp_mem_bytes();
-	avail0 = mem_available();
 	/* send until no byte goes out for a second */
 	for (;;) {
 		ssize_t n;
@@ -408,21 +395,36 @@ static int case_backpressure(void)
 			break;
 	}
 	mem1 = tl_tcp_mem_bytes();
-	avail1 = mem_available();
+	{
+		/* where the bytes wait: the legs are the relay's, read only */
+		__u32 mc[SK_MEMINFO_VARS] = { 0 }, mb[SK_MEMINFO_VARS] = { 0 };
+		socklen_t l = sizeof(mc);
+
+		getsockopt(legc, SOL_SOCKET, SO_MEMINFO, mc, &l);
+		l = sizeof(mb);
+		getsockopt(legb, SOL_SOCKET, SO_MEMINFO, mb, &l);
+		tl_diag("legC rmem_alloc %u of rcvbuf %u; legB wmem_queued %u of sndbuf %u",
+			mc[SK_MEMINFO_RMEM_ALLOC], mc[SK_MEMINFO_RCVBUF],
+			mb[SK_MEMINFO_WMEM_QUEUED], mb[SK_MEMINFO_SNDBUF]);
+	}
 	TL_EXPECT(!counts(id, &c), "pair gone");
 	stats(&s);
 	/* what TCP lets each socket on the way hold, plus the relay's bound */
 	limit = 2 * wmem + 2 * rmem + (long long)bound;
 	tl_diag("stalled after %llu B (limit %lld: 2 x tcp_wmem %lld + 2 x tcp_rmem %lld + bound %llu); "
-		"kernel %llu B, copied %llu B, %llu switch(es); TCP mem +%lld B, MemAvailable -%lld B",
+		"kernel %llu B, copied %llu B, %llu switch(es); TCP mem +%lld B",
 		(unsigned long long)sent, limit, wmem, rmem, (unsigned long long)bound,
 		(unsigned long long)c.kernel_bytes[0], (unsigned long long)c.copied_bytes[0],
-		(unsigned long long)c.switches, mem1 - mem0, avail0 - avail1);
+		(unsigned long long)c.switches, mem1 - mem0);
 	TL_EXPECT((long long)sent <= limit, "%llu B queued, more than %lld",
 		  (unsigned long long)sent, limit);
 	TL_EXPECT(c.switches == 1, "%llu switches to copying, want 1 (the bound)",
 		  (unsigned long long)c.switches);
-	TL_EXPECT(avail0 - avail1 < 4 * limit, "MemAvailable fell by %lld B", avail0 - avail1);
+	TL_EXPECT(s.verdict[VS_RC_TO_COPY_BOUND] == s0.verdict[VS_RC_TO_COPY_BOUND] + 1,
+		  "verdict's to_copy_bound %llu -> %llu, want one more",
+		  (unsigned long long)s0.verdict[VS_RC_TO_COPY_BOUND],
+		  (unsigned long long)s.verdict[VS_RC_TO_COPY_BOUND]);
+	TL_EXPECT(mem1 - mem0 <= limit, "TCP memory grew by %lld B", mem1 - mem0);
 	/* now everything arrives, in order */
 	TL_EXPECT(!shutdown(client, SHUT_WR), "shutdown");
 	rx = (struct tl_xfer){ .fd = backend, .seed = 21, .len = sent, .max_io = 256 * KiB,
@@ -658,6 +660,11 @@ static int case_many_pairs(void)
 	TL_EXPECT(s1.c.kernel_bytes[0] - s0.c.kernel_bytes[0] == (__u64)NPAIRS * PER_DIR &&
 		  s1.c.kernel_bytes[1] - s0.c.kernel_bytes[1] == (__u64)NPAIRS * PER_DIR,
 		  "not every byte through the kernel");
+	TL_EXPECT(s1.verdict[VS_RC_REDIR_BYTES] - s0.verdict[VS_RC_REDIR_BYTES] ==
+		  2ull * NPAIRS * PER_DIR && s1.verdict[VS_RC_PASS_BYTES] == s0.verdict[VS_RC_PASS_BYTES],
+		  "verdict counters: redirected +%llu, passed +%llu",
+		  (unsigned long long)(s1.verdict[VS_RC_REDIR_BYTES] - s0.verdict[VS_RC_REDIR_BYTES]),
+		  (unsigned long long)(s1.verdict[VS_RC_PASS_BYTES] - s0.verdict[VS_RC_PASS_BYTES]));
 out:
 	vsd_stop();
 	return tl_verdict();
