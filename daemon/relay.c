@@ -155,8 +155,7 @@ static void pair_free(struct relay *r, struct pair *p, bool abort, int err)
 	for (i = 0; i < 2; i++) {
 		if (p->fd[i] < 0)
 			continue;
-		if (!p->plain)
-			relay_bpf_terminated(&r->bpf, p->cookie[i]);
+		relay_bpf_terminated(&r->bpf, p->cookie[i]);
 		byfd_set(r, p->fd[i], 0);
 		if (abort)
 			tcp_abort(p->fd[i]);
@@ -278,6 +277,8 @@ static int dir_copy(struct pair *p, struct rdir *d)
 
 static int dir_pump(struct relay *r, struct pair *p, struct rdir *d)
 {
+	int ret;
+
 	if (d->done)
 		return 0;
 	dir_refresh(r, p, d);
@@ -285,11 +286,11 @@ static int dir_pump(struct relay *r, struct pair *p, struct rdir *d)
 		return dir_copy(p, d);
 	if (!tcp_peer_shut(d->src))
 		return 0;
-	if (dir_kernel_fin(p, d) == 1) {
-		dir_refresh(r, p, d);	/* the last segments may have switched */
-		return d->mode == VS_RELAY_COPY ? dir_copy(p, d) : 1;
-	}
-	return d->done ? 0 : -EIO;
+	ret = dir_kernel_fin(p, d);
+	if (ret != 1)
+		return ret;
+	dir_refresh(r, p, d);	/* the last segments may have switched */
+	return d->mode == VS_RELAY_COPY ? dir_copy(p, d) : 1;
 }
 
 static void timer_arm(struct relay *r);
@@ -297,10 +298,9 @@ static void timer_arm(struct relay *r);
 /* Everything that may have changed for p; closes it when it is over. */
 static void pair_run(struct relay *r, struct pair *p)
 {
-	int i, ret, err = 0;
+	int i, ret, err = p->err;
 
 	p->waiting = false;
-	err = p->err;
 	/* a reset first: its RCV_SHUTDOWN must not pass for a FIN */
 	for (i = 0; i < 2 && !err; i++) {
 		ret = tcp_error(p->fd[i]);
@@ -314,9 +314,9 @@ static void pair_run(struct relay *r, struct pair *p)
 		if (ret < 0) {
 			pr_debug("relay %d: direction %d: %s", p->id, i, strerror(-ret));
 			err = ret;
-		}
-		else if (ret == 1)
+		} else if (ret == 1) {
 			p->waiting = true;
+		}
 	}
 	if (err) {
 		pr_debug("relay %d: reset (%s)", p->id, strerror(-err));
