@@ -548,7 +548,9 @@ out:
 /* Many pairs at once, every byte both ways verified, driven by one poll
  * loop over every client and backend. */
 #define NPAIRS 200
-#define PER_DIR (256 * KiB)
+
+static __u64 per_dir;	/* bytes each way per pair */
+#define PER_DIR per_dir
 
 struct end {
 	int fd;
@@ -556,8 +558,10 @@ struct end {
 	bool shut, eof;
 };
 
-static int drive(struct end *e, int n, int timeout_ms, char *why, size_t wlen)
+/* hold_ms: backends (odd ends) read nothing for that long. */
+static int drive(struct end *e, int n, int timeout_ms, int hold_ms, char *why, size_t wlen)
 {
+	__u64 hold_until = tl_now_ms() + hold_ms;
 	static char buf[64 * KiB];
 	struct pollfd *pf = calloc(n, sizeof(*pf));
 	__u64 deadline = tl_now_ms() + timeout_ms;
@@ -566,7 +570,8 @@ static int drive(struct end *e, int n, int timeout_ms, char *why, size_t wlen)
 	while (left && tl_now_ms() < deadline) {
 		for (i = 0; i < n; i++) {
 			pf[i].fd = e[i].eof ? -1 : e[i].fd;
-			pf[i].events = POLLIN | (e[i].shut ? 0 : POLLOUT);
+			pf[i].events = (i % 2 && tl_now_ms() < hold_until ? 0 : POLLIN) |
+				       (e[i].shut ? 0 : POLLOUT);
 		}
 		if (poll(pf, n, 100) < 0)
 			goto out;
@@ -584,7 +589,8 @@ static int drive(struct end *e, int n, int timeout_ms, char *why, size_t wlen)
 					e[i].shut = true;
 				}
 			}
-			if (!(pf[i].revents & (POLLIN | POLLHUP | POLLERR)))
+			if (!(pf[i].revents & (POLLIN | POLLHUP | POLLERR)) ||
+			    !(pf[i].events & POLLIN))
 				continue;
 			k = recv(e[i].fd, buf, sizeof(buf), MSG_DONTWAIT);
 			if (k > 0) {
@@ -619,56 +625,83 @@ out:
 	return ret;
 }
 
-static int case_many_pairs(void)
+/* npairs pairs, len bytes each way each; bound 0: all through the kernel,
+ * else small enough that directions switch to copying mid-stream. */
+static int many_pairs(int npairs, __u64 len, __u64 bound)
 {
 	static struct end e[2 * NPAIRS];
+	const struct relay_opts o = { .bound = bound };
 	struct relay_stats s0, s1;
 	int i, r, legc, legb;
-	__u64 t0;
+	__u64 t0, moved[2];
 	char why[200] = "";
 
 	EXPECT_SETUP();
+	per_dir = len;
+	memset(e, 0, sizeof(e));
 	stats(&s0);
-	for (i = 0; i < NPAIRS; i++) {
+	for (i = 0; i < npairs; i++) {
 		struct end *c = &e[2 * i], *b = &e[2 * i + 1];
 
 		r = four(&c->fd, &legc, &legb, &b->fd);
 		TL_EXPECT(!r, "connect %d: %s", i, strerror(-r));
-		r = pair_legs(legc, legb, NULL);
+		r = pair_legs(legc, legb, &o);
 		TL_EXPECT(r >= 0, "relay_pair %d: %s", i, strerror(-r));
 		c->tx_seed = b->rx_seed = 1000 + i;
 		b->tx_seed = c->rx_seed = 5000 + i;
 	}
 	t0 = tl_now_ms();
-	TL_EXPECT(!drive(e, 2 * NPAIRS, 30000, why, sizeof(why)), "%s", why);
+	/* with a bound, backends hold their reads at first: their legs' send
+	 * buffers fill, backlogs build, directions switch */
+	TL_EXPECT(!drive(e, 2 * npairs, 30000, bound ? 200 : 0, why, sizeof(why)), "%s", why);
 	for (i = 0; i < 300; i++) {
 		stats(&s1);
 		if (s1.active == s0.active)
 			break;
 		tl_sleep_ms(10);
 	}
-	tl_diag("%d pairs, %llu KiB each way each, in %llu ms; kernel %llu B, copied %llu B, "
-		"active left %llu", NPAIRS, (unsigned long long)(PER_DIR / KiB),
+	for (i = 0; i < 2; i++)
+		moved[i] = s1.c.kernel_bytes[i] - s0.c.kernel_bytes[i] +
+			   s1.c.copied_bytes[i] - s0.c.copied_bytes[i];
+	tl_diag("%d pairs, bound %llu, %llu KiB each way each, in %llu ms; kernel %llu B, "
+		"copied %llu B, %llu switches, active left %llu", npairs,
+		(unsigned long long)bound, (unsigned long long)(len / KiB),
 		(unsigned long long)(tl_now_ms() - t0),
 		(unsigned long long)(s1.c.kernel_bytes[0] + s1.c.kernel_bytes[1] -
 				     s0.c.kernel_bytes[0] - s0.c.kernel_bytes[1]),
 		(unsigned long long)(s1.c.copied_bytes[0] + s1.c.copied_bytes[1] -
 				     s0.c.copied_bytes[0] - s0.c.copied_bytes[1]),
+		(unsigned long long)(s1.c.switches - s0.c.switches),
 		(unsigned long long)(s1.active - s0.active));
 	TL_EXPECT(s1.active == s0.active, "%llu pairs still open",
 		  (unsigned long long)(s1.active - s0.active));
-	TL_EXPECT(s1.c.kernel_bytes[0] - s0.c.kernel_bytes[0] == (__u64)NPAIRS * PER_DIR &&
-		  s1.c.kernel_bytes[1] - s0.c.kernel_bytes[1] == (__u64)NPAIRS * PER_DIR,
-		  "not every byte through the kernel");
-	TL_EXPECT(s1.verdict[VS_RC_REDIR_BYTES] - s0.verdict[VS_RC_REDIR_BYTES] ==
-		  2ull * NPAIRS * PER_DIR && s1.verdict[VS_RC_PASS_BYTES] == s0.verdict[VS_RC_PASS_BYTES],
-		  "verdict counters: redirected +%llu, passed +%llu",
-		  (unsigned long long)(s1.verdict[VS_RC_REDIR_BYTES] - s0.verdict[VS_RC_REDIR_BYTES]),
-		  (unsigned long long)(s1.verdict[VS_RC_PASS_BYTES] - s0.verdict[VS_RC_PASS_BYTES]));
+	TL_EXPECT(moved[0] == (__u64)npairs * len && moved[1] == (__u64)npairs * len,
+		  "kernel + copied %llu/%llu, want %llu each way", (unsigned long long)moved[0],
+		  (unsigned long long)moved[1], (unsigned long long)npairs * len);
+	if (!bound) {
+		TL_EXPECT(s1.c.copied_bytes[0] == s0.c.copied_bytes[0] &&
+			  s1.c.copied_bytes[1] == s0.c.copied_bytes[1], "bytes copied");
+		TL_EXPECT(s1.verdict[VS_RC_REDIR_BYTES] - s0.verdict[VS_RC_REDIR_BYTES] ==
+			  2ull * npairs * len &&
+			  s1.verdict[VS_RC_PASS_BYTES] == s0.verdict[VS_RC_PASS_BYTES],
+			  "verdict counters: redirected +%llu, passed +%llu",
+			  (unsigned long long)(s1.verdict[VS_RC_REDIR_BYTES] -
+					       s0.verdict[VS_RC_REDIR_BYTES]),
+			  (unsigned long long)(s1.verdict[VS_RC_PASS_BYTES] -
+					       s0.verdict[VS_RC_PASS_BYTES]));
+	} else {
+		TL_EXPECT(s1.c.switches - s0.c.switches >= (__u64)npairs,
+		  "%llu directions switched, want at least one per pair",
+		  (unsigned long long)(s1.c.switches - s0.c.switches));
+	}
 out:
 	vsd_stop();
 	return tl_verdict();
 }
+
+static int case_many_pairs(void) { return many_pairs(NPAIRS, 256 * KiB, 0); }
+/* switches under load: every byte still in order */
+static int case_many_pairs_switching(void) { return many_pairs(100, 2 * MiB, 1); }
 
 /* The legs' socket-table entries and events follow their TCP states. */
 struct seen {
@@ -825,6 +858,7 @@ static const struct tl_case cases[] = {
 	{ "queued_before_pair", case_queued_before_pair, 20 },
 	{ "refused_leg_copied", case_refused_leg_copied, 20 },
 	{ "many_pairs", case_many_pairs, 45 },
+	{ "many_pairs_switching", case_many_pairs_switching, 45 },
 	{ "status_events", case_status_events, 20 },
 	{ "idle_timeout", case_idle_timeout, 15 },
 };
