@@ -224,6 +224,13 @@ $(O)/tests/integration/test_daemon: tests/integration/test_daemon.c $(KTEST_DEPS
 		$(O)/tests/lib/daemonctl.o $(TESTLIB) $(LIBUTIL) $(LIBLOADER) $(LIBBPF_LIBS) \
 		$(JANSSON_LIBS) -lpthread
 
+# the relay's test plays vsockd: it links the daemon's library
+$(O)/tests/integration/test_relay: tests/integration/test_relay.c $(KTEST_DEPS) \
+		$(DAEMON_LIB) $(DAEMON_HDRS) | $(O)/tests/integration
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(ALL_CPPFLAGS) -Itests/integration -Idaemon -Ilib $(ALL_CFLAGS) -o $@ $< \
+		$(TESTLIB) $(DAEMON_LIB) $(LIBUTIL) $(LIBLOADER) $(LIBBPF_LIBS) $(DAEMON_LIBS)
+
 # kernel behaviour reproduced without vsock (docs/architecture.md): built, so
 # that they keep compiling; run by hand
 REPRO_BINS	:= $(patsubst %.c,$(O)/%,$(wildcard tests/repro/*.c))

@@ -255,4 +255,58 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } vs_proxy_orig SEC(".maps");
 
+/* The kernel-spliced relay (vsock_relay.bpf.c). Its legs are vsockd's
+ * sockets, never in vs_socks: the fast path and the relay do not mix. */
+
+/* Relay legs that forward: the sk_skb verdict vsock_relay_fwd is attached
+ * here, so inserting a leg starts relaying what it receives. Cookie ->
+ * socket (a userspace lookup returns the cookie). */
+struct {
+	__uint(type, BPF_MAP_TYPE_SOCKHASH);
+	__uint(max_entries, VS_MAX_SOCKS_DEFAULT);
+	__type(key, __u64);
+	__type(value, __u64);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} vs_relay_sh SEC(".maps");
+
+/* Relay legs as redirect targets, no programs: both legs enter here before
+ * either enters vs_relay_sh, so the verdict never finds its peer missing. */
+struct {
+	__uint(type, BPF_MAP_TYPE_SOCKHASH);
+	__uint(max_entries, VS_MAX_SOCKS_DEFAULT);
+	__type(key, __u64);
+	__type(value, __u64);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} vs_relay_tgt SEC(".maps");
+
+/* One direction of a relay per source leg: cookie -> peer, mode, bytes
+ * redirected, bound (abi.h, struct vs_relay_dir). Removed when the kernel
+ * frees the leg. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, VS_MAX_SOCKS_DEFAULT);
+	__type(key, __u64);
+	__type(value, struct vs_relay_dir);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} vs_relay SEC(".maps");
+
+/* Mark of a relay leg (vsockd sets it through the leg's fd): the state
+ * tracepoint follows a socket only when it carries one. */
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct vs_relay_mark);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} vs_relay_sk SEC(".maps");
+
+/* Global relay counters, index enum vs_relay_counter. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, VS_RC_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} vs_relay_ctr SEC(".maps");
+
 #endif /* VSOCK_MAPS_BPF_H */

@@ -121,21 +121,29 @@ static void dispatch(struct loop *l, const struct epoll_event *ev)
 		l->on_fd[kind].fn(l->on_fd[kind].ctx, VSD_TAG_LOW(tag), ev->events);
 }
 
-int loop_run(struct loop *l)
+int loop_run_once(struct loop *l, int timeout_ms)
 {
 	struct epoll_event evs[32];
 	int n, i;
 
+	n = epoll_wait(l->epfd, evs, 32, timeout_ms);
+	if (n < 0)
+		return errno == EINTR ? 0 : -errno;
+	for (i = 0; i < n && !l->stop; i++)
+		dispatch(l, &evs[i]);
+	return n;
+}
+
+int loop_run(struct loop *l)
+{
+	int n;
+
 	while (!l->stop) {
-		n = epoll_wait(l->epfd, evs, 32, -1);
+		n = loop_run_once(l, -1);
 		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			pr_err("epoll_wait: %s", strerror(errno));
-			return -errno;
+			pr_err("epoll_wait: %s", strerror(-n));
+			return n;
 		}
-		for (i = 0; i < n && !l->stop; i++)
-			dispatch(l, &evs[i]);
 	}
 	return 0;
 }

@@ -41,6 +41,9 @@ int loop_add(struct loop *l, int fd, __u32 events, __u64 tag);
 /* fd leaves the set while it stays open (it changes hands). */
 int loop_del(struct loop *l, int fd);
 void loop_handle(struct loop *l, enum vsd_tag kind, loop_fd_fn fn, void *ctx);
+/* Wait up to timeout_ms (-1: forever) and dispatch what came: the number
+ * of events, or -errno when epoll fails (a test's or an embedder's loop). */
+int loop_run_once(struct loop *l, int timeout_ms);
 /* Until SIGTERM or SIGINT: 0, or -errno when epoll fails. */
 int loop_run(struct loop *l);
 

@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <linux/types.h>
+#include "vsock/abi.h"
 
 struct loop;
 struct vs_loader;
@@ -22,6 +23,9 @@ struct relay;
 struct relay_counts {
 	__u64 kernel_bytes[2];	/* moved by the kernel (the verdict) */
 	__u64 copied_bytes[2];	/* copied by vsockd */
+	__u64 max_backlog[2];	/* most redirected bytes the target's TCP had
+				 * not taken yet, as the verdict saw it (pairs:
+				 * per pair; relay_stats: the largest) */
 	__u64 switches;		/* directions that left the kernel for copying */
 	__u64 half_closes;	/* FINs relayed (shutdown of the other leg) */
 	__u64 resets;		/* resets relayed */
@@ -30,7 +34,8 @@ struct relay_counts {
 struct relay_opts {
 	__u64 bound;		/* bytes a direction may have redirected that the
 				 * target's TCP has not taken yet; beyond, the
-				 * direction is copied for good. 0: max_queued */
+				 * direction is copied for good. 0: tcp_rmem max,
+				 * what plain TCP lets the leg buffer */
 	unsigned int idle_ms;	/* no byte either way for this long: both legs
 				 * are reset. 0: never */
 	bool copy;		/* copy both ways in userspace (no kernel relay) */
@@ -47,6 +52,9 @@ struct relay_stats {
 	__u64 active;		/* open now */
 	__u64 refused;		/* pairs the kernel would not take: copied */
 	__u64 idle_closed;	/* pairs reset by the idle timeout */
+	__u64 verdict[VS_RC_MAX]; /* the verdict's counters (vs_relay_ctr, every
+				   * relay of the host, pinned: they outlive
+				   * vsockd) */
 };
 
 /* The module on loop l, with the pinned maps of ld (which must outlive it). */

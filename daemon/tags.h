@@ -15,6 +15,7 @@ enum vsd_tag {
 	TAG_PIDFD,
 	TAG_PROXY_LISTEN,	/* low: listener index (proxy.c) */
 	TAG_PROXY_DIAL,		/* low: pending client slot (proxy.c) */
+	TAG_RELAY,	/* relay legs and the relay's timer: low is the fd */
 	TAG_MAX
 };
 #define VSD_TAG(kind, low)	((__u64)(kind) << 32 | (__u32)(low))

@@ -14,6 +14,7 @@ enum vs_attach_kind {
 	VS_ATTACH_SOCKHASH,	/* to vs_socks (sk_msg verdict), held by the map */
 	VS_ATTACH_TRACE,	/* global BTF tracepoint, pinned link */
 	VS_ATTACH_NONE,		/* pinned only: an iterator its user links and reads */
+	VS_ATTACH_RELAY,	/* to vs_relay_sh (the relay's sk_skb verdict) */
 };
 
 struct vs_prog_desc {

@@ -63,11 +63,15 @@ static int pin_and_attach(struct vs_loader *ld, struct bpf_object *obj,
 		if (ret)
 			return vs_fail(err, -ret, "pin %s: %s", path, strerror(-ret));
 		ld->prog_fds[i] = dup(bpf_program__fd(prog));
-		if (vs_progs[i].kind == VS_ATTACH_SOCKHASH) {
-			if (bpf_prog_attach(ld->prog_fds[i], ld->map_fds[VS_MAP_SOCKS],
+		if (vs_progs[i].kind == VS_ATTACH_SOCKHASH ||
+		    vs_progs[i].kind == VS_ATTACH_RELAY) {
+			int m = vs_progs[i].kind == VS_ATTACH_RELAY ? VS_MAP_RELAY_SH
+								   : VS_MAP_SOCKS;
+
+			if (bpf_prog_attach(ld->prog_fds[i], ld->map_fds[m],
 					    vs_progs[i].type, 0))
 				return vs_fail(err, errno, "attach %s to %s: %s",
-					       vs_progs[i].name, vs_maps[VS_MAP_SOCKS].name,
+					       vs_progs[i].name, vs_maps[m].name,
 					       strerror(errno));
 		} else if (vs_progs[i].kind == VS_ATTACH_TRACE) {
 			link = bpf_program__attach(prog);

@@ -50,6 +50,13 @@ int loader_map_fd(struct vs_loader *ld, enum vs_map_id id)
 	return (unsigned int)id < VS_MAP_COUNT ? ld->map_fds[id] : -EINVAL;
 }
 
+int loader_prog_fd(struct vs_loader *ld, const char *name)
+{
+	int i = vs_prog_index(name);
+
+	return i >= 0 && ld->prog_fds[i] >= 0 ? ld->prog_fds[i] : -ENOENT;
+}
+
 static int adopt(struct vs_loader *ld, struct vs_err *err)
 {
 	int ret = vs_check_abi(ld, err);

@@ -125,6 +125,9 @@ enum vs_map_id {
 };
 int loader_map_fd(struct vs_loader *ld, enum vs_map_id id);
 const char *loader_map_name(enum vs_map_id id);
+/* File descriptor of the pinned program called name (owned by the loader),
+ * or -ENOENT. */
+int loader_prog_fd(struct vs_loader *ld, const char *name);
 
 /* Sum the per-CPU counters into out[VS_C_MAX]. */
 int loader_read_stats(struct vs_loader *ld, __u64 out[VS_C_MAX]);

@@ -10,6 +10,7 @@
 #include "vsock_rx.skel.h"
 #include "vsock_join.skel.h"
 #include "vsock_svc.skel.h"
+#include "vsock_relay.skel.h"
 
 const struct vs_object_desc vs_objects[] = {
 	/* the first object creates and pins the maps; the others reuse them */
@@ -20,6 +21,7 @@ const struct vs_object_desc vs_objects[] = {
 	{ "vsock_rx",      vsock_rx__elf_bytes },
 	{ "vsock_join",    vsock_join__elf_bytes },
 	{ "vsock_svc",     vsock_svc__elf_bytes },
+	{ "vsock_relay",   vsock_relay__elf_bytes },
 };
 const int vs_nobjects = sizeof(vs_objects) / sizeof(vs_objects[0]);
 
@@ -39,6 +41,10 @@ const struct vs_prog_desc vs_progs[] = {
 	{ "vsock_svc_conn6",    VS_ATTACH_CGROUP,   BPF_CGROUP_INET6_CONNECT },
 	{ "vsock_svc_peer4",    VS_ATTACH_CGROUP,   BPF_CGROUP_INET4_GETPEERNAME },
 	{ "vsock_svc_peer6",    VS_ATTACH_CGROUP,   BPF_CGROUP_INET6_GETPEERNAME },
+	{ "vsock_relay_fwd",    VS_ATTACH_RELAY,    BPF_SK_SKB_VERDICT },
+	{ "vsock_relay_state",  VS_ATTACH_TRACE,    0 },
+	{ "vsock_relay_gone",   VS_ATTACH_TRACE,    0 },
+	{ "vsock_relay_close",  VS_ATTACH_NONE,     0 },
 };
 const int vs_nprogs = sizeof(vs_progs) / sizeof(vs_progs[0]);
 

@@ -352,7 +352,68 @@ enum vs_counter {
 	VS_C_MAX,
 };
 
+
+/* The kernel-spliced relay (bpf/vsock_relay.bpf.c, daemon/relay.c): vsockd
+ * pairs two connected TCP sockets (a proxy's client and backend legs) and
+ * an sk_skb verdict sends what one leg receives out of the other. */
+
+/* How one direction of a relay moves its bytes. KERNEL -> COPY only, never
+ * back: bytes the verdict passed wait on the source's psock queue for
+ * vsockd, and a later redirect would overtake them. */
+enum vs_relay_mode {
+	VS_RELAY_KERNEL = 0,	/* the verdict redirects to the peer's egress */
+	VS_RELAY_COPY,		/* vsockd reads the source and writes the peer */
+};
+
+/* Why a direction went to COPY (vs_relay_dir.why). */
+enum vs_relay_why {
+	VS_RELAY_WHY_NONE = 0,
+	VS_RELAY_WHY_BOUND,	/* the peer's redirect backlog reached the bound */
+	VS_RELAY_WHY_NO_PEER,	/* the peer is not in vs_relay_tgt (closed, reset) */
+	VS_RELAY_WHY_REDIRECT,	/* bpf_sk_redirect_hash() refused */
+	VS_RELAY_WHY_USER,	/* vsockd asked (a leg the kernel refused, tests) */
+};
+
+/* One direction of a relay (map vs_relay), keyed by the cookie of the leg
+ * it reads from. vsockd writes it before the leg enters vs_relay_sh; from
+ * then on only the verdict writes it (one CPU at a time: it runs under the
+ * source socket's lock), except mode, which vsockd may set to COPY. */
+struct vs_relay_dir {
+	__u64 peer_cookie;	/* the leg it writes to (key of vs_relay_tgt) */
+	__u64 bound;		/* bytes: most redirected bytes the peer may hold
+				 * not yet in its TCP write queue; 0: tcp_rmem max
+				 * (vs_meta.max_queued_cap) */
+	__u64 redir_bytes;	/* redirected to the peer's egress */
+	__u64 redir_skbs;
+	__u64 max_backlog;	/* largest backlog the verdict saw (bytes) */
+	__u32 base_seq;		/* peer's write_seq before the first redirect */
+	__u8  mode;		/* enum vs_relay_mode */
+	__u8  why;		/* enum vs_relay_why */
+	__u8  pad[2];
+};
+
+/* Per-socket mark of a relay leg (map vs_relay_sk, socket storage): the
+ * state tracepoint follows only sockets that carry it. */
+struct vs_relay_mark {
+	__u64 cookie;		/* the leg's own cookie (key of vs_socktbl) */
+	__u64 peer_cookie;	/* the other leg */
+};
+
+/* Global relay counters (map vs_relay_ctr, per CPU), summed in userspace. */
+enum vs_relay_counter {
+	VS_RC_REDIR_BYTES = 0,	/* bytes the verdict redirected */
+	VS_RC_REDIR_SKBS,
+	VS_RC_PASS_BYTES,	/* bytes passed to vsockd (COPY directions) */
+	VS_RC_TO_COPY_BOUND,	/* directions switched to COPY: bound reached */
+	VS_RC_TO_COPY_NO_PEER,	/* ... peer gone */
+	VS_RC_TO_COPY_REDIRECT,	/* ... redirect refused */
+	VS_RC_NO_DIR,		/* skbs of a leg without a vs_relay entry (passed) */
+	VS_RC_STATE_CHANGES,	/* TCP state changes of relay legs followed */
+	VS_RC_MAX,
+};
+
 #ifndef __bpf__
+_Static_assert(sizeof(struct vs_relay_dir) == 48, "vs_relay_dir ABI");
 _Static_assert(sizeof(struct vs_sock_key) == 48, "vs_sock_key ABI");
 _Static_assert(sizeof(struct vs_addr) == 24, "vs_addr ABI");
 _Static_assert(sizeof(struct vs_sock_entry) == 168, "vs_sock_entry ABI");

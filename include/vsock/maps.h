@@ -29,6 +29,11 @@
 	X(BACKENDS,  vs_backends,  sizeof(struct vs_backend_key), 0)	\
 	X(SVC_SK,    vs_svc_sk,    sizeof(int),                0)	\
 	X(PROXY_LISTEN, vs_proxy_listen, sizeof(__u64),        0)	\
-	X(PROXY_ORIG, vs_proxy_orig, sizeof(struct vs_sock_key), 1)
+	X(PROXY_ORIG, vs_proxy_orig, sizeof(struct vs_sock_key), 1)	\
+	X(RELAY_SH,  vs_relay_sh,  sizeof(__u64),              1)	\
+	X(RELAY_TGT, vs_relay_tgt, sizeof(__u64),              1)	\
+	X(RELAY,     vs_relay,     sizeof(__u64),              1)	\
+	X(RELAY_SK,  vs_relay_sk,  sizeof(int),                0)	\
+	X(RELAY_CTR, vs_relay_ctr, sizeof(__u32),              0)
 
 #endif /* VSOCK_MAPS_H */

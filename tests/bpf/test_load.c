@@ -15,6 +15,7 @@
 #include "vsock_rx.skel.h"
 #include "vsock_join.skel.h"
 #include "vsock_svc.skel.h"
+#include "vsock_relay.skel.h"
 
 #define MAX_NAMES 64
 #define NAME_LEN 16		/* BPF_OBJ_NAME_LEN: kernel names are cut to 15 */
@@ -235,16 +236,17 @@ static int case_load_and_pin(void)
 	struct vsock_rx *s5 = vsock_rx__open();
 	struct vsock_join *s6 = vsock_join__open();
 	struct vsock_svc *s7 = vsock_svc__open();
+	struct vsock_relay *s8 = vsock_relay__open();
 	struct vs_loader *ld = NULL;
 	struct vs_err err = { "" };
 	struct stat st;
 	int i, r;
 
-	TL_EXPECT(s1 && s2 && s3 && s4 && s5 && s6 && s7, "open skeletons: %s", strerror(errno));
+	TL_EXPECT(s1 && s2 && s3 && s4 && s5 && s6 && s7 && s8, "open skeletons: %s", strerror(errno));
 	TL_EXPECT(!collect_expected(s1->obj) && !collect_expected(s2->obj) &&
 		  !collect_expected(s3->obj) && !collect_expected(s4->obj) &&
 		  !collect_expected(s5->obj) && !collect_expected(s6->obj) &&
-		  !collect_expected(s7->obj), "skeleton objects");
+		  !collect_expected(s7->obj) && !collect_expected(s8->obj), "skeleton objects");
 	/* VS_MAPS (vsock/maps.h) lists exactly the maps of the objects, with
 	 * their key sizes, and sizes by max_socks those BPF sizes by default */
 	TL_EXPECT(want_maps.n == VS_MAP_COUNT, "objects define %d maps, VS_MAPS lists %d",
@@ -307,6 +309,7 @@ out:
 	vsock_rx__destroy(s5);
 	vsock_join__destroy(s6);
 	vsock_svc__destroy(s7);
+	vsock_relay__destroy(s8);
 	return tl_verdict();
 }
 

@@ -1,0 +1,595 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* The relay's pairs on vsockd's loop (relay.h).
+ *
+ * A pair has two directions, each read from one leg (src) and written to
+ * the other (dst). A direction is in the kernel (the verdict redirects
+ * src's segments to dst's egress) until the verdict gives up on it
+ * (bound reached, peer gone): from then on it is copied here, for good.
+ * The switch keeps order: bytes the verdict passed wait on src's psock
+ * queue, and copying starts only once dst's TCP has taken every byte
+ * redirected before them (tcp_taken() == redirected).
+ *
+ * A FIN is not relayed by the kernel. When src has its peer's FIN, the
+ * direction is done once src's TCP received no byte the relay has not
+ * moved and dst's TCP took them all: then dst is shut for writing. The
+ * wake-up is EPOLLRDHUP (the socket table follows the same change,
+ * vsock_relay_state); a direction whose counts still lag is looked at
+ * again by a short timer. A reset or error on a leg resets the other.
+ * A pair closes when both directions are done. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/timerfd.h>
+#include "clock.h"
+#include "log.h"
+#include "loop.h"
+#include "relay.h"
+#include "relay_bpf.h"
+#include "relay_tcp.h"
+
+#ifndef SO_COOKIE
+#define SO_COOKIE 57
+#endif
+
+#define COPY_BUF	(64 << 10)
+#define WAIT_MS		2	/* a direction waits for counts to catch up */
+#define IDLE_TICK_MS	100	/* idle timeouts are checked this often */
+
+/* One direction: src's bytes out of dst. */
+struct rdir {
+	int src, dst;
+	__u64 src_cookie;
+	__u8 mode;		/* enum vs_relay_mode, as last read */
+	bool eof;		/* src has its peer's FIN */
+	bool may_copy;		/* dst's TCP took every redirected byte */
+	bool done;		/* dst shut for writing */
+	bool switched;		/* counted as a switch */
+	__u64 redir;		/* redirected by the verdict (vs_relay) */
+	__u64 max_backlog;	/* the verdict's vs_relay_dir.max_backlog */
+	__u64 read;		/* read from src here */
+	__u64 copied;		/* written to dst here */
+	__u64 base_taken;	/* dst's tcp_taken() before pairing */
+	__u64 base_rx;		/* src's bytes received and read before pairing */
+	char *buf;
+	size_t len, off;
+};
+
+struct pair {
+	int id;
+	int fd[2];		/* 0 client leg, 1 backend leg */
+	__u64 cookie[2];
+	bool plain;		/* in no sockmap: copied both ways */
+	bool waiting;		/* a direction waits for counts (timer) */
+	int err;		/* a leg's error a read consumed at pairing */
+	struct rdir d[2];	/* d[0]: client leg -> backend leg */
+	struct relay_opts o;
+	__u64 last_moved, last_io_ms;
+	struct relay_counts c;
+};
+
+struct relay {
+	struct loop *loop;
+	struct relay_bpf bpf;
+	int timerfd;
+	unsigned int timer_ms;	/* armed period, 0 disarmed */
+	struct pair **pairs;	/* by id; NULL: free slot */
+	int npairs;
+	int *byfd;		/* fd -> pair id + 1, 0 none */
+	int nbyfd;
+	int next_id;
+	struct relay_stats st;	/* counts of closed pairs in st.c */
+};
+
+static int byfd_set(struct relay *r, int fd, int v)
+{
+	if (fd >= r->nbyfd) {
+		int n = fd + 1024, *p = realloc(r->byfd, n * sizeof(*p));
+
+		if (!p)
+			return -ENOMEM;
+		memset(p + r->nbyfd, 0, (n - r->nbyfd) * sizeof(*p));
+		r->byfd = p;
+		r->nbyfd = n;
+	}
+	r->byfd[fd] = v;
+	return 0;
+}
+
+static struct pair *pair_of_fd(struct relay *r, int fd)
+{
+	int v = fd >= 0 && fd < r->nbyfd ? r->byfd[fd] : 0;
+
+	return v && v - 1 < r->npairs ? r->pairs[v - 1] : NULL;
+}
+
+static __u64 cookie_of(int fd)
+{
+	socklen_t len = sizeof(__u64);
+	__u64 c = 0;
+
+	return getsockopt(fd, SOL_SOCKET, SO_COOKIE, &c, &len) ? 0 : c;
+}
+
+static void counts_add(struct relay_counts *to, const struct relay_counts *c)
+{
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		to->kernel_bytes[i] += c->kernel_bytes[i];
+		to->copied_bytes[i] += c->copied_bytes[i];
+		if (c->max_backlog[i] > to->max_backlog[i])
+			to->max_backlog[i] = c->max_backlog[i];
+	}
+	to->switches += c->switches;
+	to->half_closes += c->half_closes;
+	to->resets += c->resets;
+}
+
+static void pair_counts(const struct pair *p, struct relay_counts *out)
+{
+	int i;
+
+	*out = p->c;
+	for (i = 0; i < 2; i++) {
+		out->kernel_bytes[i] = p->d[i].redir;
+		out->copied_bytes[i] = p->d[i].copied;
+		out->max_backlog[i] = p->d[i].max_backlog;
+	}
+}
+
+/* Close the pair; abort: with a reset on each leg; err: why (0: both
+ * FINs relayed) for the owner's on_close. */
+static void pair_free(struct relay *r, struct pair *p, bool abort, int err)
+{
+	struct relay_counts c;
+	int i;
+
+	pair_counts(p, &c);
+	counts_add(&r->st.c, &c);
+	if (p->o.on_close)
+		p->o.on_close(p->o.ctx, p->id, &c, err);
+	r->st.active--;
+	for (i = 0; i < 2; i++) {
+		if (p->fd[i] < 0)
+			continue;
+		relay_bpf_terminated(&r->bpf, p->cookie[i]);
+		byfd_set(r, p->fd[i], 0);
+		if (abort)
+			tcp_abort(p->fd[i]);
+		else
+			close(p->fd[i]);
+		free(p->d[i].buf);
+	}
+	r->pairs[p->id] = NULL;
+	free(p);
+}
+
+/* Refresh a direction from its map entry (the verdict's counts and mode). */
+static void dir_refresh(struct relay *r, struct pair *p, struct rdir *d)
+{
+	struct vs_relay_dir vd;
+
+	if (p->plain || (d->mode == VS_RELAY_COPY && d->switched))
+		return;	/* nothing in the kernel moves any more */
+	if (relay_bpf_dir(&r->bpf, d->src_cookie, &vd))
+		return;
+	/* a lookup copies the value while the verdict may write it: COPY
+	 * read with a count from before the last redirect would let copying
+	 * start early. Once COPY is set the count is final: read it again. */
+	if (vd.mode == VS_RELAY_COPY && relay_bpf_dir(&r->bpf, d->src_cookie, &vd))
+		return;
+	d->redir = vd.redir_bytes;
+	d->max_backlog = vd.max_backlog;
+	d->mode = vd.mode;
+	if (d->mode == VS_RELAY_COPY && !d->switched) {
+		d->switched = true;
+		p->c.switches++;
+		pr_debug("relay %d: direction %d copied from byte %llu (why %u)",
+			 p->id, (int)(d - p->d), (unsigned long long)d->redir, vd.why);
+	}
+}
+
+static int dir_finish(struct pair *p, struct rdir *d)
+{
+	pr_debug("relay %d: direction %d done, shutting fd %d", p->id, (int)(d - p->d), d->dst);
+	if (shutdown(d->dst, SHUT_WR) && errno != ENOTCONN)
+		return -errno;
+	d->done = true;
+	p->c.half_closes++;
+	return 0;
+}
+
+/* Whether src has its peer's FIN and every byte before it was redirected
+ * or read here. tcpi_bytes_received counts the FIN as a byte
+ * (tcp_rcv_nxt_update runs to its end_seq). A read's 0 is no proof in a
+ * sockhash: the verdict drops the FIN alone, and passed segments may still
+ * wait on the psock's backlog while the parser answers 0 at SOCK_DONE. */
+static bool dir_src_over(struct pair *p, struct rdir *d)
+{
+	__u64 rx;
+
+	if (!tcp_peer_shut(d->src) || tcp_received(d->src, &rx))
+		return false;
+	return p->plain || rx - d->base_rx - 1 == d->redir + d->read;
+}
+
+/* A kernel direction after src's FIN: done when every byte src received
+ * was redirected and dst's TCP took them. 1: not yet (look again). */
+static int dir_kernel_fin(struct pair *p, struct rdir *d)
+{
+	__u64 rx, taken;
+
+	if (tcp_received(d->src, &rx) || tcp_taken(d->dst, &taken))
+		return 1;
+	/* rx counts the FIN (dir_src_over); tcpi_bytes_acked counts our SYN,
+	 * which base_taken holds */
+	if (rx - d->base_rx - 1 != d->redir || taken - d->base_taken != d->redir)
+		return 1;
+	return dir_finish(p, d);
+}
+
+/* Move what src has to dst, until either would block. 0, 1 (waiting for
+ * counts), or -errno (reset the pair). */
+static int dir_copy(struct pair *p, struct rdir *d)
+{
+	ssize_t n;
+
+	if (!d->may_copy) {
+		__u64 taken;
+
+		if (tcp_taken(d->dst, &taken) || taken - d->base_taken != d->redir)
+			return 1;	/* redirected bytes not all in dst's TCP */
+		d->may_copy = true;
+	}
+	if (!d->buf && !(d->buf = malloc(COPY_BUF)))
+		return -ENOMEM;
+	for (;;) {
+		if (d->off < d->len) {
+			n = send(d->dst, d->buf + d->off, d->len - d->off,
+				 MSG_DONTWAIT | MSG_NOSIGNAL);
+			if (n < 0)
+				return errno == EAGAIN ? 0 : -errno;
+			d->off += n;
+			d->copied += n;
+			continue;
+		}
+		d->off = d->len = 0;
+		if (d->eof)
+			return dir_finish(p, d);
+		n = recv(d->src, d->buf, COPY_BUF, MSG_DONTWAIT);
+		if (n > 0) {
+			d->len = n;
+			d->read += n;
+		} else if (n < 0 && errno != EAGAIN) {
+			return -errno;
+		} else if (dir_src_over(p, d)) {
+			d->eof = true;
+		} else {
+			/* passed segments still on their way: their
+			 * arrival wakes us; after a FIN, the timer */
+			return tcp_peer_shut(d->src) ? 1 : 0;
+		}
+	}
+}
+
+static int dir_pump(struct relay *r, struct pair *p, struct rdir *d)
+{
+	int ret;
+
+	if (d->done)
+		return 0;
+	dir_refresh(r, p, d);
+	if (d->mode == VS_RELAY_COPY)
+		return dir_copy(p, d);
+	if (!tcp_peer_shut(d->src))
+		return 0;
+	ret = dir_kernel_fin(p, d);
+	if (ret != 1)
+		return ret;
+	dir_refresh(r, p, d);	/* the last segments may have switched */
+	return d->mode == VS_RELAY_COPY ? dir_copy(p, d) : 1;
+}
+
+static void timer_arm(struct relay *r);
+
+/* Everything that may have changed for p; closes it when it is over. */
+static void pair_run(struct relay *r, struct pair *p)
+{
+	int i, ret, err = p->err;
+
+	p->waiting = false;
+	/* a reset first: its RCV_SHUTDOWN must not pass for a FIN */
+	for (i = 0; i < 2 && !err; i++) {
+		ret = tcp_error(p->fd[i]);
+		if (ret > 0) {
+			pr_debug("relay %d: leg %d: %s", p->id, i, strerror(ret));
+			err = -ret;
+		}
+	}
+	for (i = 0; i < 2 && !err; i++) {
+		ret = dir_pump(r, p, &p->d[i]);
+		if (ret < 0) {
+			pr_debug("relay %d: direction %d: %s", p->id, i, strerror(-ret));
+			err = ret;
+		} else if (ret == 1) {
+			p->waiting = true;
+		}
+	}
+	if (err) {
+		pr_debug("relay %d: reset (%s)", p->id, strerror(-err));
+		p->c.resets++;
+		pair_free(r, p, true, err);
+	} else if (p->d[0].done && p->d[1].done) {
+		pair_free(r, p, false, 0);
+	}
+	timer_arm(r);
+}
+
+/* Idle timeout: bytes moved since the last look restart the clock. */
+static void pair_idle(struct relay *r, struct pair *p, __u64 now)
+{
+	__u64 moved = p->d[0].redir + p->d[1].redir + p->d[0].copied + p->d[1].copied;
+
+	if (moved != p->last_moved) {
+		p->last_moved = moved;
+		p->last_io_ms = now;
+	} else if (p->o.idle_ms && now - p->last_io_ms >= p->o.idle_ms) {
+		pr_debug("relay %d: idle for %u ms, reset", p->id, p->o.idle_ms);
+		r->st.idle_closed++;
+		pair_free(r, p, true, -ETIMEDOUT);
+	}
+}
+
+static void timer_arm(struct relay *r)
+{
+	struct itimerspec its = { 0 };
+	unsigned int ms = 0;
+	int i;
+
+	for (i = 0; i < r->npairs; i++) {
+		struct pair *p = r->pairs[i];
+
+		if (!p)
+			continue;
+		if (p->waiting)
+			ms = WAIT_MS;
+		else if (p->o.idle_ms && !ms)
+			ms = IDLE_TICK_MS;
+	}
+	if (ms == r->timer_ms)
+		return;
+	its.it_interval.tv_nsec = its.it_value.tv_nsec = ms * 1000000L;
+	timerfd_settime(r->timerfd, 0, &its, NULL);
+	r->timer_ms = ms;
+}
+
+static void on_timer(struct relay *r)
+{
+	__u64 ticks, now = clock_now_ms();
+	int i;
+
+	if (read(r->timerfd, &ticks, sizeof(ticks)) < 0)
+		return;
+	for (i = 0; i < r->npairs; i++) {
+		struct pair *p = r->pairs[i];
+
+		if (p && p->waiting)
+			pair_run(r, p);
+		p = r->pairs[i];
+		if (p) {
+			dir_refresh(r, p, &p->d[0]);
+			dir_refresh(r, p, &p->d[1]);
+			pair_idle(r, p, now);
+		}
+	}
+	timer_arm(r);
+}
+
+static void on_fd(void *ctx, __u32 low, __u32 events)
+{
+	struct relay *r = ctx;
+	struct pair *p;
+
+	(void)events;
+	if ((int)low == r->timerfd) {
+		on_timer(r);
+		return;
+	}
+	p = pair_of_fd(r, (int)low);
+	if (p)
+		pair_run(r, p);
+}
+
+int relay_open(struct relay **out, struct loop *l, struct vs_loader *ld)
+{
+	struct relay *r = calloc(1, sizeof(*r));
+	int ret;
+
+	if (!r)
+		return -ENOMEM;
+	r->loop = l;
+	r->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (r->timerfd < 0) {
+		ret = -errno;
+		free(r);
+		return ret;
+	}
+	ret = relay_bpf_open(&r->bpf, ld);
+	if (!ret)
+		ret = loop_add(l, r->timerfd, EPOLLIN, VSD_TAG(TAG_RELAY, r->timerfd));
+	if (ret) {
+		relay_bpf_close(&r->bpf);
+		close(r->timerfd);
+		free(r);
+		return ret;
+	}
+	loop_handle(l, TAG_RELAY, on_fd, r);
+	*out = r;
+	return 0;
+}
+
+void relay_close(struct relay *r)
+{
+	int i;
+
+	if (!r)
+		return;
+	for (i = 0; i < r->npairs; i++)
+		if (r->pairs[i])
+			pair_free(r, r->pairs[i], false, -ECANCELED);
+	relay_bpf_close(&r->bpf);
+	close(r->timerfd);
+	free(r->pairs);
+	free(r->byfd);
+	free(r);
+}
+
+static int slot_new(struct relay *r)
+{
+	struct pair **np;
+	int i, n;
+
+	for (i = 0; i < r->npairs; i++)
+		if (!r->pairs[i])
+			return i;
+	n = r->npairs ? 2 * r->npairs : 64;
+	np = realloc(r->pairs, n * sizeof(*np));
+	if (!np)
+		return -ENOMEM;
+	memset(np + r->npairs, 0, (n - r->npairs) * sizeof(*np));
+	r->pairs = np;
+	i = r->npairs;
+	r->npairs = n;
+	return i;
+}
+
+/* Counts before the pair: what dst's TCP took already, what src received
+ * and something read (nothing, for a proxy's fresh legs). */
+static int dir_base(struct rdir *d)
+{
+	__u64 rx, rx2, unread;
+	int r;
+
+	if ((r = tcp_taken(d->dst, &d->base_taken)))
+		return r;
+	do {
+		if ((r = tcp_received(d->src, &rx)) || (r = tcp_unread(d->src, &unread)) ||
+		    (r = tcp_received(d->src, &rx2)))
+			return r;
+	} while (rx != rx2);
+	d->base_rx = rx - unread;
+	return 0;
+}
+
+/* Into the kernel relay; on refusal the pair is plain (copied). */
+static int pair_splice(struct relay *r, struct pair *p)
+{
+	struct relay_leg_id a = { p->fd[0], p->cookie[0] }, b = { p->fd[1], p->cookie[1] };
+	int i, ret;
+
+	for (i = 0; i < 2; i++)
+		if ((ret = dir_base(&p->d[i])))
+			return ret;
+	relay_bpf_track(&r->bpf, &a, b.cookie);
+	relay_bpf_track(&r->bpf, &b, a.cookie);
+	ret = p->o.copy ? -EOPNOTSUPP : relay_bpf_splice(&r->bpf, &a, &b, p->o.bound);
+	if (ret < 0) {
+		pr_debug("relay %d: kernel relay refused (%s): copied", p->id, strerror(-ret));
+		r->st.refused++;
+		p->plain = true;
+		p->d[0].mode = p->d[1].mode = VS_RELAY_COPY;
+		p->d[0].may_copy = p->d[1].may_copy = true;
+		return 0;
+	}
+	/* bytes queued before the pair: a read runs the verdict over them
+	 * (the parser's recvmsg clocks a receive queue it finds non-empty);
+	 * anything it returns was passed, so that direction is copied */
+	for (i = 0; i < 2; i++) {
+		struct rdir *d = &p->d[i];
+		ssize_t n;
+
+		if (!(d->buf = malloc(COPY_BUF)))
+			return -ENOMEM;
+		n = recv(d->src, d->buf, COPY_BUF, MSG_DONTWAIT);
+		if (n > 0) {
+			d->len = n;
+			d->read = n;
+		} else if (n < 0 && errno != EAGAIN) {
+			p->err = -errno;	/* SO_ERROR is read now */
+		}
+	}
+	return 0;
+}
+
+int relay_pair(struct relay *r, int client_fd, int backend_fd,
+	       const struct relay_opts *o)
+{
+	struct pair *p = calloc(1, sizeof(*p));
+	int id = slot_new(r), i, ret;
+
+	if (!p || id < 0) {
+		free(p);
+		close(client_fd);
+		close(backend_fd);
+		return -ENOMEM;
+	}
+	p->id = id;
+	p->fd[0] = client_fd;
+	p->fd[1] = backend_fd;
+	p->o = o ? *o : (struct relay_opts){ 0 };
+	p->last_io_ms = clock_now_ms();
+	for (i = 0; i < 2; i++) {
+		p->cookie[i] = cookie_of(p->fd[i]);
+		p->d[i].src = p->fd[i];
+		p->d[i].dst = p->fd[1 - i];
+		p->d[i].src_cookie = p->cookie[i];
+	}
+	r->pairs[id] = p;
+	r->st.pairs++;
+	r->st.active++;
+	ret = pair_splice(r, p);
+	for (i = 0; i < 2 && !ret; i++) {
+		ret = byfd_set(r, p->fd[i], id + 1);
+		if (!ret)
+			ret = loop_add(r->loop, p->fd[i],
+				       EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET,
+				       VSD_TAG(TAG_RELAY, p->fd[i]));
+	}
+	if (ret) {
+		p->o.on_close = NULL;	/* the caller hears it from the return */
+		pair_free(r, p, true, ret);
+		return ret;
+	}
+	pair_run(r, p);
+	return id;
+}
+
+int relay_pair_counts(struct relay *r, int id, struct relay_counts *out)
+{
+	struct pair *p = id >= 0 && id < r->npairs ? r->pairs[id] : NULL;
+
+	if (!p)
+		return -ENOENT;
+	dir_refresh(r, p, &p->d[0]);
+	dir_refresh(r, p, &p->d[1]);
+	pair_counts(p, out);
+	return 0;
+}
+
+void relay_stats(struct relay *r, struct relay_stats *out)
+{
+	struct relay_counts c;
+	int i;
+
+	*out = r->st;
+	relay_bpf_counters(&r->bpf, out->verdict);
+	for (i = 0; i < r->npairs; i++) {
+		if (!r->pairs[i])
+			continue;
+		relay_pair_counts(r, i, &c);
+		counts_add(&out->c, &c);
+	}
+}
