@@ -53,7 +53,7 @@ struct vs_loader {
 	int lock_fd;			/* flock on the pin root, serialises changes */
 	bool created;			/* this open loaded and pinned everything */
 	int map_fds[VS_MAP_COUNT];
-	int prog_fds[24];	/* >= vs_nprogs */
+	int prog_fds[32];		/* by vs_progs index: room for more programs */
 };
 
 /* errors: fill err (if any) and return -errnum */

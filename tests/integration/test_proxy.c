@@ -97,7 +97,7 @@ static int case_proxy_integrity_both_ways(void)
 	TL_EXPECT(!rc, "vsockd did not start: %s", strerror(-rc));
 	lfd = tl_listen(AF_INET, "127.0.0.1", 0, false);
 	TL_EXPECT(lfd >= 0, "backend listen: %s", strerror(-lfd));
-	TL_EXPECT(!ctl("proxy add %s:%d --backend 127.0.0.1:%d --mode proxy", SVC_ADDR,
+	TL_EXPECT(!ctl("proxy add %s:%d --backend 127.0.0.1:%d --mode proxy --replace", SVC_ADDR,
 		       SVC_PORT, tl_port(lfd)), "proxy add failed");
 	warm_up();
 	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
@@ -147,7 +147,7 @@ static int proxied_pair(struct dl_daemon *d, const char *log, int *lfd, int *c, 
 		return -1;
 	}
 	*lfd = tl_listen(AF_INET, "127.0.0.1", 0, false);
-	if (*lfd < 0 || ctl("proxy add %s:%d --backend 127.0.0.1:%d --mode proxy", SVC_ADDR,
+	if (*lfd < 0 || ctl("proxy add %s:%d --backend 127.0.0.1:%d --mode proxy --replace", SVC_ADDR,
 			    SVC_PORT, tl_port(*lfd))) {
 		TL_FAIL("backend or service set-up failed");
 		return -1;
@@ -217,7 +217,7 @@ static int case_proxy_refused_backend_tries_next(void)
 	TL_EXPECT(lfd >= 0 && dead >= 0, "listen");
 	rc = tl_port(dead);
 	tl_close(dead);
-	TL_EXPECT(!ctl("proxy add %s:%d --backend 127.0.0.1:%d --backend 127.0.0.1:%d --mode proxy",
+	TL_EXPECT(!ctl("proxy add %s:%d --backend 127.0.0.1:%d --backend 127.0.0.1:%d --mode proxy --replace",
 		       SVC_ADDR, SVC_PORT, rc, tl_port(lfd)), "proxy add failed");
 	warm_up();
 	for (i = 0; i < 6; i++) {
@@ -255,7 +255,7 @@ static int case_proxy_all_down_resets_client(void)
 	TL_EXPECT(dead >= 0, "listen");
 	rc = tl_port(dead);
 	tl_close(dead);
-	TL_EXPECT(!ctl("proxy add %s:%d --backend 127.0.0.1:%d --mode proxy", SVC_ADDR,
+	TL_EXPECT(!ctl("proxy add %s:%d --backend 127.0.0.1:%d --mode proxy --replace", SVC_ADDR,
 		       SVC_PORT, rc), "proxy add failed");
 	warm_up();
 	t0 = tl_now_ms();
@@ -290,7 +290,7 @@ static int case_proxy_concurrent_connections(void)
 	TL_EXPECT(!rc, "vsockd did not start: %s", strerror(-rc));
 	lfd = tl_listen(AF_INET, "127.0.0.1", 0, false);
 	TL_EXPECT(lfd >= 0, "listen");
-	TL_EXPECT(!ctl("proxy add %s:%d --backend 127.0.0.1:%d --mode proxy", SVC_ADDR,
+	TL_EXPECT(!ctl("proxy add %s:%d --backend 127.0.0.1:%d --mode proxy --replace", SVC_ADDR,
 		       SVC_PORT, tl_port(lfd)), "proxy add failed");
 	warm_up();
 	for (n = 0; n < NCONC; n++) {
