@@ -12,6 +12,8 @@
 #define SO_NETNS_COOKIE 71
 #endif
 
+_Static_assert(VS_SVC_MAX_BACKENDS <= 32, "pmap_dest.tried is a 32-bit mask");
+
 static __u64 mono_ns(void)
 {
 	struct timespec ts;
@@ -105,11 +107,11 @@ static void to_sockaddr(const struct vs_addr *a, struct sockaddr_storage *ss, so
 	}
 }
 
-int pmap_backend(struct vs_loader *ld, const struct pmap_dest *dest, unsigned int attempt,
+int pmap_backend(struct vs_loader *ld, struct pmap_dest *dest, unsigned int attempt,
 		 struct sockaddr_storage *addr, socklen_t *len, __u32 *slot)
 {
 	int sfd = loader_map_fd(ld, VS_MAP_SVC), bfd = loader_map_fd(ld, VS_MAP_BACKENDS);
-	__u32 order[VS_SVC_MAX_BACKENDS], n = 0, i, s;
+	__u32 i, s;
 	struct vs_backend b;
 	struct vs_svc svc;
 	__u64 now = mono_ns();
@@ -120,26 +122,24 @@ int pmap_backend(struct vs_loader *ld, const struct pmap_dest *dest, unsigned in
 	if (bpf_map_lookup_elem(sfd, &dest->svc, &svc) || svc.id != dest->svc_id ||
 	    !svc.nbackends || svc.nbackends > VS_SVC_MAX_BACKENDS)
 		return -ENOENT;	/* deleted, or replaced by another service */
+	if (attempt == 0) {	/* the next client starts one further */
+		dest->start = svc.rr++;
+		dest->tried = 0;
+		bpf_map_update_elem(sfd, &dest->svc, &svc, BPF_EXIST);
+	}
 	/* healthy ones first, from the cursor; then those marked down */
 	for (pass = 0; pass < 2; pass++)
 		for (i = 0; i < svc.nbackends; i++) {
-			s = (svc.rr + i) % svc.nbackends;
-			if (backend_get(bfd, svc.id, s, &b))
+			s = (dest->start + i) % svc.nbackends;
+			if ((dest->tried & (1u << s)) || backend_get(bfd, svc.id, s, &b) ||
+			    !vs_backend_usable(&b, now) != (pass == 1))
 				continue;
-			if (!vs_backend_usable(&b, now) == (pass == 1))
-				order[n++] = s;
+			dest->tried |= 1u << s;
+			*slot = s;
+			to_sockaddr(&b.addr, addr, len);
+			return 0;
 		}
-	if (attempt >= n)
-		return -ENOENT;
-	if (attempt == 0) {	/* the next client starts one further */
-		svc.rr++;
-		bpf_map_update_elem(sfd, &dest->svc, &svc, BPF_EXIST);
-	}
-	*slot = order[attempt];
-	if (backend_get(bfd, svc.id, *slot, &b))
-		return -ENOENT;
-	to_sockaddr(&b.addr, addr, len);
-	return 0;
+	return -ENOENT;
 }
 
 void pmap_backend_result(struct vs_loader *ld, __u32 svc_id, __u32 slot, bool ok)

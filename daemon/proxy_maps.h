@@ -15,6 +15,8 @@ struct pmap_dest {
 	__u32 svc_id;
 	struct vs_svc_key svc;		/* the service address it connected to */
 	__u64 client_cookie;
+	__u32 start;			/* round-robin cursor of its first attempt */
+	__u32 tried;			/* bit per backend slot already tried */
 };
 
 /* Publish (or, with port 0, remove) the listener 127.0.0.1:port of the
@@ -23,11 +25,12 @@ int pmap_listener_set(struct vs_loader *ld, __u64 netns_cookie, __u16 port);
 /* The destination of the client accepted as fd, from the record its
  * connect left (vs_proxy_orig). -ENOENT: none. */
 int pmap_dest_of(struct vs_loader *ld, int fd, struct pmap_dest *out);
-/* The backend for attempt number attempt (0, 1, ...) of dest: the service's
- * healthy backends in round-robin order from its cursor, then the ones
- * marked down. -ENOENT when attempt is past the last one, or the service
+/* The backend for the next attempt of dest (attempt 0: its first, which
+ * takes the service's round-robin cursor): the first untried one of the
+ * healthy backends in round-robin order, else of those marked down; it
+ * counts as tried. -ENOENT when every backend was tried, or the service
  * is gone. */
-int pmap_backend(struct vs_loader *ld, const struct pmap_dest *dest, unsigned int attempt,
+int pmap_backend(struct vs_loader *ld, struct pmap_dest *dest, unsigned int attempt,
 		 struct sockaddr_storage *addr, socklen_t *len, __u32 *slot);
 /* How a connect to a backend went: its counters and its health. */
 void pmap_backend_result(struct vs_loader *ld, __u32 svc_id, __u32 slot, bool ok);
