@@ -323,85 +323,12 @@ out:
 	return tl_verdict();
 }
 
-struct duplex_job {
-	struct tl_duplex x;
-	int rc;
-	char why[256];
-};
-
-static void *duplex_thread(void *arg)
-{
-	struct duplex_job *j = arg;
-
-	j->rc = tl_xfer_duplex(&j->x, j->why, sizeof(j->why));
-	return NULL;
-}
-
-/* vsockd killed with -9 in the middle of a stream: the relay goes on in
- * the kernel (its legs are kept by the file-descriptor store, which
- * daemonlib plays as PID 1 does), a new vsockd takes the pair back, and
- * every byte arrives. Meanwhile a new client is refused, not left hanging. */
-static int case_proxy_survives_vsockd_kill9(void)
-{
-	struct duplex_job j = {
-		.x = {
-			.c_tx = { .seed = 71, .len = 96 << 20, .min_io = 1, .max_io = 1 << 20,
-				  .timeout_ms = 60000, .pause_pct = 2, .pause_max_ms = 20,
-				  .shut_wr = true },
-			.s_rx = { .seed = 71, .len = 96 << 20, .min_io = 1, .max_io = 1 << 20,
-				  .timeout_ms = 60000, .expect_eof = true },
-			.s_tx = { .seed = 72, .len = 32 << 20, .min_io = 1, .max_io = 65536,
-				  .timeout_ms = 60000, .pause_pct = 2, .pause_max_ms = 20,
-				  .shut_wr = true },
-			.c_rx = { .seed = 72, .len = 32 << 20, .min_io = 1, .max_io = 1 << 20,
-				  .timeout_ms = 60000, .expect_eof = true },
-		},
-	};
-	struct dl_daemon d, d2;
-	int lfd = -1, c = -1, s = -1, c2 = -1, stored, rc;
-	pthread_t th;
-	bool running = false;
-
-	dl_daemon_init(&d2);
-	TL_EXPECT(!proxied_pair(&d, "kill9-first.log", &lfd, &c, &s), "set-up");
-	j.x.c_tx.fd = j.x.c_rx.fd = c;
-	j.x.s_tx.fd = j.x.s_rx.fd = s;
-	TL_EXPECT(!pthread_create(&th, NULL, duplex_thread, &j), "thread");
-	running = true;
-	tl_sleep_ms(300);
-	stored = dl_store_count();
-	TL_EXPECT(stored >= 2, "vsockd stored %d descriptors of the pair, not 2", stored);
-	dl_daemon_stop(&d, SIGKILL);
-	/* away: a new client is refused at once, the pair keeps relaying */
-	c2 = tl_connect(AF_INET, SVC_ADDR, SVC_PORT, false);
-	TL_EXPECT(c2 == -ECONNREFUSED, "a client while vsockd is away got %d (%s), not "
-		  "ECONNREFUSED", c2, c2 < 0 ? strerror(-c2) : "connected");
-	tl_sleep_ms(500);
-	rc = dl_daemon_start(&d2, "kill9-second.log");
-	TL_EXPECT(!rc, "vsockd did not start again: %s", strerror(-rc));
-	pthread_join(th, NULL);
-	running = false;
-	TL_EXPECT(!j.rc, "the stream across the restart: %s", j.why);
-out:
-	if (running)
-		pthread_join(th, NULL);
-	if (c2 >= 0)
-		tl_close(c2);
-	tl_close(c);
-	tl_close(s);
-	tl_close(lfd);
-	dl_daemon_free(&d);
-	dl_stop(&d2);
-	return tl_verdict();
-}
-
 static const struct tl_case cases[] = {
 	{ "proxy_integrity_both_ways", case_proxy_integrity_both_ways, 90 },
 	{ "proxy_half_close_each_way", case_proxy_half_close_each_way, 60 },
 	{ "proxy_refused_backend_tries_next", case_proxy_refused_backend_tries_next, 60 },
 	{ "proxy_all_backends_down_resets_client", case_proxy_all_down_resets_client, 60 },
 	{ "proxy_concurrent_connections", case_proxy_concurrent_connections, 120 },
-	{ "proxy_survives_vsockd_kill9", case_proxy_survives_vsockd_kill9, 120 },
 };
 
 int main(void)
