@@ -9,6 +9,7 @@
  * the bytes went through the kernel. */
 #include <sys/un.h>
 #include <jansson.h>
+#include <bpf/libbpf.h>
 #include "testlib.h"
 #include "daemonlib.h"
 
@@ -36,23 +37,28 @@ static int ctl(const char *fmt, ...)
 
 /* vsockd learns of a network namespace when a process of an attached
  * cgroup connects there (docs/architecture.md, "The service proxy"): one
- * throwaway connection, then wait for the proxy's listener record. */
+ * throwaway connection, then wait for its listener record. */
 static int warm_up(void)
 {
-	char out[4096];
-	int c, s, i;
+	int mfd = loader_map_fd(tl.ld, VS_MAP_PROXY_LISTEN), c, s, i;
+	socklen_t len = sizeof(__u64);
+	struct vs_proxy_listen v;
+	__u64 netns;
 
 	if (tl_pair(AF_INET, true, &c, &s))
 		return -1;
+	i = getsockopt(c, SOL_SOCKET, SO_NETNS_COOKIE, &netns, &len);
 	tl_close(c);
 	tl_close(s);
-	for (i = 0; i < 100; i++) {
-		if (!dl_run_ctl(out, sizeof(out), "%s --pin-root %s proxy list -j", dl.vsockctl,
-				tl.pin_root) && strstr(out, "\"listeners\""))
+	if (i || mfd < 0)
+		return -1;
+	for (i = 0; i < 200; i++) {
+		if (!bpf_map_lookup_elem(mfd, &netns, &v))
 			return 0;
-		tl_sleep_ms(50);
+		tl_sleep_ms(10);
 	}
-	return 0;	/* the first connect says whether it worked */
+	TL_FAIL("vsockd does not listen in this network namespace after 2 s");
+	return -1;
 }
 
 /* A connected client of the service: blocking connect, checked peer name. */
@@ -82,6 +88,20 @@ static int svc_connect(int family)
 	return fd;
 }
 
+/* Bytes the relay's verdict moved in the kernel so far (vs_relay_ctr). */
+static __u64 relay_kernel_bytes(void)
+{
+	int fd = loader_map_fd(tl.ld, VS_MAP_RELAY_CTR), ncpu = libbpf_num_possible_cpus(), i;
+	__u32 k = VS_RC_REDIR_BYTES;
+	__u64 v[512], sum = 0;
+
+	if (fd < 0 || ncpu <= 0 || ncpu > 512 || bpf_map_lookup_elem(fd, &k, v))
+		return 0;
+	for (i = 0; i < ncpu; i++)
+		sum += v[i];
+	return sum;
+}
+
 /* ------------------------------------------------------------------ */
 /* Cases                                                               */
 
@@ -91,6 +111,7 @@ static int case_proxy_integrity_both_ways(void)
 	static const size_t sizes[] = { 1, 1024, 65536, 1 << 20 };
 	struct dl_daemon d;
 	int lfd = -1, c = -1, s = -1, rc;
+	__u64 k0, moved;
 	unsigned int i;
 
 	rc = dl_start(&d, "integrity.log");
@@ -122,8 +143,15 @@ static int case_proxy_integrity_both_ways(void)
 		x.s_rx.max_io = x.c_rx.max_io = 1 << 20;
 		x.s_rx.min_io = x.c_rx.min_io = 1;
 		x.s_rx.timeout_ms = x.c_rx.timeout_ms = 20000;
+		k0 = relay_kernel_bytes();
 		TL_EXPECT(!tl_xfer_duplex(&x, why, sizeof(why)), "%zu-byte writes: %s",
 			  sizes[i], why);
+		moved = relay_kernel_bytes() - k0;
+		tl_diag("%zu-byte writes: %llu of %llu bytes moved by the kernel relay", sizes[i],
+			(unsigned long long)moved, (unsigned long long)(16 * sizes[i]));
+		TL_EXPECT(sizes[i] > 1024 ? moved * 10 >= 9 * 16 * sizes[i] : moved == 16 * sizes[i],
+			  "%zu-byte writes: the kernel relay moved %llu of %llu bytes", sizes[i],
+			  (unsigned long long)moved, (unsigned long long)(16 * sizes[i]));
 		tl_close(c);
 		tl_close(s);
 		c = s = -1;
@@ -323,12 +351,142 @@ out:
 	return tl_verdict();
 }
 
+/* The backend in another network namespace, reached over a veth pair:
+ * vsockd dials it from the client's namespace; it echoes what it reads. */
+#define VETH_HOST	"10.201.0.1"
+#define VETH_BACKEND	"10.201.0.2"
+#define VETH_PORT	7100
+
+static int echo_backend(void *arg, int wfd)
+{
+	int *go = arg, lfd, fd;
+	char b, buf[65536];
+	ssize_t n;
+
+	if (read(go[0], &b, 1) != 1)	/* the parent configured the veth */
+		return tl_child_fail(wfd, "no go from the parent");
+	lfd = tl_listen(AF_INET, VETH_BACKEND, VETH_PORT, false);
+	if (lfd < 0)
+		return tl_child_fail(wfd, "listen %s:%d: %s", VETH_BACKEND, VETH_PORT,
+				     strerror(-lfd));
+	if (write(go[1], "r", 1) != 1)
+		return tl_child_fail(wfd, "ready");
+	fd = tl_accept(lfd, false, 10000);
+	if (fd < 0)
+		return tl_child_fail(wfd, "no connection from the proxy");
+	while ((n = recv(fd, buf, sizeof(buf), 0)) > 0)
+		if (tl_send_all(fd, buf, (size_t)n, 10000, NULL) != n)
+			return tl_child_fail(wfd, "echo: send failed");
+	if (n < 0)
+		return tl_child_fail(wfd, "echo: recv: %s", strerror(errno));
+	shutdown(fd, SHUT_WR);
+	return 0;
+}
+
+/* The child's own network namespace, then the echo backend. */
+static int echo_backend_in_netns(void *arg, int wfd)
+{
+	int r = tl_netns_new(), *go = arg;
+
+	if (r)
+		return tl_child_fail(wfd, "netns: %s", strerror(-r));
+	if (write(go[1], "u", 1) != 1)	/* the parent may move the veth here */
+		return tl_child_fail(wfd, "unshared");
+	return echo_backend(arg, wfd);
+}
+
+static int case_proxy_remote_backend_over_veth(void)
+{
+	struct tl_xfer tx = { .seed = 33, .len = 8 << 20, .min_io = 1, .max_io = 1 << 20,
+			      .timeout_ms = 20000, .shut_wr = true };
+	struct tl_xfer rx = { .seed = 33, .len = 8 << 20, .min_io = 1, .max_io = 1 << 20,
+			      .timeout_ms = 20000, .expect_eof = true };
+	struct tl_child ch = { .pid = -1 };
+	int p2c[2] = { -1, -1 }, c2p[2] = { -1, -1 }, go[2], c = -1, rc;
+	struct dl_daemon d;
+	char cmd[512], why[256], b;
+
+	dl_daemon_init(&d);
+	TL_EXPECT(!pipe(p2c) && !pipe(c2p), "pipes");
+	go[0] = p2c[0];
+	go[1] = c2p[1];
+	TL_EXPECT(!tl_child_start(&ch, echo_backend_in_netns, go), "fork the backend");
+	TL_EXPECT(read(c2p[0], &b, 1) == 1, "the backend has no namespace");
+	snprintf(cmd, sizeof(cmd),
+		 "ip link add vsp%d type veth peer name vsb%d netns %d && "
+		 "ip addr add " VETH_HOST "/24 dev vsp%d && ip link set vsp%d up && "
+		 "nsenter -t %d -n ip addr add " VETH_BACKEND "/24 dev vsb%d && "
+		 "nsenter -t %d -n ip link set vsb%d up",
+		 (int)ch.pid, (int)ch.pid, (int)ch.pid, (int)ch.pid, (int)ch.pid,
+		 (int)ch.pid, (int)ch.pid, (int)ch.pid, (int)ch.pid);
+	TL_EXPECT(!system(cmd), "veth set-up failed: %s", cmd);
+	TL_EXPECT(write(p2c[1], "g", 1) == 1 && read(c2p[0], &b, 1) == 1, "backend not ready");
+	rc = dl_start(&d, "veth.log");
+	TL_EXPECT(!rc, "vsockd did not start: %s", strerror(-rc));
+	TL_EXPECT(!ctl("proxy add %s:%d --backend %s:%d --mode proxy --replace", SVC_ADDR,
+		       SVC_PORT, VETH_BACKEND, VETH_PORT), "proxy add failed");
+	warm_up();
+	c = svc_connect(AF_INET);
+	TL_EXPECT(c >= 0, "connect to the service: %s", strerror(-c));
+	tx.fd = rx.fd = c;
+	TL_EXPECT(!tl_xfer_stream(c, c, &tx, &rx) && !tx.err && !rx.err,
+		  "8 MiB echoed through the proxy: %s%s", tx.why, rx.why);
+	TL_EXPECT(!tl_child_wait(&ch, 10000, why, sizeof(why)), "backend: %s", why);
+	ch.pid = -1;
+out:
+	if (ch.pid > 0)
+		tl_child_wait(&ch, 1000, why, sizeof(why));
+	for (rc = 0; rc < 2; rc++) {
+		if (p2c[rc] >= 0)
+			close(p2c[rc]);
+		if (c2p[rc] >= 0)
+			close(c2p[rc]);
+	}
+	tl_close(c);
+	dl_stop(&d);
+	return tl_verdict();
+}
+
+/* A rule deleted while a proxied connection is open: the connection goes
+ * on (the relay needs no rule), a new connect is no longer steered. */
+static int case_proxy_rule_deleted_mid_connection(void)
+{
+	struct tl_duplex x = {
+		.c_tx = { .seed = 41, .len = 4 << 20, .min_io = 1, .max_io = 65536, .timeout_ms = 20000 },
+		.s_rx = { .seed = 41, .len = 4 << 20, .min_io = 1, .max_io = 1 << 20, .timeout_ms = 20000 },
+		.s_tx = { .seed = 42, .len = 4 << 20, .min_io = 1, .max_io = 65536, .timeout_ms = 20000 },
+		.c_rx = { .seed = 42, .len = 4 << 20, .min_io = 1, .max_io = 1 << 20, .timeout_ms = 20000 },
+	};
+	struct dl_daemon d;
+	int lfd = -1, c = -1, s = -1, c2 = -1;
+	char why[256];
+
+	TL_EXPECT(!proxied_pair(&d, "ruledel.log", &lfd, &c, &s), "set-up");
+	TL_EXPECT(!ctl("proxy del %s:%d", SVC_ADDR, SVC_PORT), "proxy del failed");
+	x.c_tx.fd = x.c_rx.fd = c;
+	x.s_tx.fd = x.s_rx.fd = s;
+	TL_EXPECT(!tl_xfer_duplex(&x, why, sizeof(why)), "after the rule went: %s", why);
+	/* this namespace has no route to the service address */
+	c2 = tl_connect(AF_INET, SVC_ADDR, SVC_PORT, false);
+	TL_EXPECT(c2 < 0 && c2 != -ECONNREFUSED, "a new connect got %d: still steered?", c2);
+out:
+	if (c2 >= 0)
+		tl_close(c2);
+	tl_close(c);
+	tl_close(s);
+	tl_close(lfd);
+	dl_stop(&d);
+	return tl_verdict();
+}
+
 static const struct tl_case cases[] = {
 	{ "proxy_integrity_both_ways", case_proxy_integrity_both_ways, 90 },
 	{ "proxy_half_close_each_way", case_proxy_half_close_each_way, 60 },
 	{ "proxy_refused_backend_tries_next", case_proxy_refused_backend_tries_next, 60 },
 	{ "proxy_all_backends_down_resets_client", case_proxy_all_down_resets_client, 60 },
 	{ "proxy_concurrent_connections", case_proxy_concurrent_connections, 120 },
+	{ "proxy_remote_backend_over_veth", case_proxy_remote_backend_over_veth, 60 },
+	{ "proxy_rule_deleted_mid_connection", case_proxy_rule_deleted_mid_connection, 60 },
 };
 
 int main(void)
