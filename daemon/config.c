@@ -19,7 +19,8 @@ enum key_id {
 	K_PIN_ROOT, K_LOG_LEVEL, K_CONTROL_SOCKET, K_CONTROL_GROUP,
 	K_CONTROL_MODE, K_MAX_PROCESSES, K_MAX_HANDLES_PER_PROCESS,
 	K_MAX_HANDLES, K_RESCAN_INTERVAL, K_MAX_SOCKETS, K_MAX_QUEUED,
-	K_SMALL_RUN, K_BUSY_POLL, K_ATTACH, K_SERVICE,
+	K_SMALL_RUN, K_BUSY_POLL, K_ATTACH, K_SERVICE, K_CONNECT_TIMEOUT,
+	K_IDLE_TIMEOUT,
 	K_COUNT,
 };
 
@@ -43,6 +44,8 @@ static const struct key {
 #undef TUNE_KEY
 	[K_ATTACH]		= { "cgroups", "attach" },
 	[K_SERVICE]		= { "proxy", "service" },
+	[K_CONNECT_TIMEOUT]	= { "proxy", "connect_timeout_ms", 50, 600000 },
+	[K_IDLE_TIMEOUT]	= { "proxy", "idle_timeout", 0, 7 * 86400 },
 };
 
 struct parse {
@@ -75,6 +78,8 @@ void cfg_defaults(struct cfg *c)
 	c->max_queued = VS_MAX_QUEUED_DEFAULT;
 	c->small_run = VS_SMALL_RUN;
 	c->busy_poll = VS_SPIN_MSGS;
+	c->connect_timeout_ms = 3000;
+	c->idle_timeout = 0;
 }
 
 void cfg_free(struct cfg *c)
@@ -277,6 +282,8 @@ static int set_number(struct parse *p, enum key_id id, const char *v)
 	case K_MAX_QUEUED:		p->c->max_queued = n; break;
 	case K_SMALL_RUN:		p->c->small_run = n; break;
 	case K_BUSY_POLL:		p->c->busy_poll = n; break;
+	case K_CONNECT_TIMEOUT:		p->c->connect_timeout_ms = n; break;
+	case K_IDLE_TIMEOUT:		p->c->idle_timeout = n; break;
 	default:			p->c->rescan_interval = n; break;
 	}
 	return 1;

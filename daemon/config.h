@@ -34,6 +34,9 @@ struct cfg {
 	int nattach;
 	struct vs_svc_rule *services;	/* [proxy] service lines (lib/svcrule.h) */
 	int nservices;
+	unsigned int connect_timeout_ms; /* [proxy] per backend attempt */
+	unsigned int idle_timeout;	/* [proxy] seconds a relayed pair may carry
+					 * no byte before both legs are reset; 0 never */
 };
 
 /* Embedded defaults. */

@@ -74,7 +74,8 @@ static void raise_nofile(unsigned int want)
 static void open_proxy(struct vsd *d)
 {
 	struct proxy_opts po = {
-		.connect_timeout_ms = PROXY_CONNECT_TIMEOUT_MS,
+		.connect_timeout_ms = d->cfg.connect_timeout_ms,
+		.idle_ms = d->cfg.idle_timeout * 1000,
 		.max_pending = PROXY_MAX_PENDING,
 	};
 	int r = relay_open(&d->relay, &d->loop, d->ld);

@@ -15,7 +15,6 @@
 
 struct relay;
 
-#define PROXY_CONNECT_TIMEOUT_MS	3000	/* per backend attempt */
 #define PROXY_MAX_PENDING		1024	/* clients waiting for a backend */
 
 struct proxy_opts {

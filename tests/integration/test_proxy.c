@@ -305,7 +305,7 @@ out:
 }
 
 /* Many proxied connections at once, each with its own pattern both ways. */
-#define NCONC 200
+#define NCONC 500
 static int case_proxy_concurrent_connections(void)
 {
 	static int cs[NCONC], ss[NCONC];

@@ -80,6 +80,9 @@ static void test_every_key(void **state)
 		"max_queued = 65536\n"
 		"small_run = 0\n"
 		"busy_poll = 255\n"
+		"[proxy]\n"
+		"connect_timeout_ms = 250\n"
+		"idle_timeout = 600\n"
 		"\n"
 		"[cgroups]\n"
 		"attach = /sys/fs/cgroup/a\n"
@@ -98,6 +101,8 @@ static void test_every_key(void **state)
 	assert_int_equal(c.max_queued, 65536);
 	assert_int_equal(c.small_run, 0);
 	assert_int_equal(c.busy_poll, 255);
+	assert_int_equal(c.connect_timeout_ms, 250);
+	assert_int_equal(c.idle_timeout, 600);
 	assert_int_equal(c.nattach, 2);
 	assert_string_equal(c.attach[0], "/sys/fs/cgroup/a");
 	assert_string_equal(c.attach[1], "/sys/fs/cgroup/b c");
@@ -152,6 +157,10 @@ static void test_bad_values(void **state)
 		   "t.conf:2: max_processes: '10k' is not a number in 1..1048576");
 	expect_err("[vsockd]\nmax_handles_per_process = 99999999999\n",
 		   "t.conf:2: max_handles_per_process: '99999999999' is not a number in 1..16777216");
+	expect_err("[proxy]\nconnect_timeout_ms = 10\n",
+		   "t.conf:2: connect_timeout_ms: '10' is not a number in 50..600000");
+	expect_err("[proxy]\nidle_timeout = 1w\n",
+		   "t.conf:2: idle_timeout: '1w' is not a number in 0..604800");
 	expect_err("[bpf]\nmax_sockets = 10\n",
 		   "t.conf:2: max_sockets: '10' is not a number in 1024..4194304");
 	expect_err("[bpf]\nmax_queued = 4096\n",
