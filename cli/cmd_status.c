@@ -100,7 +100,7 @@ static void add_daemon(struct ctl *ctl)
 {
 	struct out_row *r = out_record(&ctl->doc, "daemon", "vsockd");
 	char err[CTL_ERR_LEN], buf[32];
-	json_t *req, *reply = NULL;
+	json_t *req, *reply = NULL, *px;
 	int e;
 
 	req = json_pack("{s:s}", "request", "status");
@@ -128,6 +128,14 @@ static void add_daemon(struct ctl *ctl)
 	NUM("rescans", "rescans");
 	NUM("reload failures", "reload_failures");
 #undef NUM
+	px = json_object_get(reply, "proxy");	/* null: vsockd runs no proxy */
+	if (json_is_object(px)) {
+		out_num(r, "proxy listeners", "proxy_listeners", json_get_u64(px, "listeners"), NULL);
+		out_num(r, "proxied connections", "proxy_paired", json_get_u64(px, "paired"), NULL);
+		out_num(r, "relayed now", "relay_active", json_get_u64(px, "relay_active"), NULL);
+		out_num(r, "proxy: no backend", "proxy_no_backend",
+			json_get_u64(px, "no_backend"), NULL);
+	}
 	json_decref(reply);
 }
 

@@ -13,6 +13,7 @@
 #include "reload.h"
 #include "requests.h"
 #include "sockjson.h"
+#include "proxy_status.h"
 #include "status.h"
 #include "version.h"
 #include "vsockd.h"
@@ -236,6 +237,7 @@ static json_t *status(struct vsd *d)
 		"max_handles_per_process", d->cfg.max_handles_per_process,
 		"max_handles", d->cfg.max_handles,
 		"rescan_interval", d->cfg.rescan_interval));
+	proxy_status_add(r, d->proxy, d->relay);
 	return r;
 }
 

@@ -102,6 +102,24 @@ static __u64 relay_kernel_bytes(void)
 	return sum;
 }
 
+/* A number of vsockd's status as `vsockctl -j status` prints it, or -1. */
+static long long status_num(const char *key)
+{
+	char out[16384], pat[64];
+	const char *p;
+
+	if (dl_run_ctl(out, sizeof(out), "%s --pin-root %s -j status", dl.vsockctl, tl.pin_root))
+		return -1;
+	snprintf(pat, sizeof(pat), "\"%s\"", key);
+	p = strstr(out, pat);
+	if (!p)
+		return -1;
+	p += strlen(pat);
+	while (*p == ' ' || *p == ':')
+		p++;
+	return strtoll(p, NULL, 10);
+}
+
 /* ------------------------------------------------------------------ */
 /* Cases                                                               */
 
@@ -156,6 +174,10 @@ static int case_proxy_integrity_both_ways(void)
 		tl_close(s);
 		c = s = -1;
 	}
+	/* what an operator sees: the proxy's counters in vsockctl status */
+	TL_EXPECT(status_num("proxy_paired") == 4 && status_num("proxy_listeners") >= 1,
+		  "vsockctl status: proxy_paired %lld, proxy_listeners %lld (expected 4, >= 1)",
+		  status_num("proxy_paired"), status_num("proxy_listeners"));
 out:
 	tl_close(c);
 	tl_close(s);
