@@ -19,7 +19,8 @@
 
 int relay_bpf_open(struct relay_bpf *b, struct vs_loader *ld)
 {
-	int fd = loader_prog_fd(ld, "vsock_relay_close");
+	int fd = loader_prog_fd(ld, "vsock_relay_close"),
+	    state = loader_prog_fd(ld, "vsock_relay_state");
 
 	b->sh = loader_map_fd(ld, VS_MAP_RELAY_SH);
 	b->tgt = loader_map_fd(ld, VS_MAP_RELAY_TGT);
@@ -28,8 +29,12 @@ int relay_bpf_open(struct relay_bpf *b, struct vs_loader *ld)
 	b->ctr = loader_map_fd(ld, VS_MAP_RELAY_CTR);
 	b->socktbl = loader_map_fd(ld, VS_MAP_SOCKTBL);
 	b->close_prog = fd >= 0 ? dup(fd) : -1;
+	/* the state tracepoint runs at every TCP state change of the host
+	 * (about ten per connection): attached only while a relay can have
+	 * legs, by this process, not pinned */
+	b->state_link = state >= 0 ? bpf_raw_tracepoint_open(NULL, state) : -1;
 	if (b->sh < 0 || b->tgt < 0 || b->dir < 0 || b->mark < 0 || b->ctr < 0 ||
-	    b->socktbl < 0 || b->close_prog < 0) {
+	    b->socktbl < 0 || b->close_prog < 0 || b->state_link < 0) {
 		relay_bpf_close(b);
 		return -ENOENT;
 	}
@@ -40,7 +45,9 @@ void relay_bpf_close(struct relay_bpf *b)
 {
 	if (b->close_prog >= 0)
 		close(b->close_prog);
-	b->close_prog = -1;
+	if (b->state_link >= 0)
+		close(b->state_link);
+	b->close_prog = b->state_link = -1;
 }
 
 /* An address as the table keeps it: IPv6 or IPv4-mapped, port host order. */

@@ -16,6 +16,7 @@ struct vs_loader;
 struct relay_bpf {
 	int sh, tgt, dir, mark, ctr, socktbl;	/* map fds (the loader's) */
 	int close_prog;				/* vsock_relay_close, owned */
+	int state_link;				/* vsock_relay_state attached, owned */
 };
 
 /* One leg as the maps know it. */

@@ -42,7 +42,7 @@ const struct vs_prog_desc vs_progs[] = {
 	{ "vsock_svc_peer4",    VS_ATTACH_CGROUP,   BPF_CGROUP_INET4_GETPEERNAME },
 	{ "vsock_svc_peer6",    VS_ATTACH_CGROUP,   BPF_CGROUP_INET6_GETPEERNAME },
 	{ "vsock_relay_fwd",    VS_ATTACH_RELAY,    BPF_SK_SKB_VERDICT },
-	{ "vsock_relay_state",  VS_ATTACH_TRACE,    0 },
+	{ "vsock_relay_state",  VS_ATTACH_NONE,     0 },	/* vsockd's relay links it */
 	{ "vsock_relay_gone",   VS_ATTACH_TRACE,    0 },
 	{ "vsock_relay_close",  VS_ATTACH_NONE,     0 },
 };
