@@ -108,7 +108,7 @@ int relay_bpf_track(const struct relay_bpf *b, const struct relay_leg_id *leg,
 		.cookie = leg->cookie,
 		.peer_cookie = peer_cookie,
 		.status = VS_ST_CONNECTED,
-		.reason = VS_R_NONE,
+		.reason = VS_R_PROXIED,	/* off the fast path: the relay carries it */
 	};
 	struct timespec ts;
 

@@ -120,6 +120,36 @@ static long long status_num(const char *key)
 	return strtoll(p, NULL, 10);
 }
 
+/* Relay legs in the socket table: entries of proxied sockets whose peer
+ * names them back (what `vsockctl sockets` shows as a pair). */
+struct legs {
+	__u64 cookie[64], peer[64];
+	int n;
+};
+
+static int collect_proxied(const struct vs_sock_entry *e, void *ctx)
+{
+	struct legs *l = ctx;
+
+	if (e->reason == VS_R_PROXIED && e->peer_cookie && l->n < 64) {
+		l->cookie[l->n] = e->cookie;
+		l->peer[l->n++] = e->peer_cookie;
+	}
+	return 0;
+}
+
+static int relay_pairs_in_table(void)
+{
+	struct legs l = { .n = 0 };
+	int i, j, pairs = 0;
+
+	loader_for_each_socket(tl.ld, collect_proxied, &l);
+	for (i = 0; i < l.n; i++)
+		for (j = i + 1; j < l.n; j++)
+			pairs += l.peer[i] == l.cookie[j] && l.peer[j] == l.cookie[i];
+	return pairs;
+}
+
 /* ------------------------------------------------------------------ */
 /* Cases                                                               */
 
@@ -488,6 +518,8 @@ static int case_proxy_rule_deleted_mid_connection(void)
 	x.c_tx.fd = x.c_rx.fd = c;
 	x.s_tx.fd = x.s_rx.fd = s;
 	TL_EXPECT(!tl_xfer_duplex(&x, why, sizeof(why)), "after the rule went: %s", why);
+	TL_EXPECT(relay_pairs_in_table() == 1, "the socket table shows %d relayed pairs, not 1",
+		  relay_pairs_in_table());
 	/* this namespace has no route to the service address */
 	c2 = tl_connect(AF_INET, SVC_ADDR, SVC_PORT, false);
 	TL_EXPECT(c2 < 0 && c2 != -ECONNREFUSED, "a new connect got %d: still steered?", c2);
