@@ -28,7 +28,9 @@ const char proxy_help[] =
 	"      New connects to SERVICE are no longer rewritten; established\n"
 	"      connections are left alone.\n"
 	"  list\n"
-	"      Services, mode, backends, health, connections and failures.\n"
+	"      Services, mode, backends, health, connections and failures; for\n"
+	"      proxy mode also the relayed connections open now and the bytes\n"
+	"      of closed ones (both ways; JSON: each way).\n"
 	"\n"
 	"A backend that refused or timed out 3 connects in a row is down for 10 s,\n"
 	"then tried again; one established connect marks it up.\n"
@@ -166,13 +168,17 @@ static json_t *backend_json(const struct vs_backend *b, __u64 now)
 	char buf[SVC_ADDR_STRLEN];
 	bool up = !b->down_until_ns || now >= b->down_until_ns;
 
-	return json_pack("{s:s, s:b, s:I, s:I, s:I, s:I}",
+	return json_pack("{s:s, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
 			 "address", svc_addr_str(&b->addr, buf, sizeof(buf)),
 			 "healthy", up,
 			 "down_for_ms", (json_int_t)(up ? 0 : (b->down_until_ns - now) / 1000000),
 			 "connections", (json_int_t)b->conns,
 			 "failures", (json_int_t)b->failures,
-			 "consecutive_failures", (json_int_t)b->consec_fail);
+			 "consecutive_failures", (json_int_t)b->consec_fail,
+			 /* proxy mode: vsockd's relay */
+			 "active", (json_int_t)b->active,
+			 "bytes_to_backend", (json_int_t)b->bytes[0],
+			 "bytes_to_client", (json_int_t)b->bytes[1]);
 }
 
 /* JSON: one object per service with its backends; text: one row per
@@ -210,13 +216,15 @@ static void add_service(struct ctl *ctl, struct out_sect *t, const struct vs_svc
 		out_cell(r, "Health", health(b, now, hbuf, sizeof(hbuf)), false);
 		out_num(r, "Conns", NULL, b->conns, NULL);
 		out_num(r, "Failures", NULL, b->failures, NULL);
+		out_num(r, "Active", NULL, b->active, NULL);
+		out_num(r, "Bytes", NULL, b->bytes[0] + b->bytes[1], NULL);
 	}
 }
 
 static int do_list(struct ctl *ctl, int argc, char **argv)
 {
 	static const char *const cols[] = { "Service", "Mode", "Backend", "Health", "Conns",
-					    "Failures", NULL };
+					    "Failures", "Active", "Bytes", NULL };
 	struct vs_loader *ld = NULL;
 	struct vs_svc_info *v = NULL;
 	struct vs_err e = { "" };

@@ -186,12 +186,13 @@ void vsd_fini(struct vsd *d)
 {
 	notify_stopping();
 	ctlsrv_close(&d->srv);
-	d->ev.proxy = NULL;
-	proxy_close(d->proxy);
-	d->proxy = NULL;
+	/* the relay first: its closing pairs report to the proxy */
 	if (d->relay)
 		relay_close(d->relay);
 	d->relay = NULL;
+	d->ev.proxy = NULL;
+	proxy_close(d->proxy);
+	d->proxy = NULL;
 	events_close(&d->ev);
 	joiner_close(d->join);
 	d->join = NULL;

@@ -39,6 +39,12 @@ struct dial {
 	__u64 deadline_ms;
 };
 
+/* The backend of a relayed pair, by the relay's pair id. */
+struct relayed {
+	__u32 svc_id, slot;
+	bool used;
+};
+
 struct proxy {
 	struct vs_loader *ld;
 	struct loop *l;
@@ -48,6 +54,8 @@ struct proxy {
 	struct listener ls[PROXY_NS_MAX];
 	unsigned int nls;
 	struct dial *d;
+	struct relayed *rel;	/* by pair id */
+	int nrel;
 	struct proxy_stats st;
 };
 
@@ -167,20 +175,54 @@ static int make_dial_socket(void *arg)
 
 static void dial_next(struct proxy *p, struct dial *d);
 
+/* A relayed pair closed: its bytes go to its backend's counters. */
+static void on_pair_closed(void *ctx, int id, const struct relay_counts *c, int err)
+{
+	struct proxy *p = ctx;
+	__u64 bytes[2];
+	int i;
+
+	(void)err;
+	if (id < 0 || id >= p->nrel || !p->rel[id].used)
+		return;
+	for (i = 0; i < 2; i++)
+		bytes[i] = c->kernel_bytes[i] + c->copied_bytes[i];
+	pmap_backend_relay(p->ld, p->rel[id].svc_id, p->rel[id].slot, bytes);
+	p->rel[id].used = false;
+}
+
+static void note_pair(struct proxy *p, int id, const struct dial *d)
+{
+	if (id >= p->nrel) {
+		int n = id + 256;
+		struct relayed *nr = realloc(p->rel, n * sizeof(*nr));
+
+		if (!nr)
+			return;	/* its bytes go uncounted */
+		memset(nr + p->nrel, 0, (n - p->nrel) * sizeof(*nr));
+		p->rel = nr;
+		p->nrel = n;
+	}
+	p->rel[id] = (struct relayed){ .svc_id = d->dest.svc_id, .slot = d->slot, .used = true };
+	pmap_backend_relay(p->ld, d->dest.svc_id, d->slot, NULL);
+}
+
 /* The backend answered: the pair goes to the relay, which owns both
  * descriptors from here on (it closes them itself if it fails). */
 static void dial_done(struct proxy *p, struct dial *d)
 {
-	struct relay_opts ro = { .idle_ms = p->o.idle_ms };
+	struct relay_opts ro = { .idle_ms = p->o.idle_ms, .on_close = on_pair_closed, .ctx = p };
 	int r;
 
 	pmap_backend_result(p->ld, d->dest.svc_id, d->slot, true);
 	loop_del(p->l, d->bfd);
 	r = relay_pair(p->rl, d->cfd, d->bfd, &ro);
-	if (r < 0)
+	if (r < 0) {
 		pr_warn("proxy: relay: %s", strerror(-r));
-	else
+	} else {
 		p->st.paired++;
+		note_pair(p, r, d);
+	}
 	dial_free(p, d);
 }
 
@@ -333,6 +375,7 @@ void proxy_close(struct proxy *p)
 			close(p->d[i].bfd);
 	}
 	free(p->d);
+	free(p->rel);
 	free(p);
 }
 

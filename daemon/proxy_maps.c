@@ -157,3 +157,21 @@ void pmap_backend_result(struct vs_loader *ld, __u32 svc_id, __u32 slot, bool ok
 		vs_backend_failed(&b, mono_ns());
 	bpf_map_update_elem(bfd, &k, &b, BPF_EXIST);
 }
+
+void pmap_backend_relay(struct vs_loader *ld, __u32 svc_id, __u32 slot, const __u64 *bytes)
+{
+	int bfd = loader_map_fd(ld, VS_MAP_BACKENDS);
+	struct vs_backend_key k = { .svc_id = svc_id, .slot = slot };
+	struct vs_backend b;
+
+	if (bfd < 0 || bpf_map_lookup_elem(bfd, &k, &b))
+		return;		/* the service was deleted or replaced meanwhile */
+	if (!bytes) {
+		b.active++;
+	} else {
+		b.active -= b.active > 0;
+		b.bytes[0] += bytes[0];
+		b.bytes[1] += bytes[1];
+	}
+	bpf_map_update_elem(bfd, &k, &b, BPF_EXIST);
+}

@@ -34,5 +34,9 @@ int pmap_backend(struct vs_loader *ld, struct pmap_dest *dest, unsigned int atte
 		 struct sockaddr_storage *addr, socklen_t *len, __u32 *slot);
 /* How a connect to a backend went: its counters and its health. */
 void pmap_backend_result(struct vs_loader *ld, __u32 svc_id, __u32 slot, bool ok);
+/* A relayed connection to the backend opened (bytes NULL) or closed, with
+ * the bytes it carried each way. Only vsockd writes a proxy-mode backend,
+ * so the read-modify-write races with nothing. */
+void pmap_backend_relay(struct vs_loader *ld, __u32 svc_id, __u32 slot, const __u64 *bytes);
 
 #endif /* VSOCKD_PROXY_MAPS_H */

@@ -60,6 +60,11 @@ struct vs_backend {
 	__u64 failures;		/* of them, refused or timed out */
 	__u32 consec_fail;	/* failures in a row (an established one resets) */
 	__u32 pad;
+	/* proxy mode only (vsockd's relay; a direct connection's bytes are its
+	 * sockets' own, in the socket table) */
+	__u64 active;		/* relayed connections open now */
+	__u64 bytes[2];		/* relayed, closed connections: [0] client to
+				 * backend, [1] backend to client */
 };
 
 /* Per client socket (SK_STORAGE vs_svc_sk), written by the connect hook:
@@ -143,7 +148,7 @@ struct vs_svc_rule {
 _Static_assert(sizeof(struct vs_svc_key) == 24, "vs_svc_key ABI");
 _Static_assert(sizeof(struct vs_svc) == 16, "vs_svc ABI");
 _Static_assert(sizeof(struct vs_backend_key) == 8, "vs_backend_key ABI");
-_Static_assert(sizeof(struct vs_backend) == 56, "vs_backend ABI");
+_Static_assert(sizeof(struct vs_backend) == 80, "vs_backend ABI");
 _Static_assert(sizeof(struct vs_svc_sk) == 64, "vs_svc_sk ABI");
 _Static_assert(sizeof(struct vs_proxy_listen) == 24, "vs_proxy_listen ABI");
 _Static_assert(sizeof(struct vs_proxy_orig) == 40, "vs_proxy_orig ABI");

@@ -102,13 +102,13 @@ static __u64 relay_kernel_bytes(void)
 	return sum;
 }
 
-/* A number of vsockd's status as `vsockctl -j status` prints it, or -1. */
-static long long status_num(const char *key)
+/* A number in the JSON of `vsockctl -j CMD` (the first KEY), or -1. */
+static long long ctl_num(const char *cmd, const char *key)
 {
 	char out[16384], pat[64];
 	const char *p;
 
-	if (dl_run_ctl(out, sizeof(out), "%s --pin-root %s -j status", dl.vsockctl, tl.pin_root))
+	if (dl_run_ctl(out, sizeof(out), "%s --pin-root %s -j %s", dl.vsockctl, tl.pin_root, cmd))
 		return -1;
 	snprintf(pat, sizeof(pat), "\"%s\"", key);
 	p = strstr(out, pat);
@@ -118,6 +118,22 @@ static long long status_num(const char *key)
 	while (*p == ' ' || *p == ':')
 		p++;
 	return strtoll(p, NULL, 10);
+}
+
+static long long status_num(const char *key)
+{
+	return ctl_num("status", key);
+}
+
+/* Wait up to 3 s for the service's (only) backend to show want for key. */
+static long long wait_backend_num(const char *key, long long want)
+{
+	long long v = -1;
+	int i;
+
+	for (i = 0; i < 60 && (v = ctl_num("proxy list", key)) != want; i++)
+		tl_sleep_ms(50);
+	return v;
 }
 
 /* Relay legs in the socket table: entries of proxied sockets whose peer
@@ -204,7 +220,15 @@ static int case_proxy_integrity_both_ways(void)
 		tl_close(s);
 		c = s = -1;
 	}
-	/* what an operator sees: the proxy's counters in vsockctl status */
+	/* what an operator sees: the backend's relayed bytes in proxy list
+	 * (once the relay closed the pairs), the proxy's counters in status */
+	TL_EXPECT(wait_backend_num("bytes_to_backend", 8 * 1115137) == 8 * 1115137 &&
+		  wait_backend_num("bytes_to_client", 8 * 1115137) == 8 * 1115137 &&
+		  wait_backend_num("active", 0) == 0,
+		  "proxy list: bytes_to_backend %lld, bytes_to_client %lld, active %lld "
+		  "(expected %d, %d, 0)", ctl_num("proxy list", "bytes_to_backend"),
+		  ctl_num("proxy list", "bytes_to_client"), ctl_num("proxy list", "active"),
+		  8 * 1115137, 8 * 1115137);
 	TL_EXPECT(status_num("proxy_paired") == 4 && status_num("proxy_listeners") >= 1,
 		  "vsockctl status: proxy_paired %lld, proxy_listeners %lld (expected 4, >= 1)",
 		  status_num("proxy_paired"), status_num("proxy_listeners"));
@@ -379,6 +403,8 @@ static int case_proxy_concurrent_connections(void)
 		ss[n] = tl_accept(lfd, false, 5000);
 		TL_EXPECT(ss[n] >= 0, "client %d never reached the backend", n);
 	}
+	TL_EXPECT(wait_backend_num("active", NCONC) == NCONC,
+		  "proxy list: active %lld, not %d", ctl_num("proxy list", "active"), NCONC);
 	for (i = 0; i < NCONC; i++) {
 		struct tl_duplex x = {
 			.c_tx = { .fd = cs[i], .seed = 1000 + i, .len = 65536 + i, .min_io = 1,
