@@ -114,5 +114,7 @@ void stats_prometheus(struct out_doc *doc, const __u64 c[VS_C_MAX]);
 int coverage_read(struct ctl *ctl, struct vs_loader *ld, struct vs_coverage rows[VS_R_MAX]);
 void coverage_table(struct ctl *ctl, const struct vs_coverage rows[VS_R_MAX]);
 void coverage_prometheus(struct out_doc *doc, const struct vs_coverage rows[VS_R_MAX]);
+/* stats --prometheus: every backend of every virtual service (svcprom.c). */
+int svc_prometheus(struct ctl *ctl, struct vs_loader *ld);
 
 #endif /* VSOCKCTL_CMD_H */

@@ -68,6 +68,7 @@ int do_stats(struct ctl *ctl, int argc, char **argv)
 	if (prom) {
 		stats_prometheus(&ctl->doc, c);
 		coverage_prometheus(&ctl->doc, cov);
+		err = svc_prometheus(ctl, ld);
 	} else {
 		stats_counters(ctl, c, true, NULL, NULL);
 		coverage_table(ctl, cov);

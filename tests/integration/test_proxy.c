@@ -229,6 +229,16 @@ static int case_proxy_integrity_both_ways(void)
 		  "(expected %d, %d, 0)", ctl_num("proxy list", "bytes_to_backend"),
 		  ctl_num("proxy list", "bytes_to_client"), ctl_num("proxy list", "active"),
 		  8 * 1115137, 8 * 1115137);
+	{
+		char prom[65536], want[256];
+
+		snprintf(want, sizeof(want), "vsock_backend_bytes_total{service=\"%s:%d\","
+			 "mode=\"proxy\",backend=\"127.0.0.1:%d\",direction=\"to_backend\"} %d",
+			 SVC_ADDR, SVC_PORT, tl_port(lfd), 8 * 1115137);
+		TL_EXPECT(!dl_run_ctl(prom, sizeof(prom), "%s --pin-root %s stats --prometheus",
+				      dl.vsockctl, tl.pin_root) && strstr(prom, want),
+			  "stats --prometheus lacks '%s'", want);
+	}
 	TL_EXPECT(status_num("proxy_paired") == 4 && status_num("proxy_listeners") >= 1,
 		  "vsockctl status: proxy_paired %lld, proxy_listeners %lld (expected 4, >= 1)",
 		  status_num("proxy_paired"), status_num("proxy_listeners"));
