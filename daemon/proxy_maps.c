@@ -7,6 +7,7 @@
 #include <bpf/bpf.h>
 #include <vsock/policy.h>
 #include "proxy_maps.h"
+#include "sockaddr.h"
 
 #ifndef SO_NETNS_COOKIE
 #define SO_NETNS_COOKIE 71
@@ -32,30 +33,11 @@ int pmap_listener_set(struct vs_loader *ld, __u64 netns_cookie, __u16 port)
 	return loader_proxy_listen_set(ld, netns_cookie, &a);
 }
 
-/* The canonical form of the address (IPv4 as v4-mapped IPv6), and the port. */
-static int canon(const struct sockaddr_storage *ss, __u8 ip[16], __u16 *port)
-{
-	if (ss->ss_family == AF_INET) {
-		const struct sockaddr_in *s4 = (const void *)ss;
-
-		vs_ip_from_v4(ip, s4->sin_addr.s_addr);
-		*port = ntohs(s4->sin_port);
-		return 0;
-	}
-	if (ss->ss_family == AF_INET6) {
-		const struct sockaddr_in6 *s6 = (const void *)ss;
-
-		memcpy(ip, &s6->sin6_addr, 16);
-		*port = ntohs(s6->sin6_port);
-		return 0;
-	}
-	return -EAFNOSUPPORT;
-}
-
 int pmap_dest_of(struct vs_loader *ld, int fd, struct pmap_dest *out)
 {
 	struct sockaddr_storage me, client;
 	socklen_t l1 = sizeof(me), l2 = sizeof(client), lc = sizeof(__u64);
+	struct vs_addr local, peer;
 	struct vs_proxy_orig o;
 	struct vs_sock_key k = {};
 	int r;
@@ -65,11 +47,16 @@ int pmap_dest_of(struct vs_loader *ld, int fd, struct pmap_dest *out)
 	    getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, &k.netns_cookie, &lc))
 		return -errno;
 	/* the accepted socket's own key */
-	r = canon(&me, k.local_ip, &k.local_port);
+	r = vs_addr_from_sockaddr(&local, &me);
 	if (!r)
-		r = canon(&client, k.peer_ip, &k.peer_port);
-	if (!r)
-		r = loader_proxy_orig(ld, &k, &o);
+		r = vs_addr_from_sockaddr(&peer, &client);
+	if (r)
+		return r;
+	memcpy(k.local_ip, local.ip, 16);
+	k.local_port = local.port;
+	memcpy(k.peer_ip, peer.ip, 16);
+	k.peer_port = peer.port;
+	r = loader_proxy_orig(ld, &k, &o);
 	if (r)
 		return r;
 	memset(out, 0, sizeof(*out));
@@ -85,26 +72,6 @@ static int backend_get(int bfd, __u32 svc_id, __u32 slot, struct vs_backend *b)
 	struct vs_backend_key k = { .svc_id = svc_id, .slot = slot };
 
 	return bpf_map_lookup_elem(bfd, &k, b) ? -errno : 0;
-}
-
-static void to_sockaddr(const struct vs_addr *a, struct sockaddr_storage *ss, socklen_t *len)
-{
-	memset(ss, 0, sizeof(*ss));
-	if (vs_ip_is_v4(a->ip)) {
-		struct sockaddr_in *s4 = (void *)ss;
-
-		s4->sin_family = AF_INET;
-		memcpy(&s4->sin_addr, a->ip + 12, 4);
-		s4->sin_port = htons(a->port);
-		*len = sizeof(*s4);
-	} else {
-		struct sockaddr_in6 *s6 = (void *)ss;
-
-		s6->sin6_family = AF_INET6;
-		memcpy(&s6->sin6_addr, a->ip, 16);
-		s6->sin6_port = htons(a->port);
-		*len = sizeof(*s6);
-	}
 }
 
 int pmap_backend(struct vs_loader *ld, struct pmap_dest *dest, unsigned int attempt,
@@ -136,7 +103,7 @@ int pmap_backend(struct vs_loader *ld, struct pmap_dest *dest, unsigned int atte
 				continue;
 			dest->tried |= 1u << s;
 			*slot = s;
-			to_sockaddr(&b.addr, addr, len);
+			*len = vs_addr_to_sockaddr(&b.addr, addr);
 			return 0;
 		}
 	return -ENOENT;

@@ -11,6 +11,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "loader.h"
+#include "sockaddr.h"
 #include "relay_bpf.h"
 
 #ifndef SO_NETNS_COOKIE
@@ -50,24 +51,6 @@ void relay_bpf_close(struct relay_bpf *b)
 	b->close_prog = b->state_link = -1;
 }
 
-/* An address as the table keeps it: IPv6 or IPv4-mapped, port host order. */
-static void addr_from(struct vs_addr *a, const struct sockaddr_storage *ss)
-{
-	memset(a, 0, sizeof(*a));
-	if (ss->ss_family == AF_INET) {
-		const struct sockaddr_in *in = (const void *)ss;
-
-		a->ip[10] = a->ip[11] = 0xff;
-		memcpy(&a->ip[12], &in->sin_addr, 4);
-		a->port = ntohs(in->sin_port);
-	} else if (ss->ss_family == AF_INET6) {
-		const struct sockaddr_in6 *in6 = (const void *)ss;
-
-		memcpy(a->ip, &in6->sin6_addr, 16);
-		a->port = ntohs(in6->sin6_port);
-	}
-}
-
 static void entry_fill(struct vs_sock_entry *e, int fd)
 {
 	struct sockaddr_storage ss;
@@ -79,12 +62,12 @@ static void entry_fill(struct vs_sock_entry *e, int fd)
 	getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, &e->netns_cookie, &len);
 	len = sizeof(ss);
 	if (!getsockname(fd, (struct sockaddr *)&ss, &len)) {
-		addr_from(&e->local, &ss);
+		vs_addr_from_sockaddr(&e->local, &ss);
 		e->family = ss.ss_family;
 	}
 	len = sizeof(ss);
 	if (!getpeername(fd, (struct sockaddr *)&ss, &len))
-		addr_from(&e->remote, &ss);
+		vs_addr_from_sockaddr(&e->remote, &ss);
 	len = sizeof(ti);
 	if (!getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len))
 		e->tcp_state = ti.tcpi_state;
