@@ -6,7 +6,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
+#include "clock.h"
 #include "cmd.h"
 #include "svcrule.h"
 
@@ -145,18 +145,10 @@ static int do_del(struct ctl *ctl, int argc, char **argv)
 	return 0;
 }
 
-static __u64 now_mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (__u64)ts.tv_sec * 1000000000ull + (__u64)ts.tv_nsec;
-}
-
 /* "up", or "down 7s" while its cool-down runs. */
 static const char *health(const struct vs_backend *b, __u64 now, char *buf, size_t len)
 {
-	if (!b->down_until_ns || now >= b->down_until_ns)
+	if (vs_backend_usable(b, now))
 		return "up";
 	snprintf(buf, len, "down %llus",
 		 (unsigned long long)((b->down_until_ns - now + 999999999ull) / 1000000000ull));
@@ -166,7 +158,7 @@ static const char *health(const struct vs_backend *b, __u64 now, char *buf, size
 static json_t *backend_json(const struct vs_backend *b, __u64 now)
 {
 	char buf[SVC_ADDR_STRLEN];
-	bool up = !b->down_until_ns || now >= b->down_until_ns;
+	bool up = vs_backend_usable(b, now);
 
 	return json_pack("{s:s, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
 			 "address", svc_addr_str(&b->addr, buf, sizeof(buf)),
@@ -240,7 +232,7 @@ static int do_list(struct ctl *ctl, int argc, char **argv)
 	loader_close(ld);
 	if (n < 0)
 		return ctl_loader_err(ctl, n, &e);
-	now = now_mono_ns();
+	now = clock_now_ns(CLOCK_MONOTONIC);
 	t = out_table(&ctl->doc, NULL, NULL, cols);
 	for (i = 0; i < n; i++)
 		add_service(ctl, t, &v[i], now);

@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
+#include "clock.h"
 #include "svcrule.h"
 #include "cmd.h"
 
@@ -24,14 +24,6 @@ static const struct metric metrics[] = {
 	{ "vsock_backend_bytes_total", "counter",
 	  "Proxy mode: bytes of closed relayed connections, by direction" },
 };
-
-static __u64 mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);	/* the health deadline's clock */
-	return (__u64)ts.tv_sec * 1000000000ull + (__u64)ts.tv_nsec;
-}
 
 /* One metric for every backend of every service. */
 static void emit(struct out_doc *doc, unsigned int m, const struct vs_svc_info *v, int n,
@@ -76,7 +68,7 @@ int svc_prometheus(struct ctl *ctl, struct vs_loader *ld)
 {
 	struct vs_svc_info *v = NULL;
 	struct vs_err e = { "" };
-	__u64 now = mono_ns();
+	__u64 now = clock_now_ns(CLOCK_MONOTONIC);	/* the cool-down's clock */
 	unsigned int m;
 	int n = loader_svc_list(ld, &v, &e);
 

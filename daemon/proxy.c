@@ -13,6 +13,7 @@
 #include "proxy.h"
 #include "proxy_maps.h"
 #include "relay.h"
+#include "relay_tcp.h"
 
 #ifndef SO_NETNS_COOKIE
 #define SO_NETNS_COOKIE 71
@@ -58,15 +59,6 @@ struct proxy {
 	int nrel;
 	struct proxy_stats st;
 };
-
-/* Abort a connection: RST, as a refused direct connect would look. */
-static void reset_close(int fd)
-{
-	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
-
-	setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
-	close(fd);
-}
 
 /* ---- listeners ------------------------------------------------------ */
 
@@ -246,7 +238,7 @@ static void dial_next(struct proxy *p, struct dial *d)
 	for (;;) {
 		if (pmap_backend(p->ld, &d->dest, d->attempt, &ss, &len, &d->slot)) {
 			p->st.no_backend++;
-			reset_close(d->cfd);
+			tcp_abort(d->cfd);
 			dial_free(p, d);
 			return;
 		}
@@ -286,6 +278,8 @@ static void on_dial(void *ctx, __u32 low, __u32 events)
 
 /* ---- accepting clients ---------------------------------------------- */
 
+/* A client the proxy cannot serve is reset (tcp_abort), as a refused
+ * direct connect would look to it. */
 static void accept_one(struct proxy *p, struct listener *ls, int cfd)
 {
 	struct dial *d;
@@ -294,12 +288,12 @@ static void accept_one(struct proxy *p, struct listener *ls, int cfd)
 	d = dial_slot(p);
 	if (!d) {
 		p->st.pending_full++;
-		reset_close(cfd);
+		tcp_abort(cfd);
 		return;
 	}
 	if (pmap_dest_of(p->ld, cfd, &d->dest)) {
 		p->st.no_destination++;
-		reset_close(cfd);
+		tcp_abort(cfd);
 		return;
 	}
 	d->cfd = cfd;
@@ -370,7 +364,7 @@ void proxy_close(struct proxy *p)
 	}
 	for (i = 0; i < p->o.max_pending; i++) {
 		if (p->d[i].cfd >= 0)
-			reset_close(p->d[i].cfd);
+			tcp_abort(p->d[i].cfd);
 		if (p->d[i].bfd >= 0)
 			close(p->d[i].bfd);
 	}

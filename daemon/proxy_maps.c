@@ -2,10 +2,10 @@
 /* The proxy's view of the service maps (proxy_maps.h). */
 #include <errno.h>
 #include <string.h>
-#include <time.h>
 #include <netinet/in.h>
 #include <bpf/bpf.h>
 #include <vsock/policy.h>
+#include "clock.h"
 #include "proxy_maps.h"
 #include "sockaddr.h"
 
@@ -14,14 +14,6 @@
 #endif
 
 _Static_assert(VS_SVC_MAX_BACKENDS <= 32, "pmap_dest.tried is a 32-bit mask");
-
-static __u64 mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);	/* bpf_ktime_get_ns()'s clock */
-	return (__u64)ts.tv_sec * 1000000000ull + (__u64)ts.tv_nsec;
-}
 
 int pmap_listener_set(struct vs_loader *ld, __u64 netns_cookie, __u16 port)
 {
@@ -81,7 +73,7 @@ int pmap_backend(struct vs_loader *ld, struct pmap_dest *dest, unsigned int atte
 	__u32 i, s;
 	struct vs_backend b;
 	struct vs_svc svc;
-	__u64 now = mono_ns();
+	__u64 now = clock_now_ns(CLOCK_MONOTONIC);
 	int pass;
 
 	if (sfd < 0 || bfd < 0)
@@ -121,7 +113,7 @@ void pmap_backend_result(struct vs_loader *ld, __u32 svc_id, __u32 slot, bool ok
 	if (ok)
 		vs_backend_ok(&b);
 	else
-		vs_backend_failed(&b, mono_ns());
+		vs_backend_failed(&b, clock_now_ns(CLOCK_MONOTONIC));
 	bpf_map_update_elem(bfd, &k, &b, BPF_EXIST);
 }
 

@@ -7,9 +7,9 @@
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <stdio.h>
-#include <time.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "clock.h"
 #include "loader.h"
 #include "sockaddr.h"
 #include "relay_bpf.h"
@@ -93,10 +93,8 @@ int relay_bpf_track(const struct relay_bpf *b, const struct relay_leg_id *leg,
 		.status = VS_ST_CONNECTED,
 		.reason = VS_R_PROXIED,	/* off the fast path: the relay carries it */
 	};
-	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	e.created_ns = (__u64)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+	e.created_ns = clock_now_ns(CLOCK_MONOTONIC);	/* bpf_ktime_get_ns()'s clock */
 	entry_fill(&e, leg->fd);
 	/* a full table costs the leg its entry, not its relay */
 	bpf_map_update_elem(b->socktbl, &leg->cookie, &e, BPF_ANY);
