@@ -24,6 +24,7 @@
 #include <sys/socket.h>
 #include <sys/timerfd.h>
 #include "clock.h"
+#include "loader.h"
 #include "log.h"
 #include "loop.h"
 #include "relay.h"
@@ -585,7 +586,7 @@ void relay_stats(struct relay *r, struct relay_stats *out)
 	int i;
 
 	*out = r->st;
-	relay_bpf_counters(&r->bpf, out->verdict);
+	loader_read_relay_counters(r->bpf.ld, out->verdict);
 	for (i = 0; i < r->npairs; i++) {
 		if (!r->pairs[i])
 			continue;

@@ -29,6 +29,7 @@ int relay_bpf_open(struct relay_bpf *b, struct vs_loader *ld)
 	b->mark = loader_map_fd(ld, VS_MAP_RELAY_SK);
 	b->ctr = loader_map_fd(ld, VS_MAP_RELAY_CTR);
 	b->socktbl = loader_map_fd(ld, VS_MAP_SOCKTBL);
+	b->ld = ld;
 	b->close_prog = fd >= 0 ? dup(fd) : -1;
 	/* the state tracepoint runs at every TCP state change of the host
 	 * (about ten per connection): attached only while a relay can have
@@ -160,21 +161,3 @@ int relay_bpf_terminated(const struct relay_bpf *b, __u64 cookie)
 	return (int)o.retval;
 }
 
-int relay_bpf_counters(const struct relay_bpf *b, __u64 out[VS_RC_MAX])
-{
-	int ncpu = libbpf_num_possible_cpus(), i, c;
-	__u64 v[512];
-
-	if (ncpu <= 0 || ncpu > 512)
-		return -EINVAL;
-	for (i = 0; i < VS_RC_MAX; i++) {
-		__u32 k = i;
-
-		out[i] = 0;
-		if (bpf_map_lookup_elem(b->ctr, &k, v))
-			return -errno;
-		for (c = 0; c < ncpu; c++)
-			out[i] += v[c];
-	}
-	return 0;
-}

@@ -14,6 +14,7 @@
 struct vs_loader;
 
 struct relay_bpf {
+	struct vs_loader *ld;			/* the pins (counters) */
 	int sh, tgt, dir, mark, ctr, socktbl;	/* map fds (the loader's) */
 	int close_prog;				/* vsock_relay_close, owned */
 	int state_link;				/* vsock_relay_state attached, owned */
@@ -44,7 +45,5 @@ int relay_bpf_dir(const struct relay_bpf *b, __u64 cookie, struct vs_relay_dir *
 /* The leg's entry goes TERMINATED (vsockd is closing it) and the event is
  * published: vsock_relay_close keeps vs_set_status() the only writer. */
 int relay_bpf_terminated(const struct relay_bpf *b, __u64 cookie);
-/* Global relay counters (vs_relay_ctr), summed over CPUs. */
-int relay_bpf_counters(const struct relay_bpf *b, __u64 out[VS_RC_MAX]);
 
 #endif /* VSOCKD_RELAY_BPF_H */

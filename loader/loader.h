@@ -131,6 +131,8 @@ int loader_prog_fd(struct vs_loader *ld, const char *name);
 
 /* Sum the per-CPU counters into out[VS_C_MAX]. */
 int loader_read_stats(struct vs_loader *ld, __u64 out[VS_C_MAX]);
+/* The relay verdict's per-CPU counters (vs_relay_ctr), summed. */
+int loader_read_relay_counters(struct vs_loader *ld, __u64 out[VS_RC_MAX]);
 /* Coverage by reason (abi.h, struct vs_coverage): closed sockets summed
  * over CPUs, plus the live connected ones of the socket table. */
 int loader_read_coverage(struct vs_loader *ld, struct vs_coverage out[VS_R_MAX]);

@@ -40,6 +40,11 @@ int loader_read_stats(struct vs_loader *ld, __u64 out[VS_C_MAX])
 	return sum_percpu(ld->map_fds[VS_MAP_STATS], VS_C_MAX, 1, out);
 }
 
+int loader_read_relay_counters(struct vs_loader *ld, __u64 out[VS_RC_MAX])
+{
+	return sum_percpu(ld->map_fds[VS_MAP_RELAY_CTR], VS_RC_MAX, 1, out);
+}
+
 static int add_live(const struct vs_sock_entry *e, void *ctx)
 {
 	struct vs_coverage *rows = ctx;

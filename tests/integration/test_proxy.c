@@ -9,7 +9,6 @@
  * the bytes went through the kernel. */
 #include <sys/un.h>
 #include <jansson.h>
-#include <bpf/libbpf.h>
 #include "testlib.h"
 #include "daemonlib.h"
 
@@ -91,15 +90,9 @@ static int svc_connect(int family)
 /* Bytes the relay's verdict moved in the kernel so far (vs_relay_ctr). */
 static __u64 relay_kernel_bytes(void)
 {
-	int fd = loader_map_fd(tl.ld, VS_MAP_RELAY_CTR), ncpu = libbpf_num_possible_cpus(), i;
-	__u32 k = VS_RC_REDIR_BYTES;
-	__u64 v[512], sum = 0;
+	__u64 c[VS_RC_MAX];
 
-	if (fd < 0 || ncpu <= 0 || ncpu > 512 || bpf_map_lookup_elem(fd, &k, v))
-		return 0;
-	for (i = 0; i < ncpu; i++)
-		sum += v[i];
-	return sum;
+	return loader_read_relay_counters(tl.ld, c) ? 0 : c[VS_RC_REDIR_BYTES];
 }
 
 /* A number in the JSON of `vsockctl -j CMD` (the first KEY), or -1. */
