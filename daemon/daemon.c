@@ -186,7 +186,7 @@ void vsd_fini(struct vsd *d)
 {
 	notify_stopping();
 	ctlsrv_close(&d->srv);
-	/* the relay first: its closing pairs report to the proxy */
+	/* the relay first: its closing pairs count their bytes in the pins */
 	if (d->relay)
 		relay_close(d->relay);
 	d->relay = NULL;

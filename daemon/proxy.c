@@ -32,18 +32,17 @@ struct listener {
 /* A client waiting for its backend. */
 struct dial {
 	int cfd, bfd;		/* -1: slot free / no attempt under way */
-	struct pmap_dest dest;
-	unsigned int attempt;
+	struct pmap_dest dest;	/* with the backends tried so far */
 	__u32 slot;		/* backend of the attempt under way */
 	__u32 pid;		/* to enter the client's namespace */
 	__u64 netns;
 	__u64 deadline_ms;
 };
 
-/* The backend of a relayed pair, by the relay's pair id. */
+/* The backend of a relayed pair: its relay_opts.ctx, freed when it closes. */
 struct relayed {
+	struct vs_loader *ld;
 	__u32 svc_id, slot;
-	bool used;
 };
 
 struct proxy {
@@ -55,8 +54,6 @@ struct proxy {
 	struct listener ls[PROXY_NS_MAX];
 	unsigned int nls;
 	struct dial *d;
-	struct relayed *rel;	/* by pair id */
-	int nrel;
 	struct proxy_stats st;
 };
 
@@ -170,61 +167,54 @@ static void dial_next(struct proxy *p, struct dial *d);
 /* A relayed pair closed: its bytes go to its backend's counters. */
 static void on_pair_closed(void *ctx, int id, const struct relay_counts *c, int err)
 {
-	struct proxy *p = ctx;
+	struct relayed *rc = ctx;
 	__u64 bytes[2];
 	int i;
 
+	(void)id;
 	(void)err;
-	if (id < 0 || id >= p->nrel || !p->rel[id].used)
-		return;
 	for (i = 0; i < 2; i++)
 		bytes[i] = c->kernel_bytes[i] + c->copied_bytes[i];
-	pmap_backend_relay(p->ld, p->rel[id].svc_id, p->rel[id].slot, bytes);
-	p->rel[id].used = false;
-}
-
-static void note_pair(struct proxy *p, int id, const struct dial *d)
-{
-	if (id >= p->nrel) {
-		int n = id + 256;
-		struct relayed *nr = realloc(p->rel, n * sizeof(*nr));
-
-		if (!nr)
-			return;	/* its bytes go uncounted */
-		memset(nr + p->nrel, 0, (n - p->nrel) * sizeof(*nr));
-		p->rel = nr;
-		p->nrel = n;
-	}
-	p->rel[id] = (struct relayed){ .svc_id = d->dest.svc_id, .slot = d->slot, .used = true };
-	pmap_backend_relay(p->ld, d->dest.svc_id, d->slot, NULL);
+	pmap_backend_closed(rc->ld, rc->svc_id, rc->slot, bytes);
+	free(rc);
 }
 
 /* The backend answered: the pair goes to the relay, which owns both
- * descriptors from here on (it closes them itself if it fails). */
+ * descriptors from here on (it closes them itself if it fails). The
+ * backend counts the connection active before relay_pair(), which may
+ * close the pair (and call on_pair_closed) before it returns. */
 static void dial_done(struct proxy *p, struct dial *d)
 {
-	struct relay_opts ro = { .idle_ms = p->o.idle_ms, .on_close = on_pair_closed, .ctx = p };
+	struct relayed *rc = malloc(sizeof(*rc));
+	struct relay_opts ro = { .idle_ms = p->o.idle_ms };
+	static const __u64 none[2];
 	int r;
 
-	pmap_backend_result(p->ld, d->dest.svc_id, d->slot, true);
+	if (rc) {	/* else its bytes go uncounted */
+		*rc = (struct relayed){ p->ld, d->dest.svc_id, d->slot };
+		ro.on_close = on_pair_closed;
+		ro.ctx = rc;
+	}
+	pmap_backend_result(p->ld, d->dest.svc_id, d->slot, true, rc != NULL);
 	loop_del(p->l, d->bfd);
 	r = relay_pair(p->rl, d->cfd, d->bfd, &ro);
-	if (r < 0) {
+	if (r < 0) {	/* no on_close then: the relay says it here */
 		pr_warn("proxy: relay: %s", strerror(-r));
+		if (rc)
+			pmap_backend_closed(p->ld, rc->svc_id, rc->slot, none);
+		free(rc);
 	} else {
 		p->st.paired++;
-		note_pair(p, r, d);
 	}
 	dial_free(p, d);
 }
 
 static void dial_failed(struct proxy *p, struct dial *d)
 {
-	pmap_backend_result(p->ld, d->dest.svc_id, d->slot, false);
+	pmap_backend_result(p->ld, d->dest.svc_id, d->slot, false, false);
 	p->st.dial_failures++;
 	close(d->bfd);	/* leaves the epoll set with it */
 	d->bfd = -1;
-	d->attempt++;
 	dial_next(p, d);
 }
 
@@ -236,7 +226,7 @@ static void dial_next(struct proxy *p, struct dial *d)
 	int fd;
 
 	for (;;) {
-		if (pmap_backend(p->ld, &d->dest, d->attempt, &ss, &len, &d->slot)) {
+		if (pmap_backend(p->ld, &d->dest, &ss, &len, &d->slot)) {
 			p->st.no_backend++;
 			tcp_abort(d->cfd);
 			dial_free(p, d);
@@ -252,9 +242,8 @@ static void dial_next(struct proxy *p, struct dial *d)
 		}
 		if (fd >= 0)
 			close(fd);
-		pmap_backend_result(p->ld, d->dest.svc_id, d->slot, false);
+		pmap_backend_result(p->ld, d->dest.svc_id, d->slot, false, false);
 		p->st.dial_failures++;
-		d->attempt++;
 	}
 }
 
@@ -298,7 +287,6 @@ static void accept_one(struct proxy *p, struct listener *ls, int cfd)
 	}
 	d->cfd = cfd;
 	d->bfd = -1;
-	d->attempt = 0;
 	d->pid = ls->pid;
 	d->netns = ls->netns;
 	p->st.pending++;
@@ -369,7 +357,6 @@ void proxy_close(struct proxy *p)
 			close(p->d[i].bfd);
 	}
 	free(p->d);
-	free(p->rel);
 	free(p);
 }
 

@@ -66,7 +66,7 @@ static int backend_get(int bfd, __u32 svc_id, __u32 slot, struct vs_backend *b)
 	return bpf_map_lookup_elem(bfd, &k, b) ? -errno : 0;
 }
 
-int pmap_backend(struct vs_loader *ld, struct pmap_dest *dest, unsigned int attempt,
+int pmap_backend(struct vs_loader *ld, struct pmap_dest *dest,
 		 struct sockaddr_storage *addr, socklen_t *len, __u32 *slot)
 {
 	int sfd = loader_map_fd(ld, VS_MAP_SVC), bfd = loader_map_fd(ld, VS_MAP_BACKENDS);
@@ -81,9 +81,8 @@ int pmap_backend(struct vs_loader *ld, struct pmap_dest *dest, unsigned int atte
 	if (bpf_map_lookup_elem(sfd, &dest->svc, &svc) || svc.id != dest->svc_id ||
 	    !svc.nbackends || svc.nbackends > VS_SVC_MAX_BACKENDS)
 		return -ENOENT;	/* deleted, or replaced by another service */
-	if (attempt == 0) {	/* the next client starts one further */
+	if (!dest->tried) {	/* its first attempt: the next client starts one further */
 		dest->start = svc.rr++;
-		dest->tried = 0;
 		bpf_map_update_elem(sfd, &dest->svc, &svc, BPF_EXIST);
 	}
 	/* healthy ones first, from the cursor; then those marked down */
@@ -101,23 +100,12 @@ int pmap_backend(struct vs_loader *ld, struct pmap_dest *dest, unsigned int atte
 	return -ENOENT;
 }
 
-void pmap_backend_result(struct vs_loader *ld, __u32 svc_id, __u32 slot, bool ok)
-{
-	int bfd = loader_map_fd(ld, VS_MAP_BACKENDS);
-	struct vs_backend_key k = { .svc_id = svc_id, .slot = slot };
-	struct vs_backend b;
-
-	if (bfd < 0 || bpf_map_lookup_elem(bfd, &k, &b))
-		return;
-	b.conns++;
-	if (ok)
-		vs_backend_ok(&b);
-	else
-		vs_backend_failed(&b, clock_now_ns(CLOCK_MONOTONIC));
-	bpf_map_update_elem(bfd, &k, &b, BPF_EXIST);
-}
-
-void pmap_backend_relay(struct vs_loader *ld, __u32 svc_id, __u32 slot, const __u64 *bytes)
+/* Read, change and write back one backend: connect 1 (answered), -1
+ * (failed) or 0 (no attempt), active +1/-1/0, bytes of a closed pair or
+ * NULL. Only vsockd writes a proxy-mode backend, so this races with
+ * nothing. */
+static void backend_note(struct vs_loader *ld, __u32 svc_id, __u32 slot, int connect,
+			 int active, const __u64 *bytes)
 {
 	int bfd = loader_map_fd(ld, VS_MAP_BACKENDS);
 	struct vs_backend_key k = { .svc_id = svc_id, .slot = slot };
@@ -125,12 +113,31 @@ void pmap_backend_relay(struct vs_loader *ld, __u32 svc_id, __u32 slot, const __
 
 	if (bfd < 0 || bpf_map_lookup_elem(bfd, &k, &b))
 		return;		/* the service was deleted or replaced meanwhile */
-	if (!bytes) {
+	if (connect) {
+		b.conns++;
+		if (connect > 0)
+			vs_backend_ok(&b);
+		else
+			vs_backend_failed(&b, clock_now_ns(CLOCK_MONOTONIC));
+	}
+	if (active > 0)
 		b.active++;
-	} else {
+	else if (active < 0)
 		b.active -= b.active > 0;
+	if (bytes) {
 		b.bytes[0] += bytes[0];
 		b.bytes[1] += bytes[1];
 	}
 	bpf_map_update_elem(bfd, &k, &b, BPF_EXIST);
+}
+
+void pmap_backend_result(struct vs_loader *ld, __u32 svc_id, __u32 slot, bool ok,
+			 bool relayed)
+{
+	backend_note(ld, svc_id, slot, ok ? 1 : -1, relayed, NULL);
+}
+
+void pmap_backend_closed(struct vs_loader *ld, __u32 svc_id, __u32 slot, const __u64 bytes[2])
+{
+	backend_note(ld, svc_id, slot, 0, -1, bytes);
 }

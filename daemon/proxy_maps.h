@@ -25,18 +25,19 @@ int pmap_listener_set(struct vs_loader *ld, __u64 netns_cookie, __u16 port);
 /* The destination of the client accepted as fd, from the record its
  * connect left (vs_proxy_orig). -ENOENT: none. */
 int pmap_dest_of(struct vs_loader *ld, int fd, struct pmap_dest *out);
-/* The backend for the next attempt of dest (attempt 0: its first, which
- * takes the service's round-robin cursor): the first untried one of the
- * healthy backends in round-robin order, else of those marked down; it
- * counts as tried. -ENOENT when every backend was tried, or the service
- * is gone. */
-int pmap_backend(struct vs_loader *ld, struct pmap_dest *dest, unsigned int attempt,
+/* The backend for the next attempt of dest (its first, with tried 0 as
+ * pmap_dest_of() leaves it, takes the service's round-robin cursor): the
+ * first untried one of the healthy backends in round-robin order, else of
+ * those marked down; it counts as tried. -ENOENT when every backend was
+ * tried, or the service is gone. */
+int pmap_backend(struct vs_loader *ld, struct pmap_dest *dest,
 		 struct sockaddr_storage *addr, socklen_t *len, __u32 *slot);
-/* How a connect to a backend went: its counters and its health. */
-void pmap_backend_result(struct vs_loader *ld, __u32 svc_id, __u32 slot, bool ok);
-/* A relayed connection to the backend opened (bytes NULL) or closed, with
- * the bytes it carried each way. Only vsockd writes a proxy-mode backend,
- * so the read-modify-write races with nothing. */
-void pmap_backend_relay(struct vs_loader *ld, __u32 svc_id, __u32 slot, const __u64 *bytes);
+/* How a connect to a backend went, for its counters and its health; a
+ * connection that answered and goes to the relay counts as active. */
+void pmap_backend_result(struct vs_loader *ld, __u32 svc_id, __u32 slot, bool ok,
+			 bool relayed);
+/* A relayed connection to the backend closed, with the bytes it carried
+ * each way ([0] client to backend). */
+void pmap_backend_closed(struct vs_loader *ld, __u32 svc_id, __u32 slot, const __u64 bytes[2]);
 
 #endif /* VSOCKD_PROXY_MAPS_H */
