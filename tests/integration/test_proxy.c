@@ -162,22 +162,50 @@ static int relay_pairs_in_table(void)
 /* ------------------------------------------------------------------ */
 /* Cases                                                               */
 
+/* vsockd running, a backend listening on *lfd, and the proxy-mode service
+ * naming that one backend, served in this namespace. 0, or -1 after
+ * TL_FAIL. */
+static int proxy_service(struct dl_daemon *d, const char *log, int *lfd)
+{
+	int rc = dl_start(d, log);
+
+	if (rc) {
+		TL_FAIL("vsockd did not start: %s", strerror(-rc));
+		return -1;
+	}
+	*lfd = tl_listen(AF_INET, "127.0.0.1", 0, false);
+	if (*lfd < 0 || ctl("proxy add %s:%d --backend 127.0.0.1:%d --mode proxy --replace", SVC_ADDR,
+			    SVC_PORT, tl_port(*lfd))) {
+		TL_FAIL("backend or service set-up failed");
+		return -1;
+	}
+	return warm_up();
+}
+
+/* proxy_service(), and a client through the proxy to that backend. */
+static int proxied_pair(struct dl_daemon *d, const char *log, int *lfd, int *c, int *s)
+{
+	if (proxy_service(d, log, lfd))
+		return -1;
+	*c = svc_connect(AF_INET);
+	*s = *c >= 0 ? tl_accept(*lfd, false, 3000) : -1;
+	if (*c < 0 || *s < 0) {
+		TL_FAIL("no proxied connection (client %d, backend %d)", *c, *s);
+		return -1;
+	}
+	return 0;
+}
+
 /* Sizes from 1 B to 1 MiB, both ways, each through a new connection. */
 static int case_proxy_integrity_both_ways(void)
 {
 	static const size_t sizes[] = { 1, 1024, 65536, 1 << 20 };
 	struct dl_daemon d;
-	int lfd = -1, c = -1, s = -1, rc;
+	int lfd = -1, c = -1, s = -1;
 	__u64 k0, moved;
 	unsigned int i;
 
-	rc = dl_start(&d, "integrity.log");
-	TL_EXPECT(!rc, "vsockd did not start: %s", strerror(-rc));
-	lfd = tl_listen(AF_INET, "127.0.0.1", 0, false);
-	TL_EXPECT(lfd >= 0, "backend listen: %s", strerror(-lfd));
-	TL_EXPECT(!ctl("proxy add %s:%d --backend 127.0.0.1:%d --mode proxy --replace", SVC_ADDR,
-		       SVC_PORT, tl_port(lfd)), "proxy add failed");
-	warm_up();
+	TL_EXPECT(!proxy_service(&d, "integrity.log", &lfd), "set-up");
 	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
 		struct tl_duplex x = {
 			.c_tx = { .seed = 11 + i, .len = 8 * sizes[i], .min_io = sizes[i],
@@ -243,32 +271,6 @@ out:
 	return tl_verdict();
 }
 
-/* A client, through the proxy, to the backend listening on lfd; the
- * service names that one backend. */
-static int proxied_pair(struct dl_daemon *d, const char *log, int *lfd, int *c, int *s)
-{
-	int rc = dl_start(d, log);
-
-	if (rc) {
-		TL_FAIL("vsockd did not start: %s", strerror(-rc));
-		return -1;
-	}
-	*lfd = tl_listen(AF_INET, "127.0.0.1", 0, false);
-	if (*lfd < 0 || ctl("proxy add %s:%d --backend 127.0.0.1:%d --mode proxy --replace", SVC_ADDR,
-			    SVC_PORT, tl_port(*lfd))) {
-		TL_FAIL("backend or service set-up failed");
-		return -1;
-	}
-	warm_up();
-	*c = svc_connect(AF_INET);
-	*s = *c >= 0 ? tl_accept(*lfd, false, 3000) : -1;
-	if (*c < 0 || *s < 0) {
-		TL_FAIL("no proxied connection (client %d, backend %d)", *c, *s);
-		return -1;
-	}
-	return 0;
-}
-
 /* Half-close is relayed only after the last byte of its direction, and the
  * other direction keeps working: client first, then the backend. */
 static int case_proxy_half_close_each_way(void)
@@ -297,6 +299,9 @@ static int case_proxy_half_close_each_way(void)
 			  "round %d, reply after the half-close: %s%s", round, tx.why, rx.why);
 		tl_close(c);
 		tl_close(s);
+		c = s = -1;
+		if (round)
+			break;
 		c = svc_connect(AF_INET);
 		s = c >= 0 ? tl_accept(lfd, false, 3000) : -1;
 		TL_EXPECT(c >= 0 && s >= 0, "second connection");
@@ -389,17 +394,11 @@ static int case_proxy_concurrent_connections(void)
 {
 	static int cs[NCONC], ss[NCONC];
 	struct dl_daemon d;
-	int lfd = -1, rc, i, n = 0;
+	int lfd = -1, i, n = 0;
 	char why[256];
 
 	tl_raise_nofile(4 * NCONC + 64);
-	rc = dl_start(&d, "concurrent.log");
-	TL_EXPECT(!rc, "vsockd did not start: %s", strerror(-rc));
-	lfd = tl_listen(AF_INET, "127.0.0.1", 0, false);
-	TL_EXPECT(lfd >= 0, "listen");
-	TL_EXPECT(!ctl("proxy add %s:%d --backend 127.0.0.1:%d --mode proxy --replace", SVC_ADDR,
-		       SVC_PORT, tl_port(lfd)), "proxy add failed");
-	warm_up();
+	TL_EXPECT(!proxy_service(&d, "concurrent.log", &lfd), "set-up");
 	for (n = 0; n < NCONC; n++) {
 		cs[n] = svc_connect(AF_INET);
 		TL_EXPECT(cs[n] >= 0, "client %d: %s", n, strerror(-cs[n]));
