@@ -12,18 +12,32 @@ struct metric {
 	const char *name, *type, *help;
 };
 
-static const struct metric metrics[] = {
-	{ "vsock_backend_connections_total", "counter",
-	  "Connects steered to the backend (direct) or dialled to it by vsockd's proxy" },
-	{ "vsock_backend_failures_total", "counter",
-	  "Of them, refused or timed out" },
-	{ "vsock_backend_up", "gauge",
-	  "1 while the backend takes connects, 0 during its cool-down after failures" },
-	{ "vsock_backend_active", "gauge",
-	  "Proxy mode: connections vsockd relays to the backend now" },
-	{ "vsock_backend_bytes_total", "counter",
-	  "Proxy mode: bytes of closed relayed connections, by direction" },
+enum { M_CONNS, M_FAILURES, M_UP, M_ACTIVE, M_BYTES, M_COUNT };
+
+static const struct metric metrics[M_COUNT] = {
+	[M_CONNS] = { "vsock_backend_connections_total", "counter",
+		"Connects steered to the backend (direct) or dialled to it by vsockd's proxy" },
+	[M_FAILURES] = { "vsock_backend_failures_total", "counter",
+		"Of them, refused or timed out" },
+	[M_UP] = { "vsock_backend_up", "gauge",
+		"1 while the backend takes connects, 0 during its cool-down after failures" },
+	[M_ACTIVE] = { "vsock_backend_active", "gauge",
+		"Proxy mode: connections vsockd relays to the backend now" },
+	[M_BYTES] = { "vsock_backend_bytes_total", "counter",
+		"Proxy mode: bytes of closed relayed connections, by direction" },
 };
+
+/* The value of metric m for a backend (M_BYTES: direction dir). */
+static __u64 value(unsigned int m, const struct vs_backend *b, __u64 now, int dir)
+{
+	switch (m) {
+	case M_CONNS:		return b->conns;
+	case M_FAILURES:	return b->failures;
+	case M_UP:		return vs_backend_usable(b, now);
+	case M_ACTIVE:		return b->active;
+	default:		return b->bytes[dir];
+	}
+}
 
 /* One metric for every backend of every service. */
 static void emit(struct out_doc *doc, unsigned int m, const struct vs_svc_info *v, int n,
@@ -45,21 +59,15 @@ static void emit(struct out_doc *doc, unsigned int m, const struct vs_svc_info *
 			snprintf(lbl, sizeof(lbl), "service=\"%s\",mode=\"%s\",backend=\"%s\"", svc,
 				 svc_mode_name(v[i].svc.mode),
 				 svc_addr_str(&b->addr, be, sizeof(be)));
-			switch (m) {
-			case 0: out_textf(doc, "%s{%s} %llu", metrics[m].name, lbl,
-					  (unsigned long long)b->conns); break;
-			case 1: out_textf(doc, "%s{%s} %llu", metrics[m].name, lbl,
-					  (unsigned long long)b->failures); break;
-			case 2: out_textf(doc, "%s{%s} %d", metrics[m].name, lbl,
-					  vs_backend_usable(b, now)); break;
-			case 3: out_textf(doc, "%s{%s} %llu", metrics[m].name, lbl,
-					  (unsigned long long)b->active); break;
-			default:
-				out_textf(doc, "%s{%s,direction=\"to_backend\"} %llu", metrics[m].name,
-					  lbl, (unsigned long long)b->bytes[0]);
-				out_textf(doc, "%s{%s,direction=\"to_client\"} %llu", metrics[m].name,
-					  lbl, (unsigned long long)b->bytes[1]);
+			if (m != M_BYTES) {
+				out_textf(doc, "%s{%s} %llu", metrics[m].name, lbl,
+					  (unsigned long long)value(m, b, now, 0));
+				continue;
 			}
+			out_textf(doc, "%s{%s,direction=\"to_backend\"} %llu", metrics[m].name,
+				  lbl, (unsigned long long)value(m, b, now, 0));
+			out_textf(doc, "%s{%s,direction=\"to_client\"} %llu", metrics[m].name,
+				  lbl, (unsigned long long)value(m, b, now, 1));
 		}
 	}
 }
@@ -74,7 +82,7 @@ int svc_prometheus(struct ctl *ctl, struct vs_loader *ld)
 
 	if (n < 0)
 		return ctl_errf(ctl, n, "proxy services: %s", e.msg);
-	for (m = 0; m < sizeof(metrics) / sizeof(metrics[0]); m++)
+	for (m = 0; m < M_COUNT; m++)
 		emit(&ctl->doc, m, v, n, now);
 	free(v);
 	return 0;
