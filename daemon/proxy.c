@@ -14,10 +14,7 @@
 #include "proxy_maps.h"
 #include "relay.h"
 #include "relay_tcp.h"
-
-#ifndef SO_NETNS_COOKIE
-#define SO_NETNS_COOKIE 71
-#endif
+#include "sockaddr.h"
 
 #define PROXY_NS_MAX	64	/* network namespaces served at once */
 

@@ -9,10 +9,6 @@
 #include "proxy_maps.h"
 #include "sockaddr.h"
 
-#ifndef SO_NETNS_COOKIE
-#define SO_NETNS_COOKIE 71
-#endif
-
 _Static_assert(VS_SVC_MAX_BACKENDS <= 32, "pmap_dest.tried is a 32-bit mask");
 
 int pmap_listener_set(struct vs_loader *ld, __u64 netns_cookie, __u16 port)

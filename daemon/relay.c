@@ -30,10 +30,7 @@
 #include "relay.h"
 #include "relay_bpf.h"
 #include "relay_tcp.h"
-
-#ifndef SO_COOKIE
-#define SO_COOKIE 57
-#endif
+#include "sockaddr.h"
 
 #define COPY_BUF	(64 << 10)
 #define WAIT_MS		2	/* a direction waits for counts to catch up */

@@ -11,12 +11,8 @@
 #include <bpf/libbpf.h>
 #include "clock.h"
 #include "loader.h"
-#include "sockaddr.h"
 #include "relay_bpf.h"
-
-#ifndef SO_NETNS_COOKIE
-#define SO_NETNS_COOKIE 71
-#endif
+#include "sockaddr.h"
 
 int relay_bpf_open(struct relay_bpf *b, struct vs_loader *ld)
 {

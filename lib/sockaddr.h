@@ -7,6 +7,14 @@
 #include <sys/socket.h>
 #include "vsock/abi.h"
 
+/* Older C libraries' headers lack these (Linux 5.14 and 2.6.x). */
+#ifndef SO_NETNS_COOKIE
+#define SO_NETNS_COOKIE 71
+#endif
+#ifndef SO_COOKIE
+#define SO_COOKIE 57
+#endif
+
 /* 0, or -EAFNOSUPPORT (a is zeroed) for a family other than inet/inet6. */
 int vs_addr_from_sockaddr(struct vs_addr *a, const struct sockaddr_storage *ss);
 /* AF_INET for an IPv4(-mapped) address, else AF_INET6; returns the length. */
