@@ -187,10 +187,12 @@ $(O)/tests/unit/%: tests/unit/%.c $(CLI_LIB_OBJS) $(DAEMON_LIB) $(LIBUTIL) $(LIB
 
 # the kernel tests' harness (tests/integration/testlib.h, daemonlib.h),
 # built once; daemonctl.o talks to vsockd and goes only into test_daemon
-TESTLIB_SRCS	:= $(wildcard tests/integration/testlib_*.c) tests/integration/daemonlib.c
+TESTLIB_SRCS	:= $(wildcard tests/integration/testlib_*.c) tests/integration/daemonlib.c \
+		   tests/integration/proxylib.c
 TESTLIB_OBJS	:= $(patsubst tests/integration/%.c,$(O)/tests/lib/%.o,$(TESTLIB_SRCS))
 TESTLIB		:= $(O)/tests/libvstest.a
-TESTLIB_HDRS	:= tests/integration/testlib.h tests/integration/daemonlib.h
+TESTLIB_HDRS	:= tests/integration/testlib.h tests/integration/daemonlib.h \
+		   tests/integration/proxylib.h
 KTEST_DEPS	:= $(TESTLIB) $(LIBLOADER) $(LIBUTIL) $(SKELS) $(USER_HDRS) $(TESTLIB_HDRS)
 KTEST_BUILD	= $(CC) $(ALL_CPPFLAGS) -Itests/integration $(ALL_CFLAGS) -o $@ $< \
 		  $(TESTLIB) $(LIBLOADER) $(LIBUTIL) $(LIBBPF_LIBS) -lpthread

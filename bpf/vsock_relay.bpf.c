@@ -6,7 +6,7 @@
  *    receives goes out of the other leg (bpf_sk_redirect_hash to egress;
  *    the kernel queues it on the target's psock and a kworker hands it to
  *    the target's TCP write queue when that has room). That queue is
- *    charged to nothing (docs/architecture.md, measured: 2 GiB queued to a
+ *    charged to nothing (docs/proxy.md, measured: 2 GiB queued to a
  *    server that did not read), so the verdict bounds it: while the target
  *    holds `bound` redirected bytes its TCP has not taken yet, the segment
  *    is passed instead and the direction goes to COPY for good: passed

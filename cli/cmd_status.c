@@ -94,6 +94,12 @@ static char *fmt_uptime(char *buf, size_t len, __u64 s)
 	return buf;
 }
 
+/* Both directions of a [client to backend, backend to client] count. */
+static uint64_t pair_sum(const json_t *a)
+{
+	return json_integer_value(json_array_get(a, 0)) + json_integer_value(json_array_get(a, 1));
+}
+
 /* vsockd, when it answers: pid, uptime and what its handle tables hold.
  * Not running is not an error, as "loaded: no" is not. */
 static void add_daemon(struct ctl *ctl)
@@ -133,6 +139,16 @@ static void add_daemon(struct ctl *ctl)
 		out_num(r, "proxy listeners", "proxy_listeners", json_get_u64(px, "listeners"), NULL);
 		out_num(r, "proxied connections", "proxy_paired", json_get_u64(px, "paired"), NULL);
 		out_num(r, "relayed now", "relay_active", json_get_u64(px, "relay_active"), NULL);
+		out_num(r, "relayed bytes, kernel", "relay_kernel_bytes",
+			pair_sum(json_object_get(px, "kernel_bytes")), NULL);
+		out_num(r, "relayed bytes, copied", "relay_copied_bytes",
+			pair_sum(json_object_get(px, "copied_bytes")), NULL);
+		out_num(r, "relays taken over", "relay_adopted",
+			json_get_u64(px, "relay_adopted"), NULL);
+		out_num(r, "relays lost at restart", "relay_adopt_failed",
+			json_get_u64(px, "relay_adopt_failed"), NULL);
+		out_num(r, NULL, "relay_adopted_ring_bytes",
+			json_get_u64(px, "relay_adopted_ring_bytes"), NULL);
 		out_num(r, "proxy: no backend", "proxy_no_backend",
 			json_get_u64(px, "no_backend"), NULL);
 	}

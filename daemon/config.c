@@ -21,6 +21,7 @@ enum key_id {
 	K_MAX_HANDLES, K_RESCAN_INTERVAL, K_MAX_SOCKETS, K_MAX_QUEUED,
 	K_SMALL_RUN, K_BUSY_POLL, K_ATTACH, K_SERVICE, K_CONNECT_TIMEOUT,
 	K_IDLE_TIMEOUT,
+	K_RELAY_BOUND,
 	K_COUNT,
 };
 
@@ -46,6 +47,7 @@ static const struct key {
 	[K_SERVICE]		= { "proxy", "service" },
 	[K_CONNECT_TIMEOUT]	= { "proxy", "connect_timeout_ms", 50, 600000 },
 	[K_IDLE_TIMEOUT]	= { "proxy", "idle_timeout", 0, 7 * 86400 },
+	[K_RELAY_BOUND]		= { "proxy", "relay_bound", 0, 1u << 31 },
 };
 
 struct parse {
@@ -284,6 +286,7 @@ static int set_number(struct parse *p, enum key_id id, const char *v)
 	case K_BUSY_POLL:		p->c->busy_poll = n; break;
 	case K_CONNECT_TIMEOUT:		p->c->connect_timeout_ms = n; break;
 	case K_IDLE_TIMEOUT:		p->c->idle_timeout = n; break;
+	case K_RELAY_BOUND:		p->c->relay_bound = n; break;
 	default:			p->c->rescan_interval = n; break;
 	}
 	return 1;

@@ -37,6 +37,8 @@ struct cfg {
 	unsigned int connect_timeout_ms; /* [proxy] per backend attempt */
 	unsigned int idle_timeout;	/* [proxy] seconds a relayed pair may carry
 					 * no byte before both legs are reset; 0 never */
+	unsigned int relay_bound;	/* [proxy] bytes a relayed direction may have
+					 * in the kernel's backlog; 0: tcp_rmem max */
 };
 
 /* Embedded defaults. */

@@ -5,12 +5,14 @@
  * rescan, the control socket, and only then READY=1. Here the modules are
  * wired to the loop; none of them calls back into this file. */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/resource.h>
 #include "apply.h"
 #include "clock.h"
 #include "daemon.h"
+#include "fdstore.h"
 #include "joiner.h"
 #include "log.h"
 #include "proxy.h"
@@ -76,6 +78,7 @@ static void open_proxy(struct vsd *d)
 	struct proxy_opts po = {
 		.connect_timeout_ms = d->cfg.connect_timeout_ms,
 		.idle_ms = d->cfg.idle_timeout * 1000,
+		.relay_bound = d->cfg.relay_bound,
 		.max_pending = PROXY_MAX_PENDING,
 	};
 	int r = relay_open(&d->relay, &d->loop, d->ld);
@@ -91,6 +94,29 @@ static void open_proxy(struct vsd *d)
 		return;
 	}
 	d->ev.proxy = d->proxy;
+}
+
+/* What the last vsockd left in systemd's fd store: relayed pairs, which
+ * the kernel went on relaying meanwhile (relay_keep.h). Anything else
+ * there is dropped. */
+static void adopt_kept(struct vsd *d)
+{
+	struct fdstore_fd *fds;
+	int n = fdstore_take(&fds), i, got;
+
+	if (n <= 0)
+		return;
+	got = d->proxy ? proxy_adopt(d->proxy, fds, n) : 0;
+	for (i = 0; i < n; i++) {
+		if (fds[i].fd < 0)
+			continue;
+		pr_warn("fd store: \"%s\" is not ours (or the proxy is off): dropped",
+			fds[i].name);
+		close(fds[i].fd);
+		fdstore_remove(fds[i].name);
+	}
+	free(fds);
+	pr_info("relay: %d pair(s) taken over from the last vsockd", got);
 }
 
 int vsd_init(struct vsd *d)
@@ -161,6 +187,7 @@ int vsd_init(struct vsd *d)
 		return r;
 	}
 	open_proxy(d);
+	adopt_kept(d);
 	d->srv.handler = (ctlsrv_handler)requests_handle;
 	d->srv.ctx = d;
 	loop_handle(&d->loop, TAG_LISTEN, on_listen, &d->srv);

@@ -107,7 +107,7 @@ static void add_pending(struct events *ev, __u64 cookie)
 
 /* A process of an attached cgroup connects: the proxy listens in its
  * network namespace from now on (a proxy-mode service is refused there
- * until it does; docs/architecture.md, "The service proxy"). */
+ * until it does; docs/proxy.md, "The service proxy"). */
 static void serve_netns_of(struct events *ev, __u32 tgid)
 {
 	__u64 netns;

@@ -36,12 +36,6 @@ struct dial {
 	__u64 deadline_ms;
 };
 
-/* The backend of a relayed pair: its relay_opts.ctx, freed when it closes. */
-struct relayed {
-	struct vs_loader *ld;
-	__u32 svc_id, slot;
-};
-
 struct proxy {
 	struct vs_loader *ld;
 	struct loop *l;
@@ -161,10 +155,17 @@ static int make_dial_socket(void *arg)
 
 static void dial_next(struct proxy *p, struct dial *d);
 
-/* A relayed pair closed: its bytes go to its backend's counters. */
-static void on_pair_closed(void *ctx, int id, const struct relay_counts *c, int err)
+/* A relayed pair's tag: its backend, which survives a restart with it. */
+static __u64 pair_tag(__u32 svc_id, __u32 slot)
 {
-	struct relayed *rc = ctx;
+	return (__u64)svc_id << 32 | slot;
+}
+
+/* A relayed pair closed: its bytes go to its backend's counters. */
+static void on_pair_closed(void *ctx, int id, __u64 tag, const struct relay_counts *c,
+			   int err)
+{
+	struct proxy *p = ctx;
 	__u64 bytes[2];
 	int i;
 
@@ -172,8 +173,15 @@ static void on_pair_closed(void *ctx, int id, const struct relay_counts *c, int 
 	(void)err;
 	for (i = 0; i < 2; i++)
 		bytes[i] = c->kernel_bytes[i] + c->copied_bytes[i];
-	pmap_backend_closed(rc->ld, rc->svc_id, rc->slot, bytes);
-	free(rc);
+	pmap_backend_closed(p->ld, (__u32)(tag >> 32), (__u32)tag, bytes);
+}
+
+/* What every relayed pair of the proxy is given. */
+static struct relay_opts pair_opts(struct proxy *p)
+{
+	return (struct relay_opts){ .idle_ms = p->o.idle_ms, .bound = p->o.relay_bound,
+				    .on_close = on_pair_closed,
+				    .ctx = p };
 }
 
 /* The backend answered: the pair goes to the relay, which owns both
@@ -182,28 +190,28 @@ static void on_pair_closed(void *ctx, int id, const struct relay_counts *c, int 
  * close the pair (and call on_pair_closed) before it returns. */
 static void dial_done(struct proxy *p, struct dial *d)
 {
-	struct relayed *rc = malloc(sizeof(*rc));
-	struct relay_opts ro = { .idle_ms = p->o.idle_ms };
+	struct relay_opts ro = pair_opts(p);
 	static const __u64 none[2];
 	int r;
 
-	if (rc) {	/* else its bytes go uncounted */
-		*rc = (struct relayed){ p->ld, d->dest.svc_id, d->slot };
-		ro.on_close = on_pair_closed;
-		ro.ctx = rc;
-	}
-	pmap_backend_result(p->ld, d->dest.svc_id, d->slot, true, rc != NULL);
+	ro.tag = pair_tag(d->dest.svc_id, d->slot);
+	pmap_backend_result(p->ld, d->dest.svc_id, d->slot, true, true);
 	loop_del(p->l, d->bfd);
 	r = relay_pair(p->rl, d->cfd, d->bfd, &ro);
 	if (r < 0) {	/* no on_close then: the relay says it here */
 		pr_warn("proxy: relay: %s", strerror(-r));
-		if (rc)
-			pmap_backend_closed(p->ld, rc->svc_id, rc->slot, none);
-		free(rc);
+		pmap_backend_closed(p->ld, d->dest.svc_id, d->slot, none);
 	} else {
 		p->st.paired++;
 	}
 	dial_free(p, d);
+}
+
+int proxy_adopt(struct proxy *p, struct fdstore_fd *fds, int n)
+{
+	struct relay_opts ro = pair_opts(p);
+
+	return relay_adopt(p->rl, fds, n, &ro);
 }
 
 static void dial_failed(struct proxy *p, struct dial *d)

@@ -21,6 +21,7 @@ struct proxy_opts {
 	unsigned int connect_timeout_ms;	/* per backend attempt */
 	unsigned int max_pending;		/* clients waiting for a backend */
 	unsigned int idle_ms;			/* relayed pair idle: reset; 0 never */
+	unsigned int relay_bound;		/* relay_opts.bound */
 };
 
 struct proxy_stats {
@@ -44,6 +45,10 @@ struct proxy *proxy_open(struct vs_loader *ld, struct loop *l, struct relay *rl,
  * the connect hooks refuse new clients instead of sending them nowhere.
  * Relayed pairs belong to the relay and stay. */
 void proxy_close(struct proxy *p);
+struct fdstore_fd;
+/* Take over the relayed pairs a previous vsockd kept in the fd store
+ * (relay_adopt); their backends stay counted active. How many. */
+int proxy_adopt(struct proxy *p, struct fdstore_fd *fds, int n);
 /* Make sure vsockd listens in the network namespace of pid (netns: inode
  * of /proc/PID/ns/net). 0, or -errno. */
 int proxy_serve(struct proxy *p, __u32 pid, __u64 netns);

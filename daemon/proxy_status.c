@@ -17,7 +17,7 @@ void proxy_status_add(json_t *r, const struct proxy *p, struct relay *rl)
 	relay_stats(rl, &rs);
 	json_object_set_new(r, "proxy", json_pack(
 		"{s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:i,"
-		" s:I, s:I, s:I, s:[I,I], s:[I,I], s:I, s:I, s:I}",
+		" s:I, s:I, s:I, s:[I,I], s:[I,I], s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
 		"listeners", (int)ps.listeners,
 		"accepted", (json_int_t)ps.accepted,
 		"no_destination", (json_int_t)ps.no_destination,
@@ -33,5 +33,9 @@ void proxy_status_add(json_t *r, const struct proxy *p, struct relay *rl)
 		"copied_bytes", (json_int_t)rs.c.copied_bytes[0], (json_int_t)rs.c.copied_bytes[1],
 		"switches", (json_int_t)rs.c.switches,
 		"half_closes", (json_int_t)rs.c.half_closes,
-		"resets", (json_int_t)rs.c.resets));
+		"resets", (json_int_t)rs.c.resets,
+		"relay_adopted", (json_int_t)rs.adopted,
+		"relay_adopt_failed", (json_int_t)rs.adopt_failed,
+		"relay_keep_failed", (json_int_t)rs.keep_failed,
+		"relay_adopted_ring_bytes", (json_int_t)rs.adopted_ring_bytes));
 }

@@ -27,59 +27,12 @@
 #include "loader.h"
 #include "log.h"
 #include "loop.h"
-#include "relay.h"
-#include "relay_bpf.h"
+#include "relay_int.h"
 #include "relay_tcp.h"
 #include "sockaddr.h"
 
-#define COPY_BUF	(64 << 10)
 #define WAIT_MS		2	/* a direction waits for counts to catch up */
 #define IDLE_TICK_MS	100	/* idle timeouts are checked this often */
-
-/* One direction: src's bytes out of dst. */
-struct rdir {
-	int src, dst;
-	__u64 src_cookie;
-	__u8 mode;		/* enum vs_relay_mode, as last read */
-	bool eof;		/* src has its peer's FIN */
-	bool may_copy;		/* dst's TCP took every redirected byte */
-	bool done;		/* dst shut for writing */
-	bool switched;		/* counted as a switch */
-	__u64 redir;		/* redirected by the verdict (vs_relay) */
-	__u64 max_backlog;	/* the verdict's vs_relay_dir.max_backlog */
-	__u64 read;		/* read from src here */
-	__u64 copied;		/* written to dst here */
-	__u64 base_taken;	/* dst's tcp_taken() before pairing */
-	__u64 base_rx;		/* src's bytes received and read before pairing */
-	char *buf;
-	size_t len, off;
-};
-
-struct pair {
-	int id;
-	int fd[2];		/* 0 client leg, 1 backend leg */
-	__u64 cookie[2];
-	bool plain;		/* in no sockmap: copied both ways */
-	bool waiting;		/* a direction waits for counts (timer) */
-	int err;		/* a leg's error a read consumed at pairing */
-	struct rdir d[2];	/* d[0]: client leg -> backend leg */
-	struct relay_opts o;
-	__u64 last_moved, last_io_ms;
-	struct relay_counts c;
-};
-
-struct relay {
-	struct loop *loop;
-	struct relay_bpf bpf;
-	int timerfd;
-	unsigned int timer_ms;	/* armed period, 0 disarmed */
-	struct pair **pairs;	/* by id; NULL: free slot */
-	int npairs;
-	int *byfd;		/* fd -> pair id + 1, 0 none */
-	int nbyfd;
-	int next_id;
-	struct relay_stats st;	/* counts of closed pairs in st.c */
-};
 
 static int byfd_set(struct relay *r, int fd, int v)
 {
@@ -139,8 +92,9 @@ static void pair_counts(const struct pair *p, struct relay_counts *out)
 }
 
 /* Close the pair; abort: with a reset on each leg; err: why (0: both
- * FINs relayed) for the owner's on_close. */
-static void pair_free(struct relay *r, struct pair *p, bool abort, int err)
+ * FINs relayed) for the owner's on_close. The store lets go of the legs
+ * first: a reset goes out at the last close of a leg. */
+void pair_free(struct relay *r, struct pair *p, bool abort, int err)
 {
 	struct relay_counts c;
 	int i;
@@ -148,8 +102,9 @@ static void pair_free(struct relay *r, struct pair *p, bool abort, int err)
 	pair_counts(p, &c);
 	counts_add(&r->st.c, &c);
 	if (p->o.on_close)
-		p->o.on_close(p->o.ctx, p->id, &c, err);
+		p->o.on_close(p->o.ctx, p->id, p->o.tag, &c, err);
 	r->st.active--;
+	keep_forget(&p->k);
 	for (i = 0; i < 2; i++) {
 		if (p->fd[i] < 0)
 			continue;
@@ -159,14 +114,27 @@ static void pair_free(struct relay *r, struct pair *p, bool abort, int err)
 			tcp_abort(p->fd[i]);
 		else
 			close(p->fd[i]);
-		free(p->d[i].buf);
+	}
+	r->pairs[p->id] = NULL;
+	free(p);
+}
+
+/* vsockd leaves and the store keeps p: the legs go on without us. */
+static void pair_leave(struct relay *r, struct pair *p)
+{
+	int i;
+
+	keep_release(&p->k);
+	for (i = 0; i < 2; i++) {
+		byfd_set(r, p->fd[i], 0);
+		close(p->fd[i]);
 	}
 	r->pairs[p->id] = NULL;
 	free(p);
 }
 
 /* Refresh a direction from its map entry (the verdict's counts and mode). */
-static void dir_refresh(struct relay *r, struct pair *p, struct rdir *d)
+void dir_refresh(struct relay *r, struct pair *p, struct rdir *d)
 {
 	struct vs_relay_dir vd;
 
@@ -229,41 +197,63 @@ static int dir_kernel_fin(struct pair *p, struct rdir *d)
 	return dir_finish(p, d);
 }
 
+/* Read what src has into the direction's ring, at most room bytes.
+ * The ring's count of what was read is exact at every instant but during
+ * the read, which inflight brackets (relay_keep.h). */
+static ssize_t dir_read(struct rdir *d, struct keep_dir *kd, char *ring)
+{
+	size_t off = d->read % KEEP_RING;
+	ssize_t n;
+
+	__atomic_store_n(&kd->inflight, KEEP_RING - off, __ATOMIC_RELEASE);
+	n = recv(d->src, ring + off, KEEP_RING - off, MSG_DONTWAIT);
+	if (n > 0)
+		d->read += n;
+	__atomic_store_n(&kd->read, d->read, __ATOMIC_RELEASE);
+	__atomic_store_n(&kd->inflight, 0, __ATOMIC_RELEASE);
+	return n;
+}
+
 /* Move what src has to dst, until either would block. 0, 1 (waiting for
- * counts), or -errno (reset the pair). */
+ * counts), or -errno (reset the pair). Only an empty ring is read into,
+ * so read - copied never exceeds KEEP_RING. */
 static int dir_copy(struct pair *p, struct rdir *d)
 {
+	int i = (int)(d - p->d), r;
+	char *ring;
 	ssize_t n;
 
 	if (!d->may_copy) {
 		__u64 taken;
 
-		if (tcp_taken(d->dst, &taken) || taken - d->base_taken != d->redir)
+		/* copying starts only at equality, so more means copied */
+		if (tcp_taken(d->dst, &taken) || taken - d->base_taken < d->redir)
 			return 1;	/* redirected bytes not all in dst's TCP */
 		d->may_copy = true;
 	}
-	if (!d->buf && !(d->buf = malloc(COPY_BUF)))
-		return -ENOMEM;
+	if ((r = keep_rings(&p->k)))
+		return r;
+	ring = p->k.ring[i];
 	for (;;) {
-		if (d->off < d->len) {
-			n = send(d->dst, d->buf + d->off, d->len - d->off,
-				 MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (d->copied < d->read) {
+			size_t off = d->copied % KEEP_RING, len = d->read - d->copied;
+
+			if (len > KEEP_RING - off)
+				len = KEEP_RING - off;
+			n = send(d->dst, ring + off, len, MSG_DONTWAIT | MSG_NOSIGNAL);
 			if (n < 0)
 				return errno == EAGAIN ? 0 : -errno;
-			d->off += n;
 			d->copied += n;
 			continue;
 		}
-		d->off = d->len = 0;
 		if (d->eof)
 			return dir_finish(p, d);
-		n = recv(d->src, d->buf, COPY_BUF, MSG_DONTWAIT);
-		if (n > 0) {
-			d->len = n;
-			d->read += n;
-		} else if (n < 0 && errno != EAGAIN) {
+		n = dir_read(d, &p->k.dir[i], ring);
+		if (n > 0)
+			continue;
+		if (n < 0 && errno != EAGAIN)
 			return -errno;
-		} else if (dir_src_over(p, d)) {
+		if (dir_src_over(p, d)) {
 			d->eof = true;
 		} else {
 			/* passed segments still on their way: their
@@ -435,9 +425,15 @@ void relay_close(struct relay *r)
 
 	if (!r)
 		return;
-	for (i = 0; i < r->npairs; i++)
-		if (r->pairs[i])
+	/* pairs in the fd store stay for the next vsockd; the others end */
+	for (i = 0; i < r->npairs; i++) {
+		if (!r->pairs[i])
+			continue;
+		if (r->pairs[i]->k.name[0])
+			pair_leave(r, r->pairs[i]);
+		else
 			pair_free(r, r->pairs[i], false, -ECANCELED);
+	}
 	relay_bpf_close(&r->bpf);
 	close(r->timerfd);
 	free(r->pairs);
@@ -503,41 +499,50 @@ static int pair_splice(struct relay *r, struct pair *p)
 		return 0;
 	}
 	/* bytes queued before the pair: a read runs the verdict over them
-	 * (the parser's recvmsg clocks a receive queue it finds non-empty);
-	 * anything it returns was passed, so that direction is copied */
+	 * (the parser's recvmsg clocks a receive queue it finds non-empty),
+	 * a peek too; what it passed waits for dir_copy(), like any later */
 	for (i = 0; i < 2; i++) {
-		struct rdir *d = &p->d[i];
-		ssize_t n;
+		char c;
 
-		if (!(d->buf = malloc(COPY_BUF)))
-			return -ENOMEM;
-		n = recv(d->src, d->buf, COPY_BUF, MSG_DONTWAIT);
-		if (n > 0) {
-			d->len = n;
-			d->read = n;
-		} else if (n < 0 && errno != EAGAIN) {
+		if (recv(p->d[i].src, &c, 1, MSG_PEEK | MSG_DONTWAIT) < 0 && errno != EAGAIN)
 			p->err = -errno;	/* SO_ERROR is read now */
-		}
 	}
 	return 0;
 }
 
-int relay_pair(struct relay *r, int client_fd, int backend_fd,
-	       const struct relay_opts *o)
+/* The legs into the fd store, so that they outlive this vsockd. */
+static void pair_keep(struct relay *r, struct pair *p)
+{
+	struct keep_id id = { .client_cookie = p->cookie[0], .tag = p->o.tag };
+	int i, ret;
+
+	for (i = 0; i < 2; i++) {
+		id.base_taken[i] = p->d[i].base_taken;
+		id.base_rx[i] = p->d[i].base_rx;
+	}
+	ret = keep_legs(&p->k, &id, p->fd[0], p->fd[1]);
+	if (ret && ret != -EOPNOTSUPP && !r->st.keep_failed++)
+		pr_warn("relay: the fd store refused a pair (%s): it ends with vsockd",
+			strerror(-ret));
+}
+
+struct pair *pair_new(struct relay *r, int client_fd, int backend_fd,
+		      const struct relay_opts *o)
 {
 	struct pair *p = calloc(1, sizeof(*p));
-	int id = slot_new(r), i, ret;
+	int id = slot_new(r), i;
 
 	if (!p || id < 0) {
 		free(p);
 		close(client_fd);
 		close(backend_fd);
-		return -ENOMEM;
+		return NULL;
 	}
 	p->id = id;
 	p->fd[0] = client_fd;
 	p->fd[1] = backend_fd;
 	p->o = o ? *o : (struct relay_opts){ 0 };
+	keep_init(&p->k);
 	p->last_io_ms = clock_now_ms();
 	for (i = 0; i < 2; i++) {
 		p->cookie[i] = cookie_of(p->fd[i]);
@@ -548,7 +553,13 @@ int relay_pair(struct relay *r, int client_fd, int backend_fd,
 	r->pairs[id] = p;
 	r->st.pairs++;
 	r->st.active++;
-	ret = pair_splice(r, p);
+	return p;
+}
+
+int pair_start(struct relay *r, struct pair *p)
+{
+	int i, ret = 0, id = p->id;
+
 	for (i = 0; i < 2 && !ret; i++) {
 		ret = byfd_set(r, p->fd[i], id + 1);
 		if (!ret)
@@ -563,6 +574,24 @@ int relay_pair(struct relay *r, int client_fd, int backend_fd,
 	}
 	pair_run(r, p);
 	return id;
+}
+
+int relay_pair(struct relay *r, int client_fd, int backend_fd,
+	       const struct relay_opts *o)
+{
+	struct pair *p = pair_new(r, client_fd, backend_fd, o);
+	int ret;
+
+	if (!p)
+		return -ENOMEM;
+	ret = pair_splice(r, p);
+	if (ret) {
+		p->o.on_close = NULL;
+		pair_free(r, p, true, ret);
+		return ret;
+	}
+	pair_keep(r, p);
+	return pair_start(r, p);
 }
 
 int relay_pair_counts(struct relay *r, int id, struct relay_counts *out)

@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <linux/sockios.h>
 #include "relay_tcp.h"
+#include "vsock/policy.h"	/* VS_TCP_* */
 
 static int info(int fd, struct tcp_info *ti)
 {
@@ -55,6 +56,20 @@ int tcp_unread(int fd, __u64 *out)
 		return -errno;
 	*out = (__u64)n;
 	return 0;
+}
+
+bool tcp_sent_fin(int fd)
+{
+	struct tcp_info ti;
+
+	if (info(fd, &ti))
+		return false;
+	switch (ti.tcpi_state) {
+	case VS_TCP_FIN_WAIT1: case VS_TCP_FIN_WAIT2: case VS_TCP_CLOSING:
+	case VS_TCP_TIME_WAIT: case VS_TCP_LAST_ACK:
+		return true;
+	}
+	return false;
 }
 
 bool tcp_peer_shut(int fd)

@@ -16,6 +16,8 @@ int tcp_received(int fd, __u64 *out);
 /* Bytes fd received that nobody has read yet (SIOCINQ; only meaningful
  * while fd is in no sockmap). */
 int tcp_unread(int fd, __u64 *out);
+/* Whether fd sent its FIN (shut for writing: a state after it). */
+bool tcp_sent_fin(int fd);
 /* Whether fd has received its peer's FIN (or was reset). */
 bool tcp_peer_shut(int fd);
 /* The pending error of fd (SO_ERROR, which reading clears), 0 if none. */

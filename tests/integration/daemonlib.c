@@ -70,17 +70,158 @@ int dl_write_conf(const char *extra)
 	return dl_put_file(dl.conf, buf);
 }
 
+/* systemd's file-descriptor store, as PID 1 keeps it for a unit: what a
+ * daemon stored (FDSTORE=1, FDNAME=) outlives it and is handed to its next
+ * start; FDSTOREREMOVE=1 drops a name. One store per test binary. */
+#define DL_STORE_MAX	4096
+static struct {
+	pthread_mutex_t mu;
+	int n;
+	int fd[DL_STORE_MAX];
+	char name[DL_STORE_MAX][64];
+} dl_store = { .mu = PTHREAD_MUTEX_INITIALIZER };
+
+static void dl_store_note(const char *msg, const int *fds, int nfds)
+{
+	const char *p = strstr(msg, "FDNAME=");
+	char name[64] = "stored";
+	int i, j;
+
+	if (p)
+		sscanf(p + 7, "%63[^\n]", name);
+	pthread_mutex_lock(&dl_store.mu);
+	if (strstr(msg, "FDSTOREREMOVE=1")) {
+		for (i = j = 0; i < dl_store.n; i++) {
+			if (!strcmp(dl_store.name[i], name)) {
+				close(dl_store.fd[i]);
+				continue;
+			}
+			dl_store.fd[j] = dl_store.fd[i];
+			memcpy(dl_store.name[j++], dl_store.name[i], 64);
+		}
+		dl_store.n = j;
+	} else if (strstr(msg, "FDSTORE=1")) {
+		for (i = 0; i < nfds; i++) {
+			if (dl_store.n == DL_STORE_MAX) {
+				close(fds[i]);
+				continue;
+			}
+			dl_store.fd[dl_store.n] = fds[i];
+			memcpy(dl_store.name[dl_store.n++], name, 64);
+		}
+		nfds = 0;
+	}
+	pthread_mutex_unlock(&dl_store.mu);
+	for (i = 0; i < nfds; i++)
+		close(fds[i]);
+}
+
+int dl_store_count(void)
+{
+	int n;
+
+	pthread_mutex_lock(&dl_store.mu);
+	n = dl_store.n;
+	pthread_mutex_unlock(&dl_store.mu);
+	return n;
+}
+
+void dl_store_clear(void)
+{
+	int i;
+
+	pthread_mutex_lock(&dl_store.mu);
+	for (i = 0; i < dl_store.n; i++)
+		close(dl_store.fd[i]);
+	dl_store.n = 0;
+	pthread_mutex_unlock(&dl_store.mu);
+}
+
+/* Before a start: PID 1 drops what hung up or failed, as systemd does. */
+static void dl_store_prune(void)
+{
+	struct pollfd p;
+	int i, j;
+
+	pthread_mutex_lock(&dl_store.mu);
+	for (i = j = 0; i < dl_store.n; i++) {
+		p.fd = dl_store.fd[i];
+		p.events = 0;
+		if (poll(&p, 1, 0) == 1 && (p.revents & (POLLHUP | POLLERR))) {
+			close(dl_store.fd[i]);
+			continue;
+		}
+		dl_store.fd[j] = dl_store.fd[i];
+		memcpy(dl_store.name[j++], dl_store.name[i], 64);
+	}
+	dl_store.n = j;
+	pthread_mutex_unlock(&dl_store.mu);
+}
+
+/* In the child, before exec: the stored descriptors from 3 on, with
+ * LISTEN_FDS, LISTEN_FDNAMES and LISTEN_PID (sd_listen_fds_with_names()). */
+static void dl_store_hand_over(void)
+{
+	static char names[DL_STORE_MAX * 65];
+	int i, tmp, n = dl_store.n;
+	char buf[32];
+	size_t off = 0;
+
+	names[0] = '\0';
+	for (i = 0; i < n; i++) {	/* above any target first, then into place */
+		tmp = fcntl(dl_store.fd[i], F_DUPFD_CLOEXEC, 3 + n);
+		if (tmp < 0)
+			_exit(125);
+		dl_store.fd[i] = tmp;
+	}
+	for (i = 0; i < n; i++) {
+		if (dup2(dl_store.fd[i], 3 + i) < 0)
+			_exit(125);
+		off += (size_t)snprintf(names + off, sizeof(names) - off, "%s%s", i ? ":" : "",
+					dl_store.name[i]);
+	}
+	if (!n)
+		return;
+	snprintf(buf, sizeof(buf), "%d", n);
+	setenv("LISTEN_FDS", buf, 1);
+	setenv("LISTEN_FDNAMES", names, 1);
+	snprintf(buf, sizeof(buf), "%d", (int)getpid());
+	setenv("LISTEN_PID", buf, 1);
+}
+
 static void *dl_notes_thread(void *arg)
 {
 	struct dl_daemon *d = arg;
 	struct pollfd p = { .fd = d->nfd, .events = POLLIN };
+	union {
+		char buf[CMSG_SPACE(sizeof(int) * 253)];
+		struct cmsghdr align;
+	} ctl;
 	char buf[4096];
+	struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) - 1 };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct cmsghdr *cm;
+	int fds[253], nfds;
 	ssize_t n;
 
 	while (!d->stop_reading) {
 		if (poll(&p, 1, 50) <= 0)
 			continue;
-		while ((n = recv(d->nfd, buf, sizeof(buf) - 1, MSG_DONTWAIT)) > 0) {
+		for (;;) {
+			mh.msg_control = ctl.buf;
+			mh.msg_controllen = sizeof(ctl.buf);
+			n = recvmsg(d->nfd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+			if (n <= 0)
+				break;
+			buf[n] = '\0';
+			nfds = 0;
+			for (cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm))
+				if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS) {
+					nfds = (int)((cm->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+					memcpy(fds, CMSG_DATA(cm), sizeof(int) * (size_t)nfds);
+				}
+			if (nfds || strstr(buf, "FDSTORE"))
+				dl_store_note(buf, fds, nfds);
 			pthread_mutex_lock(&d->mu);
 			if (d->nlen + n + 2 < sizeof(d->notes)) {
 				memcpy(d->notes + d->nlen, buf, n);
@@ -165,6 +306,7 @@ int dl_daemon_start(struct dl_daemon *d, const char *logname)
 	if (nsfd < 0)
 		return -errno;
 	d->t0_ns = tl_now_ns();
+	dl_store_prune();
 	fflush(stdout);
 	d->pid = fork();
 	if (d->pid < 0) {
@@ -183,6 +325,7 @@ int dl_daemon_start(struct dl_daemon *d, const char *logname)
 		setenv("WATCHDOG_USEC", "1000000", 1);
 		unsetenv("WATCHDOG_PID");
 		unsetenv("JOURNAL_STREAM");
+		dl_store_hand_over();
 		execl(dl.vsockd, "vsockd", "--config", dl.conf, (char *)NULL);
 		_exit(127);
 	}
@@ -326,6 +469,7 @@ void dl_stop(struct dl_daemon *d)
 {
 	dl_daemon_stop(d, SIGTERM);
 	dl_daemon_free(d);
+	dl_store_clear();
 }
 
 /* main() of a test binary whose cases start vsockd. */

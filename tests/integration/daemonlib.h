@@ -75,6 +75,11 @@ void dl_show_log(const struct dl_daemon *d);
 int dl_start(struct dl_daemon *d, const char *logname);
 void dl_stop(struct dl_daemon *d);
 
+/* The emulated file-descriptor store of systemd (the daemon's FDSTORE=1
+ * messages): descriptors held, and dropping them all (dl_stop does). */
+int dl_store_count(void);
+void dl_store_clear(void);
+
 /* Run a command with the test's control socket; output (stdout and
  * stderr) into out. Returns its exit status, or -1. */
 int dl_run_ctl(char *out, size_t len, const char *fmt, ...) TL_PRINTF(3, 4);

@@ -11,81 +11,10 @@
 #include <jansson.h>
 #include "testlib.h"
 #include "daemonlib.h"
-
-#define SVC_ADDR	"10.96.0.10"
-#define SVC_PORT	6379
+#include "proxylib.h"
 
 /* ------------------------------------------------------------------ */
 /* Helpers                                                             */
-
-static int ctl(const char *fmt, ...) TL_PRINTF(1, 2);
-static int ctl(const char *fmt, ...)
-{
-	char args[512], out[4096];
-	va_list ap;
-	int rc;
-
-	va_start(ap, fmt);
-	vsnprintf(args, sizeof(args), fmt, ap);
-	va_end(ap);
-	rc = dl_run_ctl(out, sizeof(out), "%s --pin-root %s %s", dl.vsockctl, tl.pin_root, args);
-	if (rc)
-		tl_diag("vsockctl %s: exit %d: %s", args, rc, out);
-	return rc;
-}
-
-/* vsockd learns of a network namespace when a process of an attached
- * cgroup connects there (docs/architecture.md, "The service proxy"): one
- * throwaway connection, then wait for its listener record. */
-static int warm_up(void)
-{
-	int mfd = loader_map_fd(tl.ld, VS_MAP_PROXY_LISTEN), c, s, i;
-	socklen_t len = sizeof(__u64);
-	struct vs_proxy_listen v;
-	__u64 netns;
-
-	if (tl_pair(AF_INET, true, &c, &s))
-		return -1;
-	i = getsockopt(c, SOL_SOCKET, SO_NETNS_COOKIE, &netns, &len);
-	tl_close(c);
-	tl_close(s);
-	if (i || mfd < 0)
-		return -1;
-	for (i = 0; i < 200; i++) {
-		if (!bpf_map_lookup_elem(mfd, &netns, &v))
-			return 0;
-		tl_sleep_ms(10);
-	}
-	TL_FAIL("vsockd does not listen in this network namespace after 2 s");
-	return -1;
-}
-
-/* A connected client of the service: blocking connect, checked peer name. */
-static int svc_connect(int family)
-{
-	struct sockaddr_storage ss;
-	char host[INET6_ADDRSTRLEN];
-	socklen_t len = sizeof(ss);
-	int fd = tl_connect(family, family == AF_INET ? SVC_ADDR : "::ffff:" SVC_ADDR,
-			    SVC_PORT, false);
-
-	if (fd < 0)
-		return fd;
-	if (getpeername(fd, (struct sockaddr *)&ss, &len)) {
-		tl_close(fd);
-		return -errno;
-	}
-	if (ss.ss_family == AF_INET)
-		inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, host, sizeof(host));
-	else
-		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr, host, sizeof(host));
-	if (!strstr(host, SVC_ADDR) || tl_port(fd) < 0) {
-		tl_diag("getpeername() says %s, not the service address %s", host, SVC_ADDR);
-		tl_close(fd);
-		return -EINVAL;
-	}
-	return fd;
-}
 
 /* Bytes the relay's verdict moved in the kernel so far (vs_relay_ctr). */
 static __u64 relay_kernel_bytes(void)
@@ -95,36 +24,13 @@ static __u64 relay_kernel_bytes(void)
 	return loader_read_relay_counters(tl.ld, c) ? 0 : c[VS_RC_REDIR_BYTES];
 }
 
-/* A number in the JSON of `vsockctl -j CMD` (the first KEY), or -1. */
-static long long ctl_num(const char *cmd, const char *key)
-{
-	char out[16384], pat[64];
-	const char *p;
-
-	if (dl_run_ctl(out, sizeof(out), "%s --pin-root %s -j %s", dl.vsockctl, tl.pin_root, cmd))
-		return -1;
-	snprintf(pat, sizeof(pat), "\"%s\"", key);
-	p = strstr(out, pat);
-	if (!p)
-		return -1;
-	p += strlen(pat);
-	while (*p == ' ' || *p == ':')
-		p++;
-	return strtoll(p, NULL, 10);
-}
-
-static long long status_num(const char *key)
-{
-	return ctl_num("status", key);
-}
-
 /* Wait up to 3 s for the service's (only) backend to show want for key. */
 static long long wait_backend_num(const char *key, long long want)
 {
 	long long v = -1;
 	int i;
 
-	for (i = 0; i < 60 && (v = ctl_num("proxy list", key)) != want; i++)
+	for (i = 0; i < 60 && (v = pl_ctl_num("proxy list", key)) != want; i++)
 		tl_sleep_ms(50);
 	return v;
 }
@@ -162,40 +68,6 @@ static int relay_pairs_in_table(void)
 /* ------------------------------------------------------------------ */
 /* Cases                                                               */
 
-/* vsockd running, a backend listening on *lfd, and the proxy-mode service
- * naming that one backend, served in this namespace. 0, or -1 after
- * TL_FAIL. */
-static int proxy_service(struct dl_daemon *d, const char *log, int *lfd)
-{
-	int rc = dl_start(d, log);
-
-	if (rc) {
-		TL_FAIL("vsockd did not start: %s", strerror(-rc));
-		return -1;
-	}
-	*lfd = tl_listen(AF_INET, "127.0.0.1", 0, false);
-	if (*lfd < 0 || ctl("proxy add %s:%d --backend 127.0.0.1:%d --mode proxy --replace", SVC_ADDR,
-			    SVC_PORT, tl_port(*lfd))) {
-		TL_FAIL("backend or service set-up failed");
-		return -1;
-	}
-	return warm_up();
-}
-
-/* proxy_service(), and a client through the proxy to that backend. */
-static int proxied_pair(struct dl_daemon *d, const char *log, int *lfd, int *c, int *s)
-{
-	if (proxy_service(d, log, lfd))
-		return -1;
-	*c = svc_connect(AF_INET);
-	*s = *c >= 0 ? tl_accept(*lfd, false, 3000) : -1;
-	if (*c < 0 || *s < 0) {
-		TL_FAIL("no proxied connection (client %d, backend %d)", *c, *s);
-		return -1;
-	}
-	return 0;
-}
-
 /* Sizes from 1 B to 1 MiB, both ways, each through a new connection. */
 static int case_proxy_integrity_both_ways(void)
 {
@@ -205,7 +77,7 @@ static int case_proxy_integrity_both_ways(void)
 	__u64 k0, moved;
 	unsigned int i;
 
-	TL_EXPECT(!proxy_service(&d, "integrity.log", &lfd), "set-up");
+	TL_EXPECT(!pl_service(&d, "integrity.log", NULL, &lfd), "set-up");
 	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
 		struct tl_duplex x = {
 			.c_tx = { .seed = 11 + i, .len = 8 * sizes[i], .min_io = sizes[i],
@@ -215,7 +87,7 @@ static int case_proxy_integrity_both_ways(void)
 		};
 		char why[256];
 
-		c = svc_connect(AF_INET);
+		c = pl_svc_connect(AF_INET);
 		TL_EXPECT(c >= 0, "connect to the service: %s", strerror(-c));
 		s = tl_accept(lfd, false, 3000);
 		TL_EXPECT(s >= 0, "the backend got no connection");
@@ -247,8 +119,8 @@ static int case_proxy_integrity_both_ways(void)
 		  wait_backend_num("bytes_to_client", 8 * 1115137) == 8 * 1115137 &&
 		  wait_backend_num("active", 0) == 0,
 		  "proxy list: bytes_to_backend %lld, bytes_to_client %lld, active %lld "
-		  "(expected %d, %d, 0)", ctl_num("proxy list", "bytes_to_backend"),
-		  ctl_num("proxy list", "bytes_to_client"), ctl_num("proxy list", "active"),
+		  "(expected %d, %d, 0)", pl_ctl_num("proxy list", "bytes_to_backend"),
+		  pl_ctl_num("proxy list", "bytes_to_client"), pl_ctl_num("proxy list", "active"),
 		  8 * 1115137, 8 * 1115137);
 	{
 		char prom[65536], want[256];
@@ -260,9 +132,9 @@ static int case_proxy_integrity_both_ways(void)
 				      dl.vsockctl, tl.pin_root) && strstr(prom, want),
 			  "stats --prometheus lacks '%s'", want);
 	}
-	TL_EXPECT(status_num("proxy_paired") == 4 && status_num("proxy_listeners") >= 1,
+	TL_EXPECT(pl_status_num("proxy_paired") == 4 && pl_status_num("proxy_listeners") >= 1,
 		  "vsockctl status: proxy_paired %lld, proxy_listeners %lld (expected 4, >= 1)",
-		  status_num("proxy_paired"), status_num("proxy_listeners"));
+		  pl_status_num("proxy_paired"), pl_status_num("proxy_listeners"));
 out:
 	tl_close(c);
 	tl_close(s);
@@ -282,7 +154,7 @@ static int case_proxy_half_close_each_way(void)
 	struct dl_daemon d;
 	int lfd = -1, c = -1, s = -1, round;
 
-	TL_EXPECT(!proxied_pair(&d, "halfclose.log", &lfd, &c, &s), "set-up");
+	TL_EXPECT(!pl_pair(&d, "halfclose.log", NULL, &lfd, &c, &s), "set-up");
 	for (round = 0; round < 2; round++) {
 		/* round 0: client → backend, FIN; then the backend answers and
 		 * closes. Round 1 on a new connection: the other way round. */
@@ -302,7 +174,7 @@ static int case_proxy_half_close_each_way(void)
 		c = s = -1;
 		if (round)
 			break;
-		c = svc_connect(AF_INET);
+		c = pl_svc_connect(AF_INET);
 		s = c >= 0 ? tl_accept(lfd, false, 3000) : -1;
 		TL_EXPECT(c >= 0 && s >= 0, "second connection");
 	}
@@ -329,11 +201,11 @@ static int case_proxy_refused_backend_tries_next(void)
 	TL_EXPECT(lfd >= 0 && dead >= 0, "listen");
 	rc = tl_port(dead);
 	tl_close(dead);
-	TL_EXPECT(!ctl("proxy add %s:%d --backend 127.0.0.1:%d --backend 127.0.0.1:%d --mode proxy --replace",
+	TL_EXPECT(!pl_ctl("proxy add %s:%d --backend 127.0.0.1:%d --backend 127.0.0.1:%d --mode proxy --replace",
 		       SVC_ADDR, SVC_PORT, rc, tl_port(lfd)), "proxy add failed");
-	warm_up();
+	pl_warm_up();
 	for (i = 0; i < 6; i++) {
-		c = svc_connect(AF_INET);
+		c = pl_svc_connect(AF_INET);
 		TL_EXPECT(c >= 0, "client %d: connect: %s", i, strerror(-c));
 		s = tl_accept(lfd, false, 5000);
 		TL_EXPECT(s >= 0, "client %d never reached the live backend", i);
@@ -367,11 +239,11 @@ static int case_proxy_all_down_resets_client(void)
 	TL_EXPECT(dead >= 0, "listen");
 	rc = tl_port(dead);
 	tl_close(dead);
-	TL_EXPECT(!ctl("proxy add %s:%d --backend 127.0.0.1:%d --mode proxy --replace", SVC_ADDR,
+	TL_EXPECT(!pl_ctl("proxy add %s:%d --backend 127.0.0.1:%d --mode proxy --replace", SVC_ADDR,
 		       SVC_PORT, rc), "proxy add failed");
-	warm_up();
+	pl_warm_up();
 	t0 = tl_now_ms();
-	c = svc_connect(AF_INET);	/* the proxy accepts first, then dials */
+	c = pl_svc_connect(AF_INET);	/* the proxy accepts first, then dials */
 	if (c >= 0) {
 		struct timeval tv = { .tv_sec = 5 };
 
@@ -398,15 +270,15 @@ static int case_proxy_concurrent_connections(void)
 	char why[256];
 
 	tl_raise_nofile(4 * NCONC + 64);
-	TL_EXPECT(!proxy_service(&d, "concurrent.log", &lfd), "set-up");
+	TL_EXPECT(!pl_service(&d, "concurrent.log", NULL, &lfd), "set-up");
 	for (n = 0; n < NCONC; n++) {
-		cs[n] = svc_connect(AF_INET);
+		cs[n] = pl_svc_connect(AF_INET);
 		TL_EXPECT(cs[n] >= 0, "client %d: %s", n, strerror(-cs[n]));
 		ss[n] = tl_accept(lfd, false, 5000);
 		TL_EXPECT(ss[n] >= 0, "client %d never reached the backend", n);
 	}
 	TL_EXPECT(wait_backend_num("active", NCONC) == NCONC,
-		  "proxy list: active %lld, not %d", ctl_num("proxy list", "active"), NCONC);
+		  "proxy list: active %lld, not %d", pl_ctl_num("proxy list", "active"), NCONC);
 	for (i = 0; i < NCONC; i++) {
 		struct tl_duplex x = {
 			.c_tx = { .fd = cs[i], .seed = 1000 + i, .len = 65536 + i, .min_io = 1,
@@ -503,10 +375,10 @@ static int case_proxy_remote_backend_over_veth(void)
 	TL_EXPECT(write(p2c[1], "g", 1) == 1 && read(c2p[0], &b, 1) == 1, "backend not ready");
 	rc = dl_start(&d, "veth.log");
 	TL_EXPECT(!rc, "vsockd did not start: %s", strerror(-rc));
-	TL_EXPECT(!ctl("proxy add %s:%d --backend %s:%d --mode proxy --replace", SVC_ADDR,
+	TL_EXPECT(!pl_ctl("proxy add %s:%d --backend %s:%d --mode proxy --replace", SVC_ADDR,
 		       SVC_PORT, VETH_BACKEND, VETH_PORT), "proxy add failed");
-	warm_up();
-	c = svc_connect(AF_INET);
+	pl_warm_up();
+	c = pl_svc_connect(AF_INET);
 	TL_EXPECT(c >= 0, "connect to the service: %s", strerror(-c));
 	tx.fd = rx.fd = c;
 	TL_EXPECT(!tl_xfer_stream(c, c, &tx, &rx) && !tx.err && !rx.err,
@@ -541,8 +413,8 @@ static int case_proxy_rule_deleted_mid_connection(void)
 	int lfd = -1, c = -1, s = -1, c2 = -1;
 	char why[256];
 
-	TL_EXPECT(!proxied_pair(&d, "ruledel.log", &lfd, &c, &s), "set-up");
-	TL_EXPECT(!ctl("proxy del %s:%d", SVC_ADDR, SVC_PORT), "proxy del failed");
+	TL_EXPECT(!pl_pair(&d, "ruledel.log", NULL, &lfd, &c, &s), "set-up");
+	TL_EXPECT(!pl_ctl("proxy del %s:%d", SVC_ADDR, SVC_PORT), "proxy del failed");
 	x.c_tx.fd = x.c_rx.fd = c;
 	x.s_tx.fd = x.s_rx.fd = s;
 	TL_EXPECT(!tl_xfer_duplex(&x, why, sizeof(why)), "after the rule went: %s", why);

@@ -33,9 +33,10 @@ static struct closed {
 	struct relay_counts c;
 } closed[MAX_IDS];
 
-static void on_close(void *ctx, int id, const struct relay_counts *c, int err)
+static void on_close(void *ctx, int id, __u64 tag, const struct relay_counts *c, int err)
 {
 	(void)ctx;
+	(void)tag;
 	if (id >= 0 && id < MAX_IDS)
 		closed[id] = (struct closed){ true, err, *c };
 }

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* What this kernel allows for the slow-path proxy (docs/architecture.md,
+/* What this kernel allows for the slow-path proxy (docs/proxy.md,
  * "What this kernel allows for the proxy"; /work/shared/research/proxy.md),
  * measured without vsock: raw bpf(2), hand-written instructions, no libbpf.
  *

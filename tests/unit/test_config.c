@@ -83,6 +83,7 @@ static void test_every_key(void **state)
 		"[proxy]\n"
 		"connect_timeout_ms = 250\n"
 		"idle_timeout = 600\n"
+		"relay_bound = 65536\n"
 		"\n"
 		"[cgroups]\n"
 		"attach = /sys/fs/cgroup/a\n"
@@ -103,6 +104,7 @@ static void test_every_key(void **state)
 	assert_int_equal(c.busy_poll, 255);
 	assert_int_equal(c.connect_timeout_ms, 250);
 	assert_int_equal(c.idle_timeout, 600);
+	assert_int_equal(c.relay_bound, 65536);
 	assert_int_equal(c.nattach, 2);
 	assert_string_equal(c.attach[0], "/sys/fs/cgroup/a");
 	assert_string_equal(c.attach[1], "/sys/fs/cgroup/b c");
@@ -161,6 +163,8 @@ static void test_bad_values(void **state)
 		   "t.conf:2: connect_timeout_ms: '10' is not a number in 50..600000");
 	expect_err("[proxy]\nidle_timeout = 1w\n",
 		   "t.conf:2: idle_timeout: '1w' is not a number in 0..604800");
+	expect_err("[proxy]\nrelay_bound = 4294967296\n",
+		   "t.conf:2: relay_bound: '4294967296' is not a number in 0..2147483648");
 	expect_err("[bpf]\nmax_sockets = 10\n",
 		   "t.conf:2: max_sockets: '10' is not a number in 1024..4194304");
 	expect_err("[bpf]\nmax_queued = 4096\n",
