@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* stats --prometheus: each backend of each virtual service (vs_backends),
- * labelled by service, mode and backend address. */
+/* stats --prometheus, the slow path: each backend of each virtual service
+ * (vs_backends), labelled by service, mode and backend address, and the
+ * relay's verdict counters (vs_relay_ctr, pinned: they count across
+ * vsockd's restarts). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,6 +74,35 @@ static void emit(struct out_doc *doc, unsigned int m, const struct vs_svc_info *
 	}
 }
 
+/* The relay's verdict: where relayed bytes went and why directions left
+ * the kernel. */
+static void relay_prometheus(struct out_doc *doc, struct vs_loader *ld)
+{
+	static const struct { unsigned int idx; const char *reason; } why[] = {
+		{ VS_RC_TO_COPY_BOUND, "bound" },
+		{ VS_RC_TO_COPY_NO_PEER, "peer_gone" },
+		{ VS_RC_TO_COPY_REDIRECT, "redirect_refused" },
+	};
+	__u64 c[VS_RC_MAX];
+	unsigned int i;
+
+	if (loader_read_relay_counters(ld, c))
+		return;
+	out_textf(doc, "# HELP vsock_relay_bytes_total Bytes of proxy-mode connections: "
+		  "moved by the kernel, or passed to vsockd to copy");
+	out_textf(doc, "# TYPE vsock_relay_bytes_total counter");
+	out_textf(doc, "vsock_relay_bytes_total{path=\"kernel\"} %llu",
+		  (unsigned long long)c[VS_RC_REDIR_BYTES]);
+	out_textf(doc, "vsock_relay_bytes_total{path=\"vsockd\"} %llu",
+		  (unsigned long long)c[VS_RC_PASS_BYTES]);
+	out_textf(doc, "# HELP vsock_relay_copy_switches_total Relayed directions that left "
+		  "the kernel for vsockd's copy, by reason");
+	out_textf(doc, "# TYPE vsock_relay_copy_switches_total counter");
+	for (i = 0; i < sizeof(why) / sizeof(why[0]); i++)
+		out_textf(doc, "vsock_relay_copy_switches_total{reason=\"%s\"} %llu",
+			  why[i].reason, (unsigned long long)c[why[i].idx]);
+}
+
 int svc_prometheus(struct ctl *ctl, struct vs_loader *ld)
 {
 	struct vs_svc_info *v = NULL;
@@ -85,5 +116,6 @@ int svc_prometheus(struct ctl *ctl, struct vs_loader *ld)
 	for (m = 0; m < M_COUNT; m++)
 		emit(&ctl->doc, m, v, n, now);
 	free(v);
+	relay_prometheus(&ctl->doc, ld);
 	return 0;
 }

@@ -131,6 +131,9 @@ static int case_proxy_integrity_both_ways(void)
 		TL_EXPECT(!dl_run_ctl(prom, sizeof(prom), "%s --pin-root %s stats --prometheus",
 				      dl.vsockctl, tl.pin_root) && strstr(prom, want),
 			  "stats --prometheus lacks '%s'", want);
+		snprintf(want, sizeof(want), "vsock_relay_bytes_total{path=\"kernel\"} %llu",
+			 (unsigned long long)relay_kernel_bytes());
+		TL_EXPECT(strstr(prom, want), "stats --prometheus lacks '%s'", want);
 	}
 	TL_EXPECT(pl_status_num("proxy_paired") == 4 && pl_status_num("proxy_listeners") >= 1,
 		  "vsockctl status: proxy_paired %lld, proxy_listeners %lld (expected 4, >= 1)",
