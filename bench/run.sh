@@ -20,6 +20,10 @@ set -u
 
 O=${O:-build}
 QUICK=${QUICK:-}
+# SECTIONS: which parts run (all by default); a part left out leaves its
+# rows unmeasured in the table. For profiling one part, e.g. SECTIONS=proxy.
+SECTIONS=${SECTIONS:-core vsockd proxy sockperf}
+section() { [[ " $SECTIONS " == *" $1 "* ]]; }
 [ "$QUICK" = 0 ] && QUICK=
 VSOCKCTL=${VSOCKCTL:-$O/vsockctl}
 VSBENCH=${VSBENCH:-$O/bench/vsbench}
@@ -154,6 +158,7 @@ echo "bench: ${QUICK:+QUICK, }$REPS repetitions, ${DUR}s per streaming/churn run
 echo "bench: server on CPU $SCPU, client on CPU $CCPU ('same CPU': both on $SCPU), proxy rows' relay on CPU $RCPU; pin root $PIN" >&2
 
 for rep in $(seq "$REPS"); do
+	section core || break
 	order=$(rotated "$rep")
 	for place in diff same; do
 		[ "$place" = diff ] && cc=$CCPU || cc=$SCPU
@@ -202,6 +207,7 @@ printf '\r%-60s\r' '' >&2
 # ---- vsockd running: sockets join at their first non-blocking use ----
 vsockd_start
 for rep in $(seq "$REPS"); do
+	section vsockd || break
 	order=$(rotated "$rep")
 	progress "$rep" "vsockd: late switch, streaming 64 KiB"
 	for mode in $order; do
@@ -225,10 +231,12 @@ for rep in $(seq "$REPS"); do
 done
 printf '\r%-60s\r' '' >&2
 # ---- a relay between client and server, vsockd's among them ----
-proxy_rows
+section proxy && proxy_rows
 vsockd_stop
 
-if [ -n "$SOCKPERF" ]; then
+if ! section sockperf; then
+	:
+elif [ -n "$SOCKPERF" ]; then
 	for rep in $(seq "$SP_REPS"); do
 		printf '\r  sockperf ping-pong %d/%d%-20s' "$rep" "$SP_REPS" '' >&2
 		if [ $((rep % 2)) -eq 1 ]; then m="tcp vsock"; else m="vsock tcp"; fi
