@@ -78,6 +78,7 @@ int do_help(struct ctl *ctl, int argc, char **argv);
 int do_attach(struct ctl *ctl, int argc, char **argv);
 int do_detach(struct ctl *ctl, int argc, char **argv);
 int do_unload(struct ctl *ctl, int argc, char **argv);
+int do_upgrade(struct ctl *ctl, int argc, char **argv);
 int do_status(struct ctl *ctl, int argc, char **argv);
 int do_stats(struct ctl *ctl, int argc, char **argv);
 int do_version(struct ctl *ctl, int argc, char **argv);
@@ -86,6 +87,7 @@ int do_handles(struct ctl *ctl, int argc, char **argv);
 int do_tune(struct ctl *ctl, int argc, char **argv);
 int do_proxy(struct ctl *ctl, int argc, char **argv);
 extern const char proxy_help[];	/* proxy -h, after its synopsis */
+extern const char upgrade_help[];	/* upgrade -h */
 
 /* sockets filters; AND-ed. */
 struct sock_filter {

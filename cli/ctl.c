@@ -26,6 +26,7 @@ const struct cmd cmd_table[] = {
 	{ "proxy",   do_proxy,
 	  "vsockctl [OPTIONS] proxy { add SERVICE --backend ADDRESS [--backend ADDRESS]... "
 	  "[--mode direct|proxy] [--replace] | del SERVICE | list }" },
+	{ "upgrade", do_upgrade, "vsockctl [OPTIONS] upgrade [--dry-run] [--force]" },
 	{ "version", do_version, "vsockctl [OPTIONS] version" },
 	{ "help",    do_help,    "vsockctl [OPTIONS] help [COMMAND]" },
 	{ NULL, NULL, NULL },
@@ -155,6 +156,7 @@ static const struct {
 	const char *text;
 } more_help[] = {
 	{ do_proxy, proxy_help },
+	{ do_upgrade, upgrade_help },
 };
 
 static void help_one(struct ctl *ctl, const struct cmd *c, bool more)

@@ -22,7 +22,7 @@ _vsockctl()
 		cword=$COMP_CWORD
 	}
 
-	local commands="attach detach status sockets stats tune handles proxy unload version help"
+	local commands="attach detach status sockets stats tune handles proxy unload upgrade version help"
 	local globals="-j --json -p --pretty -d --debug --pin-root -V --version -h --help"
 	local i cmd= cmd_idx=0
 
@@ -113,6 +113,9 @@ _vsockctl()
 	unload)
 		[[ $prev == --wait ]] && return 0
 		COMPREPLY=( $(compgen -W "--force --wait" -- "$cur") )
+		;;
+	upgrade)
+		COMPREPLY=( $(compgen -W "--dry-run --force" -- "$cur") )
 		;;
 	help)
 		((cword == cmd_idx + 1)) && COMPREPLY=( $(compgen -W "$commands" -- "$cur") )

@@ -87,6 +87,11 @@ int vs_check_abi(struct vs_loader *ld, struct vs_err *err);
 int vs_open_pinned_maps(struct vs_loader *ld, struct vs_err *err);
 int vs_open_pinned_progs(struct vs_loader *ld, struct vs_err *err);
 
+/* load.c: one object, its maps reused from the pins by name (libbpf
+ * refuses a pinned map of another type or size); max_socks 0: as
+ * declared (the pinned maps' sizes win anyway) */
+int vs_load_object(struct vs_loader *ld, const struct vs_object_desc *od,
+		   __u32 max_socks, struct bpf_object **objp, struct vs_err *err);
 /* load.c: load every object, pin it, attach the global programs */
 int vs_load_all(struct vs_loader *ld, const struct vs_loader_opts *opts,
 		struct vs_err *err);

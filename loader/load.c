@@ -9,8 +9,8 @@
 
 /* Open one object from its skeleton's ELF; maps are pinned by name under
  * the root (created by the first object, reused by the others). */
-static int load_object(struct vs_loader *ld, const struct vs_object_desc *od,
-		       __u32 max_socks, struct bpf_object **objp, struct vs_err *err)
+int vs_load_object(struct vs_loader *ld, const struct vs_object_desc *od,
+		   __u32 max_socks, struct bpf_object **objp, struct vs_err *err)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .object_name = od->name,
 		    .pin_root_path = ld->root);
@@ -109,7 +109,7 @@ int vs_load_all(struct vs_loader *ld, const struct vs_loader_opts *opts,
 	if ((ret = mkdir_pins(ld, "progs", err)) || (ret = mkdir_pins(ld, "links", err)))
 		return ret;
 	for (i = 0; i < vs_nobjects && !ret; i++) {
-		ret = load_object(ld, &vs_objects[i], opts ? opts->max_socks : 0,
+		ret = vs_load_object(ld, &vs_objects[i], opts ? opts->max_socks : 0,
 				  &obj, err);
 		if (ret)
 			break;

@@ -73,6 +73,24 @@ int loader_open(struct vs_loader **ld, const struct vs_loader_opts *opts,
 		bool create, struct vs_err *err);
 void loader_close(struct vs_loader *ld);
 
+/* loader_upgrade(): this build's programs in place of the pinned ones,
+ * while connections run (loader/upgrade.c says how each kind is switched).
+ * Refused (-EPROTO) when the pins are of another ABI: a layout change
+ * needs the pins made again (docs/operations.md, "Upgrades"). */
+#define LOADER_UPGRADE_DRY_RUN	1u	/* load and verify, change nothing */
+#define LOADER_UPGRADE_FORCE	2u	/* switch programs whose code is the same too */
+#define LOADER_UPGRADE_MAX	32
+struct loader_upgrade_report {
+	int programs;		/* of this build */
+	int nchanged;		/* whose code differs from the pinned (or all,
+				 * forced): switched, or to be switched (dry run) */
+	char changed[LOADER_UPGRADE_MAX][48];
+	int replaced;		/* switched */
+	bool rolled_back;	/* a switch failed: every program is the old one */
+};
+int loader_upgrade(struct vs_loader *ld, unsigned int flags,
+		   struct loader_upgrade_report *rep, struct vs_err *err);
+
 /* 0 when cg_path is a cgroup v2 directory, else a negative errno with err
  * saying why (missing, not a directory, cgroup v1, not a cgroup). */
 int loader_check_cgroup(const char *cg_path, struct vs_err *err);

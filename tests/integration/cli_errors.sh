@@ -45,6 +45,7 @@ expect_fail "attach: path that does not exist" "/nonexistent-$$: No such file or
 expect_fail "attach: a regular file" "not a directory" "$V" "${P[@]}" attach /etc/hostname
 expect_fail "attach: a directory that is not a cgroup" "is not a cgroup" "$V" "${P[@]}" attach /tmp
 no_pins && ok "bad paths leave no pins" || nok "bad paths leave no pins" "$ROOT exists"
+expect_fail "upgrade: nothing loaded" "vsock is not loaded" "$V" "${P[@]}" upgrade
 
 # a cgroup v1 directory: use a mounted one, or mount a named v1 hierarchy
 v1=$(awk '$3 == "cgroup" { print $2; exit }' /proc/mounts)
@@ -141,6 +142,18 @@ if "$V" "${P[@]}" detach "$CG-gone" >/dev/null 2>&1 &&
 else
 	nok "detach a cgroup removed while attached" "$("$V" "${P[@]}" status 2>&1 | grep -- -gone)"
 fi
+expect_fail "upgrade: unknown argument" "upgrade: unknown argument '--now'" \
+	"$V" "${P[@]}" upgrade --now
+got=$("$V" "${P[@]}" -j upgrade)
+case $got in
+*'"replaced":0'*'"changed":[]'*) ok "upgrade: the same build is up to date" ;;
+*) nok "upgrade: the same build is up to date" "got '$got'" ;;
+esac
+got=$("$V" "${P[@]}" upgrade --dry-run --force)
+case $got in
+"would replace "*) ok "upgrade --dry-run --force lists every program" ;;
+*) nok "upgrade --dry-run --force lists every program" "got '$got'" ;;
+esac
 "$V" "${P[@]}" unload --force >/dev/null
 
 # unload refuses while sockets are accelerated, and --wait waits them out
@@ -155,7 +168,11 @@ select.select([ls], [], [], 2); s, _ = ls.accept(); s.setblocking(False)
 select.select([], [c], [], 2); c.send(b"x" * 1000)
 time.sleep(2)' ) &
 holder=$!
-sleep 1
+# the pair joins once python ran that far (seconds on a loaded machine)
+for _ in $(seq 100); do
+	"$V" "${P[@]}" -j status 2>/dev/null | grep -q '"sockhash_sockets":2' && break
+	sleep 0.1
+done
 expect_fail "unload: refused while sockets are accelerated" "2 sockets are still accelerated" \
 	"$V" "${P[@]}" unload
 if "$V" "${P[@]}" unload --wait 10 >/dev/null 2>&1 && no_pins; then
