@@ -6,24 +6,9 @@
  * the kernel goes on relaying, a client that connects meanwhile is
  * refused at once, a new vsockd takes the pair over, and every byte
  * arrives, in order, both ways. */
-#include <pthread.h>
 #include "testlib.h"
 #include "daemonlib.h"
 #include "proxylib.h"
-
-struct duplex_job {
-	struct tl_duplex x;
-	int rc;
-	char why[256];
-};
-
-static void *duplex_thread(void *arg)
-{
-	struct duplex_job *j = arg;
-
-	j->rc = tl_xfer_duplex(&j->x, j->why, sizeof(j->why));
-	return NULL;
-}
 
 /* Wait up to 1 s for the store to hold n descriptors (it reads vsockd's
  * messages on its own thread). */
@@ -49,7 +34,7 @@ struct restart_plan {
 /* A duplex stream through the proxy across plan->stops restarts. */
 static int stream_across_restarts(const struct restart_plan *plan)
 {
-	struct duplex_job j = {
+	struct tl_duplex_run j = {
 		.x = {
 			/* paced: about 1.5 s each way, so that every stop falls
 			 * inside the stream */
@@ -68,8 +53,6 @@ static int stream_across_restarts(const struct restart_plan *plan)
 	struct dl_daemon d;
 	int lfd = -1, c = -1, s = -1, c2, stored, rc, i;
 	long long copied = 0, ring = 0;
-	pthread_t th;
-	bool running = false;
 	char log[32];
 
 	TL_EXPECT(!pl_pair(&d, "restart-0.log", plan->conf, &lfd, &c, &s), "set-up");
@@ -86,8 +69,7 @@ static int stream_across_restarts(const struct restart_plan *plan)
 	}
 	j.x.c_tx.fd = j.x.c_rx.fd = c;
 	j.x.s_tx.fd = j.x.s_rx.fd = s;
-	TL_EXPECT(!pthread_create(&th, NULL, duplex_thread, &j), "thread");
-	running = true;
+	TL_EXPECT(!tl_duplex_start(&j), "thread");
 	for (i = 1; i <= plan->stops; i++) {
 		tl_sleep_ms(plan->up_ms);
 		copied += pl_status_num("relay_copied_bytes") > 0;
@@ -114,9 +96,7 @@ static int stream_across_restarts(const struct restart_plan *plan)
 			  "restart %d: the new vsockd took over %lld pairs (%lld failed), not 1", i,
 			  pl_status_num("relay_adopted"), pl_status_num("relay_adopt_failed"));
 	}
-	pthread_join(th, NULL);
-	running = false;
-	TL_EXPECT(!j.rc, "the stream across %d restarts: %s", plan->stops, j.why);
+	TL_EXPECT(!tl_duplex_join(&j), "the stream across %d restarts: %s", plan->stops, j.why);
 	TL_EXPECT(!plan->copies || (copied && ring > 0),
 		  "vsockd held no copied byte at any stop (copying at %lld of %d): the kept ring "
 		  "was not tried", copied, plan->stops);
@@ -125,8 +105,7 @@ static int stream_across_restarts(const struct restart_plan *plan)
 	TL_EXPECT(store_wait(0) == 0, "the pair ended, yet the store still holds %d descriptors",
 		  dl_store_count());
 out:
-	if (running)
-		pthread_join(th, NULL);
+	tl_duplex_join(&j);
 	tl_close(c);
 	tl_close(s);
 	tl_close(lfd);

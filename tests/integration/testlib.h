@@ -356,6 +356,19 @@ struct tl_duplex {
  * failed one (readers before senders). */
 int tl_xfer_duplex(struct tl_duplex *d, char *why, size_t len);
 
+/* tl_xfer_duplex() on a thread of its own, while the case acts on the
+ * connection (restarts a daemon, upgrades the programs). */
+struct tl_duplex_run {
+	struct tl_duplex x;
+	int rc;
+	char why[256];
+	pthread_t th;
+	bool running;
+};
+int tl_duplex_start(struct tl_duplex_run *r);	/* 0 or -1 */
+/* Wait for it (a no-op when it is not running); its tl_xfer_duplex() result. */
+int tl_duplex_join(struct tl_duplex_run *r);
+
 /* ------------------------------------------------------------------ */
 /* Socket table and counters (testlib_table.c)                         */
 

@@ -315,6 +315,28 @@ int tl_xfer_stream(int c, int s, struct tl_xfer *tx, struct tl_xfer *rx)
 	return 0;
 }
 
+static void *duplex_thread(void *arg)
+{
+	struct tl_duplex_run *r = arg;
+
+	r->rc = tl_xfer_duplex(&r->x, r->why, sizeof(r->why));
+	return NULL;
+}
+
+int tl_duplex_start(struct tl_duplex_run *r)
+{
+	r->running = !pthread_create(&r->th, NULL, duplex_thread, r);
+	return r->running ? 0 : -1;
+}
+
+int tl_duplex_join(struct tl_duplex_run *r)
+{
+	if (r->running)
+		pthread_join(r->th, NULL);
+	r->running = false;
+	return r->rc;
+}
+
 int tl_xfer_duplex(struct tl_duplex *d, char *why, size_t len)
 {
 	/* readers first: a wrong byte is the cause, a stalled sender its effect */
