@@ -189,6 +189,58 @@ out:
 	return tl_verdict();
 }
 
+/* The backend dies in the middle of a stream (its socket reset, as a
+ * killed process with unread bytes leaves it): the client gets the reset
+ * promptly, never a hang, and the backend's active count goes back. Then
+ * the same the other way: the client dies, the backend sees the reset. */
+static int case_proxy_leg_dies_mid_stream(void)
+{
+	struct dl_daemon d;
+	int lfd = -1, c = -1, s = -1, round, n;
+	char buf[65536] = { 0 };
+	__u64 t0;
+
+	TL_EXPECT(!pl_pair(&d, "dies.log", NULL, &lfd, &c, &s), "set-up");
+	for (round = 0; round < 2; round++) {
+		int dead = round ? c : s, alive = round ? s : c;
+		struct linger l = { 1, 0 };
+
+		/* bytes in flight toward the dying end, some read, some not */
+		for (n = 0; n < 16; n++)
+			TL_EXPECT(send(alive, buf, sizeof(buf), MSG_DONTWAIT) > 0 || errno == EAGAIN,
+				  "round %d: send: %s", round, strerror(errno));
+		TL_EXPECT(recv(dead, buf, 1000, 0) > 0, "round %d: nothing arrived", round);
+		setsockopt(dead, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
+		tl_close(dead);
+		t0 = tl_now_ms();
+		for (;;) {	/* the reset travels through the relay */
+			n = recv(alive, buf, sizeof(buf), 0);
+			if (n <= 0)
+				break;
+		}
+		TL_EXPECT(n < 0 && errno == ECONNRESET,
+			  "round %d: the survivor read %d (%s), not ECONNRESET", round, n,
+			  n < 0 ? strerror(errno) : "EOF");
+		TL_EXPECT(tl_now_ms() - t0 < 2000, "round %d: the reset took %llu ms", round,
+			  (unsigned long long)(tl_now_ms() - t0));
+		TL_EXPECT(wait_backend_num("active", 0) == 0, "round %d: backend still active",
+			  round);
+		tl_close(alive);
+		c = s = -1;
+		if (round)
+			break;
+		c = pl_svc_connect(AF_INET);
+		s = c >= 0 ? tl_accept(lfd, false, 3000) : -1;
+		TL_EXPECT(c >= 0 && s >= 0, "second connection");
+	}
+out:
+	tl_close(c);
+	tl_close(s);
+	tl_close(lfd);
+	dl_stop(&d);
+	return tl_verdict();
+}
+
 /* A refused backend: the proxy tries the next one, and the client never
  * sees the refusal; every client gets the live backend. */
 static int case_proxy_refused_backend_tries_next(void)
@@ -439,6 +491,7 @@ out:
 static const struct tl_case cases[] = {
 	{ "proxy_integrity_both_ways", case_proxy_integrity_both_ways, 90 },
 	{ "proxy_half_close_each_way", case_proxy_half_close_each_way, 60 },
+	{ "proxy_leg_dies_mid_stream", case_proxy_leg_dies_mid_stream, 60 },
 	{ "proxy_refused_backend_tries_next", case_proxy_refused_backend_tries_next, 60 },
 	{ "proxy_all_backends_down_resets_client", case_proxy_all_down_resets_client, 60 },
 	{ "proxy_concurrent_connections", case_proxy_concurrent_connections, 120 },
