@@ -119,10 +119,10 @@ static __always_inline int on_connect(struct bpf_sock_addr *ctx, bool v4)
 	if (svc->mode == VS_SVC_PROXY) {
 		netns = bpf_get_netns_cookie(ctx);
 		pl = bpf_map_lookup_elem(&vs_proxy_listen, &netns);
-		/* no vsockd here, or a v6-only listener for a v4 socket */
-		if (!pl || (v4 && !vs_ip_is_v4(pl->addr.ip)))
-			return refuse();
-		dst = &pl->addr;
+		if (!pl)
+			return refuse();	/* no vsockd here */
+		/* a v6 service: ::1, which an IPV6_V6ONLY socket can reach */
+		dst = !v4 && !vs_ip_is_v4(key.ip) && pl->addr6.port ? &pl->addr6 : &pl->addr;
 	} else {
 		b = pick(svc, v4, &slot);
 		if (!b)

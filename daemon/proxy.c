@@ -24,6 +24,8 @@ struct listener {
 	__u32 pid;		/* a process living there, to enter it */
 	int fd;			/* 127.0.0.1:port; IPv6 clients reach it as
 				 * ::ffff:127.0.0.1 (vs_proxy_listen) */
+	int fd6;		/* [::1]:port6, IPV6_V6ONLY: clients of IPv6
+				 * services; -1 where IPv6 is off */
 };
 
 /* A client waiting for its backend. */
@@ -51,37 +53,65 @@ struct proxy {
 /* ---- listeners ------------------------------------------------------ */
 
 struct listen_job {
-	int fd;
-	__u16 port;
+	int fd, fd6;
+	__u16 port, port6;
 	__u64 cookie;
 };
 
-/* Runs in the namespace to serve (netns_call): 127.0.0.1, any port. */
+/* A listening socket on the loopback address of family, any port; its
+ * fd, or -errno. */
+static int listen_on(int family, __u16 *port)
+{
+	struct sockaddr_storage ss = { .ss_family = family };
+	socklen_t len = family == AF_INET ? sizeof(struct sockaddr_in) :
+					     sizeof(struct sockaddr_in6);
+	int fd, one = 1, e;
+
+	if (family == AF_INET)
+		((struct sockaddr_in *)&ss)->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	else
+		((struct sockaddr_in6 *)&ss)->sin6_addr = in6addr_loopback;
+	fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
+	if (fd < 0)
+		return -errno;
+	if ((family == AF_INET6 &&
+	     setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one))) ||
+	    bind(fd, (struct sockaddr *)&ss, len) || listen(fd, SOMAXCONN) ||
+	    getsockname(fd, (struct sockaddr *)&ss, &len)) {
+		e = -errno;
+		close(fd);
+		return e;
+	}
+	*port = ntohs(family == AF_INET ? ((struct sockaddr_in *)&ss)->sin_port :
+					  ((struct sockaddr_in6 *)&ss)->sin6_port);
+	return fd;
+}
+
+/* Runs in the namespace to serve (netns_call): 127.0.0.1 and, where IPv6
+ * is on, ::1. */
 static int make_listener(void *arg)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET,
-				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	struct listen_job *j = arg;
-	socklen_t len = sizeof(sa), lc = sizeof(j->cookie);
+	socklen_t lc = sizeof(j->cookie);
 	int e;
 
-	j->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
+	j->fd = listen_on(AF_INET, &j->port);
 	if (j->fd < 0)
-		return -errno;
-	if (bind(j->fd, (struct sockaddr *)&sa, len) || listen(j->fd, SOMAXCONN) ||
-	    getsockname(j->fd, (struct sockaddr *)&sa, &len) ||
-	    getsockopt(j->fd, SOL_SOCKET, SO_NETNS_COOKIE, &j->cookie, &lc)) {
+		return j->fd;
+	if (getsockopt(j->fd, SOL_SOCKET, SO_NETNS_COOKIE, &j->cookie, &lc)) {
 		e = -errno;
 		close(j->fd);
 		return e;
 	}
-	j->port = ntohs(sa.sin_port);
+	j->fd6 = listen_on(AF_INET6, &j->port6);
+	if (j->fd6 < 0)
+		j->port6 = 0;
 	return 0;
 }
 
 int proxy_serve(struct proxy *p, __u32 pid, __u64 netns)
 {
-	struct listen_job j = { .fd = -1 };
+	struct listen_job j = { .fd = -1, .fd6 = -1 };
 	struct listener *ls;
 	unsigned int i;
 	int r;
@@ -94,11 +124,16 @@ int proxy_serve(struct proxy *p, __u32 pid, __u64 netns)
 	r = netns_call(pid, netns, p->own_netns, make_listener, &j);
 	if (r)
 		return r;
-	r = loop_add(p->l, j.fd, EPOLLIN, VSD_TAG(TAG_PROXY_LISTEN, p->nls));
+	/* the tag: listener index, and which of its two sockets */
+	r = loop_add(p->l, j.fd, EPOLLIN, VSD_TAG(TAG_PROXY_LISTEN, 2 * p->nls));
+	if (!r && j.fd6 >= 0)
+		r = loop_add(p->l, j.fd6, EPOLLIN, VSD_TAG(TAG_PROXY_LISTEN, 2 * p->nls + 1));
 	if (!r)
-		r = pmap_listener_set(p->ld, j.cookie, j.port);
+		r = pmap_listener_set(p->ld, j.cookie, j.port, j.port6);
 	if (r) {
 		close(j.fd);
+		if (j.fd6 >= 0)
+			close(j.fd6);
 		return r;
 	}
 	ls = &p->ls[p->nls++];
@@ -106,9 +141,10 @@ int proxy_serve(struct proxy *p, __u32 pid, __u64 netns)
 	ls->cookie = j.cookie;
 	ls->pid = pid;
 	ls->fd = j.fd;
+	ls->fd6 = j.fd6;
 	p->st.listeners = p->nls;
-	pr_info("proxy: listening on 127.0.0.1:%u in network namespace %llu", j.port,
-		(unsigned long long)netns);
+	pr_info("proxy: listening on 127.0.0.1:%u and [::1]:%u in network namespace %llu",
+		j.port, j.port6, (unsigned long long)netns);
 	return 0;
 }
 
@@ -301,13 +337,14 @@ static void accept_one(struct proxy *p, struct listener *ls, int cfd)
 static void on_listen(void *ctx, __u32 low, __u32 events)
 {
 	struct proxy *p = ctx;
-	struct listener *ls = low < p->nls ? &p->ls[low] : NULL;
+	struct listener *ls = low / 2 < p->nls ? &p->ls[low / 2] : NULL;
 	int cfd;
 
 	(void)events;
 	if (!ls)
 		return;
-	while ((cfd = accept4(ls->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0)
+	while ((cfd = accept4(low & 1 ? ls->fd6 : ls->fd, NULL, NULL,
+			      SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0)
 		accept_one(p, ls, cfd);
 }
 
@@ -352,8 +389,10 @@ void proxy_close(struct proxy *p)
 	if (!p)
 		return;
 	for (i = 0; i < p->nls; i++) {
-		pmap_listener_set(p->ld, p->ls[i].cookie, 0);
+		pmap_listener_set(p->ld, p->ls[i].cookie, 0, 0);
 		close(p->ls[i].fd);
+		if (p->ls[i].fd6 >= 0)
+			close(p->ls[i].fd6);
 	}
 	for (i = 0; i < p->o.max_pending; i++) {
 		if (p->d[i].cfd >= 0)

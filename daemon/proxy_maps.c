@@ -11,14 +11,15 @@
 
 _Static_assert(VS_SVC_MAX_BACKENDS <= 32, "pmap_dest.tried is a 32-bit mask");
 
-int pmap_listener_set(struct vs_loader *ld, __u64 netns_cookie, __u16 port)
+int pmap_listener_set(struct vs_loader *ld, __u64 netns_cookie, __u16 port, __u16 port6)
 {
-	struct vs_addr a = { .port = port };
+	struct vs_proxy_listen v = { .addr.port = port, .addr6.port = port6 };
 
 	if (!port)
 		return loader_proxy_listen_del(ld, netns_cookie);
-	vs_ip_from_v4(a.ip, htonl(INADDR_LOOPBACK));
-	return loader_proxy_listen_set(ld, netns_cookie, &a);
+	vs_ip_from_v4(v.addr.ip, htonl(INADDR_LOOPBACK));
+	v.addr6.ip[15] = 1;	/* ::1 */
+	return loader_proxy_listen_set(ld, netns_cookie, &v);
 }
 
 int pmap_dest_of(struct vs_loader *ld, int fd, struct pmap_dest *out)

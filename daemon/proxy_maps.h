@@ -19,9 +19,10 @@ struct pmap_dest {
 	__u32 tried;			/* bit per backend slot already tried */
 };
 
-/* Publish (or, with port 0, remove) the listener 127.0.0.1:port of the
- * network namespace whose cookie is netns_cookie. */
-int pmap_listener_set(struct vs_loader *ld, __u64 netns_cookie, __u16 port);
+/* Publish (or, with port 0, remove) the listeners 127.0.0.1:port and
+ * [::1]:port6 (0: none) of the network namespace whose cookie is
+ * netns_cookie. */
+int pmap_listener_set(struct vs_loader *ld, __u64 netns_cookie, __u16 port, __u16 port6);
 /* The destination of the client accepted as fd, from the record its
  * connect left (vs_proxy_orig). -ENOENT: none. */
 int pmap_dest_of(struct vs_loader *ld, int fd, struct pmap_dest *out);

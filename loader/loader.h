@@ -216,7 +216,8 @@ struct vs_svc_info {
 int loader_svc_list(struct vs_loader *ld, struct vs_svc_info **out, struct vs_err *err);
 /* vsockd's proxy listener for a network namespace (vs_proxy_listen): while
  * one is set, proxy-mode connects from that netns go to it. 0 or -errno. */
-int loader_proxy_listen_set(struct vs_loader *ld, __u64 netns_cookie, const struct vs_addr *a);
+int loader_proxy_listen_set(struct vs_loader *ld, __u64 netns_cookie,
+			    const struct vs_proxy_listen *v);
 int loader_proxy_listen_del(struct vs_loader *ld, __u64 netns_cookie);
 /* The original destination of the client whose connection the proxy
  * accepted, by the accepted socket's own key (netns cookie, its local and

@@ -198,11 +198,10 @@ int loader_svc_list(struct vs_loader *ld, struct vs_svc_info **out, struct vs_er
 	return c.n;
 }
 
-int loader_proxy_listen_set(struct vs_loader *ld, __u64 netns_cookie, const struct vs_addr *a)
+int loader_proxy_listen_set(struct vs_loader *ld, __u64 netns_cookie,
+			    const struct vs_proxy_listen *v)
 {
-	struct vs_proxy_listen v = { .addr = *a };
-
-	return bpf_map_update_elem(ld->map_fds[VS_MAP_PROXY_LISTEN], &netns_cookie, &v, BPF_ANY)
+	return bpf_map_update_elem(ld->map_fds[VS_MAP_PROXY_LISTEN], &netns_cookie, v, BPF_ANY)
 	       ? -errno : 0;
 }
 

@@ -8,7 +8,7 @@
 #endif
 
 /* Bump on any layout change below; the loader refuses pins of another version. */
-#define VS_ABI_VERSION 4
+#define VS_ABI_VERSION 5
 
 #define VS_MAX_SOCKS_DEFAULT 65536
 /* Bytes a receiver may have queued on the fast path before a direction

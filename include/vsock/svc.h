@@ -82,7 +82,11 @@ struct vs_svc_sk {
 /* vsockd's proxy listener in one network namespace (vs_proxy_listen,
  * keyed by netns cookie). */
 struct vs_proxy_listen {
-	struct vs_addr addr;	/* canonical; a v4 client needs a v4(-mapped) one */
+	struct vs_addr addr;	/* 127.0.0.1 (IPv4-mapped): v4 clients, and v6
+				 * ones asking for a v4-mapped service */
+	struct vs_addr addr6;	/* ::1, for v6 clients asking for a v6 service
+				 * (an IPV6_V6ONLY socket reaches nothing
+				 * else); port 0: none (IPv6 off there) */
 };
 
 /* The original destination of a proxied client (vs_proxy_orig, keyed by
@@ -150,7 +154,7 @@ _Static_assert(sizeof(struct vs_svc) == 16, "vs_svc ABI");
 _Static_assert(sizeof(struct vs_backend_key) == 8, "vs_backend_key ABI");
 _Static_assert(sizeof(struct vs_backend) == 80, "vs_backend ABI");
 _Static_assert(sizeof(struct vs_svc_sk) == 64, "vs_svc_sk ABI");
-_Static_assert(sizeof(struct vs_proxy_listen) == 24, "vs_proxy_listen ABI");
+_Static_assert(sizeof(struct vs_proxy_listen) == 48, "vs_proxy_listen ABI");
 _Static_assert(sizeof(struct vs_proxy_orig) == 40, "vs_proxy_orig ABI");
 #endif
 

@@ -241,6 +241,53 @@ out:
 	return tl_verdict();
 }
 
+/* An IPv6 service and a client socket that is IPV6_V6ONLY (Go dials IPv6
+ * addresses so): it reaches vsockd's [::1] listener, not the v4-mapped
+ * one it could not, and sees the service address as its peer. */
+static int case_proxy_ipv6_only_client(void)
+{
+	struct sockaddr_in6 sa = { .sin6_family = AF_INET6, .sin6_port = htons(6380) };
+	struct sockaddr_in6 peer;
+	socklen_t len = sizeof(peer);
+	char host[INET6_ADDRSTRLEN] = "", buf[4096];
+	struct dl_daemon d;
+	int lfd = -1, c = -1, s = -1, one = 1, i;
+
+	TL_EXPECT(!pl_service(&d, "v6only.log", NULL, &lfd), "set-up");
+	TL_EXPECT(!pl_ctl("proxy add [fd00::10]:6380 --backend 127.0.0.1:%d --mode proxy",
+			  tl_port(lfd)), "proxy add [fd00::10]:6380");
+	inet_pton(AF_INET6, "fd00::10", &sa.sin6_addr);
+	c = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	TL_EXPECT(c >= 0 && !setsockopt(c, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)),
+		  "v6-only socket: %s", strerror(errno));
+	tl_track(c);
+	TL_EXPECT(!connect(c, (struct sockaddr *)&sa, sizeof(sa)), "connect [fd00::10]:6380: %s",
+		  strerror(errno));
+	s = tl_accept(lfd, false, 3000);
+	TL_EXPECT(s >= 0, "the backend got no connection");
+	TL_EXPECT(!getpeername(c, (struct sockaddr *)&peer, &len) &&
+		  inet_ntop(AF_INET6, &peer.sin6_addr, host, sizeof(host)) &&
+		  !strcmp(host, "fd00::10") && ntohs(peer.sin6_port) == 6380,
+		  "getpeername() says [%s]:%u, not the service", host, ntohs(peer.sin6_port));
+	for (i = 0; i < 2; i++) {	/* one round each way */
+		int from = i ? s : c, to = i ? c : s;
+
+		tl_pat_fill(90 + i, 0, buf, sizeof(buf));
+		TL_EXPECT(tl_send_all(from, buf, sizeof(buf), 3000, NULL) == sizeof(buf),
+			  "send %d", i);
+		memset(buf, 0, sizeof(buf));
+		TL_EXPECT(tl_recv_all(to, buf, sizeof(buf), 3000) == sizeof(buf) &&
+			  tl_pat_check(90 + i, 0, buf, sizeof(buf)) < 0,
+			  "direction %d: wrong or missing bytes", i);
+	}
+out:
+	tl_close(c);
+	tl_close(s);
+	tl_close(lfd);
+	dl_stop(&d);
+	return tl_verdict();
+}
+
 /* A refused backend: the proxy tries the next one, and the client never
  * sees the refusal; every client gets the live backend. */
 static int case_proxy_refused_backend_tries_next(void)
@@ -492,6 +539,7 @@ static const struct tl_case cases[] = {
 	{ "proxy_integrity_both_ways", case_proxy_integrity_both_ways, 90 },
 	{ "proxy_half_close_each_way", case_proxy_half_close_each_way, 60 },
 	{ "proxy_leg_dies_mid_stream", case_proxy_leg_dies_mid_stream, 60 },
+	{ "proxy_ipv6_only_client", case_proxy_ipv6_only_client, 60 },
 	{ "proxy_refused_backend_tries_next", case_proxy_refused_backend_tries_next, 60 },
 	{ "proxy_all_backends_down_resets_client", case_proxy_all_down_resets_client, 60 },
 	{ "proxy_concurrent_connections", case_proxy_concurrent_connections, 120 },

@@ -566,7 +566,7 @@ static int case_proxy_listener_and_orig(void)
 	netns = netns_cookie(l);
 	TL_EXPECT(netns, "SO_NETNS_COOKIE: %s", strerror(errno));
 	pl.addr = addr_of("127.0.0.1", tl_port(l));
-	TL_EXPECT(!(r = loader_proxy_listen_set(tl.ld, netns, &pl.addr)),
+	TL_EXPECT(!(r = loader_proxy_listen_set(tl.ld, netns, &pl)),
 		  "write vs_proxy_listen: %s", strerror(-r));
 	TL_EXPECT(!svc_add("10.96.0.16", 86, VS_SVC_PROXY, ips, &port, 1), "add");
 
