@@ -6,7 +6,9 @@
 # no root, so a report can be redone without measuring again.
 #
 # The proxy rows (bench/proxy.sh) put a relay between client and server:
-# bench/copyrelay, HAProxy, vsockd's proxy mode.
+# bench/copyrelay, HAProxy, vsockd's proxy mode. The fan-out rows
+# (bench/fanout.sh): one buffer to 1, 16 and 256 sockets, vsock_send_multi()
+# against a loop of send(). BENCH_ONLY=fanout measures only those.
 #
 # Two throwaway cgroups (vsock-bench-$$-on, attached; vsock-bench-$$-off, not)
 # and a private pin root; every run forks a server and a client (bench/vsbench.c)
@@ -32,6 +34,8 @@ SOCKPERF=${SOCKPERF:-$(command -v sockperf 2>/dev/null)}
 COPYRELAY=${COPYRELAY:-$O/bench/copyrelay}
 HAPROXY=${HAPROXY-$(PATH=$PATH:/usr/sbin command -v haproxy 2>/dev/null)}
 RAW=${BENCH_RAW:-$O/bench/raw.tsv}
+FANOUT=${FANOUT:-$O/bench/fanout}
+BENCH_ONLY=${BENCH_ONLY:-}
 
 if [ -n "$QUICK" ]; then
 	REPS=3 DUR=0.5 RR_N=5000 RR_W=500 SP_T=2 SP_REPS=1
@@ -43,6 +47,7 @@ RR_SIZES="64 1024 16384"
 ST_SIZES="64 4096 16384 65536 1048576"
 NA_SIZES="65536 1048576"
 PX_ST_SIZES="65536 1048576"
+[ -n "$QUICK" ] && FO_DUR=0.3 || FO_DUR=1
 MODES=(tcp vsock unix)
 
 die() { echo "bench: $*" >&2; exit 1; }
@@ -52,12 +57,14 @@ fact() { printf '#%s\t%s\n' "$1" "$2" >>"$RAW"; }
 
 . "$(dirname "$0")/measure.sh"
 . "$(dirname "$0")/proxy.sh"
+. "$(dirname "$0")/fanout.sh"
 
 [ "$(id -u)" -eq 0 ] || die "needs root (BPF programs, cgroups)"
 [ -x "$VSOCKCTL" ] || die "no $VSOCKCTL (run make)"
 [ -x "$VSBENCH" ] || die "no $VSBENCH (run make $VSBENCH)"
 [ -x "$VSOCKD" ] || die "no $VSOCKD (run make)"
 [ -x "$COPYRELAY" ] || die "no $COPYRELAY (run make $COPYRELAY)"
+[ -x "$FANOUT" ] || die "no $FANOUT (run make $FANOUT)"
 CG2=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)
 [ -n "$CG2" ] || die "no cgroup2 mount"
 
@@ -73,8 +80,8 @@ TMP=$(mktemp -d /tmp/vsock-bench-$$.XXXXXX) || die "mktemp"
 # private copies: a rebuild of $O during the run must not change the tools
 # that loaded (and will unload) our pins
 cp "$VSOCKCTL" "$TMP/vsockctl" && cp "$VSBENCH" "$TMP/vsbench" && cp "$VSOCKD" "$TMP/vsockd" &&
-	cp "$COPYRELAY" "$TMP/copyrelay" || { rm -rf "$TMP"; die "copy tools"; }
-VSOCKCTL=$TMP/vsockctl VSBENCH=$TMP/vsbench VSOCKD=$TMP/vsockd COPYRELAY=$TMP/copyrelay
+	cp "$COPYRELAY" "$TMP/copyrelay" && cp "$FANOUT" "$TMP/fanout" || { rm -rf "$TMP"; die "copy tools"; }
+VSOCKCTL=$TMP/vsockctl VSBENCH=$TMP/vsbench VSOCKD=$TMP/vsockd COPYRELAY=$TMP/copyrelay FANOUT=$TMP/fanout
 VSOCKD_PID=
 CTL=("$VSOCKCTL" --pin-root "$PIN")
 SP_PID=
@@ -153,6 +160,25 @@ fact st_sizes "$ST_SIZES"
 fact relay_cpu "$RCPU"
 fact px_st_sizes "$PX_ST_SIZES"
 fact haproxy_version "$([ -n "$HAPROXY" ] && "$HAPROXY" -v 2>/dev/null | awk 'NR == 1 { print $3 }')"
+
+# finish_raw: the closing facts (the render refuses a file without "#end"); exits
+finish_raw() {
+	fact load_end "$(cut -d' ' -f1-3 /proc/loadavg)"
+	fact elapsed_s "$(($(date +%s) - START))"
+	fact date "$(date -u '+%Y-%m-%d %H:%M UTC')"
+	fact failed_runs "$FAILED"
+	fact end 1
+
+	[ "$FAILED" -eq 0 ] || note "bench: $FAILED failed runs (in the report)"
+	note "bench: raw figures in $RAW"
+	exit 0
+}
+
+if [ "$BENCH_ONLY" = fanout ]; then
+	fact only fanout
+	fanout_rows
+	finish_raw
+fi
 
 echo "bench: ${QUICK:+QUICK, }$REPS repetitions, ${DUR}s per streaming/churn run, $RR_N round trips per latency run" >&2
 echo "bench: server on CPU $SCPU, client on CPU $CCPU ('same CPU': both on $SCPU), proxy rows' relay on CPU $RCPU; pin root $PIN" >&2
@@ -233,6 +259,8 @@ printf '\r%-60s\r' '' >&2
 # ---- a relay between client and server, vsockd's among them ----
 section proxy && proxy_rows
 vsockd_stop
+# ---- one buffer to many sockets: vsock_send_multi() and send() ----
+fanout_rows
 
 if ! section sockperf; then
 	:
@@ -246,12 +274,4 @@ elif [ -n "$SOCKPERF" ]; then
 else
 	note "bench: no sockperf, cross-check skipped"
 fi
-fact load_end "$(cut -d' ' -f1-3 /proc/loadavg)"
-fact elapsed_s "$(($(date +%s) - START))"
-fact date "$(date -u '+%Y-%m-%d %H:%M UTC')"
-fact failed_runs "$FAILED"
-fact end 1
-
-[ "$FAILED" -eq 0 ] || note "bench: $FAILED failed runs (in the report)"
-note "bench: raw figures in $RAW"
-exit 0
+finish_raw
