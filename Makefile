@@ -204,10 +204,16 @@ $(LIBVSOCK_SO): $(LIBVSOCK_OBJS)
 $(O)/libvsock.so: $(LIBVSOCK_SO)
 	$(Q)ln -sf $(notdir $<) $@
 
+# vsock.pc for the install paths; `make install` writes it again, so that
+# a PREFIX or LIBDIR given only there is the one it names
+VSOCK_PC_GEN	= sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
+		  -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' \
+		  -e "s|@VERSION@|$$(sed -n 's/^\#define VSOCK_VERSION "\(.*\)"/\1/p' lib/version.h)|" \
+		  libvsock/vsock.pc.in
+
 $(O)/vsock.pc: libvsock/vsock.pc.in lib/version.h | $(O)
 	$(call msg,GEN,$@)
-	$(Q)sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' \
-		-e "s|@VERSION@|$$(sed -n 's/^#define VSOCK_VERSION "\(.*\)"/\1/p' lib/version.h)|" $< > $@
+	$(Q)$(VSOCK_PC_GEN) > $@
 
 libvsock: $(LIBVSOCK_A) $(O)/libvsock.so $(O)/vsock.pc
 
@@ -378,7 +384,8 @@ install-libvsock: libvsock
 	install -m 0644 $(LIBVSOCK_A) $(DESTDIR)$(LIBDIR)/libvsock.a
 	install -m 0755 $(LIBVSOCK_SO) $(DESTDIR)$(LIBDIR)/libvsock.so.$(LIBVSOCK_SOVER)
 	ln -sf libvsock.so.$(LIBVSOCK_SOVER) $(DESTDIR)$(LIBDIR)/libvsock.so
-	install -m 0644 $(O)/vsock.pc $(DESTDIR)$(PKGCONFIGDIR)/vsock.pc
+	$(VSOCK_PC_GEN) > $(DESTDIR)$(PKGCONFIGDIR)/vsock.pc
+	chmod 0644 $(DESTDIR)$(PKGCONFIGDIR)/vsock.pc
 	install -m 0644 docs/vsock_send_multi.3 $(DESTDIR)$(MANDIR)/man3/vsock_send_multi.3
 
 uninstall:

@@ -13,6 +13,7 @@
  * whose buffer is full misses the rest of that line and is dropped: a
  * publisher must not block on its slowest reader (the sockets are
  * non-blocking, as vsock's fast path wants them). */
+#define _GNU_SOURCE	/* accept4 */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
