@@ -13,7 +13,9 @@
  * whose buffer is full misses the rest of that line and is dropped: a
  * publisher must not block on its slowest reader (the sockets are
  * non-blocking, as vsock's fast path wants them). */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE	/* accept4 */
+#endif
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
