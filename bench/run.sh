@@ -139,6 +139,7 @@ if [ -n "${MAKELEVEL:-}" ]; then
 else
 	CMD="O=$O${QUICK:+ QUICK=$QUICK} bench/run.sh"
 fi
+[ -n "$BENCH_ONLY" ] && CMD="BENCH_ONLY=$BENCH_ONLY $CMD"
 fact bench_raw 1
 fact command "$CMD"
 fact commit "$(git -C "$(dirname "$0")" rev-parse --short HEAD 2>/dev/null || echo unknown)"
