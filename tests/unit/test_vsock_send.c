@@ -408,6 +408,27 @@ static void test_closed_peer_and_sigpipe(void **state)
 	close_all((int[]){ c, c2, s2 }, 3);
 }
 
+/* MSG_MORE reaches the kernel: TCP holds a small send back (corked)
+ * until a send without it; both then arrive together. */
+static void test_msg_more_corks(void **state)
+{
+	struct vsock_send_result res;
+	char got[4];
+	int c, s;
+
+	assert_int_equal(use_backend(state), 0);
+	tcp_pair(&c, &s, true);
+	assert_int_equal(vsock_send_multi(&c, 1, "ab", 2, MSG_MORE, &res), 1);
+	usleep(50 * 1000);
+	assert_int_equal(recv(s, got, sizeof(got), MSG_DONTWAIT), -1);
+	assert_int_equal(errno, EAGAIN);
+	assert_int_equal(vsock_send_multi(&c, 1, "cd", 2, 0, &res), 1);
+	read_exactly(s, got, 4);
+	assert_memory_equal(got, "abcd", 4);
+	expect_backend(state);
+	close_all((int[]){ c, s }, 2);
+}
+
 #define BOTH(fn)							\
 	{ #fn "/io_uring", fn, NULL, NULL, "io_uring" },		\
 	{ #fn "/send", fn, NULL, NULL, "send" }
@@ -425,6 +446,7 @@ int main(void)
 		BOTH(test_full_nonblocking_socket_is_partial),
 		BOTH(test_full_blocking_socket_waits),
 		BOTH(test_closed_peer_and_sigpipe),
+		BOTH(test_msg_more_corks),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
