@@ -270,8 +270,16 @@ static int ms_check(struct ms_run *m, char *why, size_t wlen)
 }
 
 /* N receivers of kind k[i % nk]; everything checked; the backend too. */
-static int fanout_case(int n, const enum ms_kind *k, int nk, enum vsock_backend want)
+/* The backend a case must see: the fallback under VSOCK_NO_IO_URING. */
+static enum vsock_backend expected_backend(void)
 {
+	return getenv("VSOCK_NO_IO_URING") ? VSOCK_BACKEND_SEND : VSOCK_BACKEND_IO_URING;
+}
+
+static int fanout_case(int n, const enum ms_kind *k, int nk)
+{
+	enum vsock_backend want = expected_backend();
+
 	static struct ms_run m;
 	__u64 before[VS_C_MAX], after[VS_C_MAX];
 	uint64_t accel = 0;
@@ -309,26 +317,26 @@ out:
 static const enum ms_kind all_accel[] = { ACCEL };
 static const enum ms_kind mixed[] = { ACCEL, PLAIN, BLOCK };
 
-static int case_receivers_1(void) { return fanout_case(1, all_accel, 1, VSOCK_BACKEND_IO_URING); }
-static int case_receivers_16(void) { return fanout_case(16, all_accel, 1, VSOCK_BACKEND_IO_URING); }
-static int case_receivers_256(void) { return fanout_case(256, all_accel, 1, VSOCK_BACKEND_IO_URING); }
-static int case_mixed_48(void) { return fanout_case(48, mixed, 3, VSOCK_BACKEND_IO_URING); }
+static int case_receivers_1(void) { return fanout_case(1, all_accel, 1); }
+static int case_receivers_16(void) { return fanout_case(16, all_accel, 1); }
+static int case_receivers_256(void) { return fanout_case(256, all_accel, 1); }
+static int case_mixed_48(void) { return fanout_case(48, mixed, 3); }
 
-/* The fallback: the same runs with VSOCK_NO_IO_URING=1. */
-static int env_fallback(int n, const enum ms_kind *k, int nk)
+/* The same case through the fallback: VSOCK_NO_IO_URING=1. */
+static int without_io_uring(int (*fn)(void))
 {
 	int r;
 
 	setenv("VSOCK_NO_IO_URING", "1", 1);
-	r = fanout_case(n, k, nk, VSOCK_BACKEND_SEND);
+	r = fn();
 	unsetenv("VSOCK_NO_IO_URING");
 	return r;
 }
 
-static int case_fallback_receivers_1(void) { return env_fallback(1, all_accel, 1); }
-static int case_fallback_receivers_16(void) { return env_fallback(16, all_accel, 1); }
-static int case_fallback_receivers_256(void) { return env_fallback(256, all_accel, 1); }
-static int case_fallback_mixed_48(void) { return env_fallback(48, mixed, 3); }
+static int case_fallback_receivers_1(void) { return without_io_uring(case_receivers_1); }
+static int case_fallback_receivers_16(void) { return without_io_uring(case_receivers_16); }
+static int case_fallback_receivers_256(void) { return without_io_uring(case_receivers_256); }
+static int case_fallback_mixed_48(void) { return without_io_uring(case_mixed_48); }
 
 /* io_uring refused as kernel.io_uring_disabled=2 refuses it (EPERM from
  * io_uring_setup), for this process only: a seccomp filter. */
@@ -413,12 +421,7 @@ static int case_receiver_closes_mid_list(void) { return closes_mid_list(); }
 
 static int case_fallback_receiver_closes_mid_list(void)
 {
-	int r;
-
-	setenv("VSOCK_NO_IO_URING", "1", 1);
-	r = closes_mid_list();
-	unsetenv("VSOCK_NO_IO_URING");
-	return r;
+	return without_io_uring(closes_mid_list);
 }
 
 /* One receiver never reads: its (non-blocking) sender fills, it gets a
@@ -476,12 +479,7 @@ static int case_full_buffer_one_receiver(void) { return full_buffer(); }
 
 static int case_fallback_full_buffer_one_receiver(void)
 {
-	int r;
-
-	setenv("VSOCK_NO_IO_URING", "1", 1);
-	r = full_buffer();
-	unsetenv("VSOCK_NO_IO_URING");
-	return r;
+	return without_io_uring(full_buffer);
 }
 
 /* ---- several threads sending to the same sockets at once ---- */
@@ -613,8 +611,7 @@ static int ct_case(void)
 		TL_EXPECT(!ct_why[t][0], "%s", ct_why[t]);
 	TL_EXPECT(done == CT_N, "only %d of %d receivers got every record", done, CT_N);
 	for (int t = 0; t < CT_THREADS; t++)
-		TL_EXPECT(ct_backend[t] == (getenv("VSOCK_NO_IO_URING") ? VSOCK_BACKEND_SEND :
-					    VSOCK_BACKEND_IO_URING), "thread %d used %s", t,
+		TL_EXPECT(ct_backend[t] == expected_backend(), "thread %d used %s", t,
 			  vsock_backend_name(ct_backend[t]));
 	for (int i = 0; i < CT_N; i++) {
 		struct vs_sock_entry e;
@@ -642,12 +639,7 @@ static int case_concurrent_threads(void) { return ct_case(); }
 
 static int case_fallback_concurrent_threads(void)
 {
-	int r;
-
-	setenv("VSOCK_NO_IO_URING", "1", 1);
-	r = ct_case();
-	unsetenv("VSOCK_NO_IO_URING");
-	return r;
+	return without_io_uring(ct_case);
 }
 
 static const struct tl_case cases[] = {

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* libvsock's vsock_send_multi(): argument checks, the round plan for a
  * descriptor listed twice, what each check and send result means, and the
- * per-descriptor results for descriptors of every kind, through both
- * backends (io_uring, and send() with VSOCK_NO_IO_URING=1). Loopback TCP
+ * per-descriptor results for descriptors of every kind, partial sends,
+ * SIGPIPE and MSG_MORE, through both backends (io_uring, and send() with VSOCK_NO_IO_URING=1). Loopback TCP
  * and socketpairs only: no privileges, no vsock programs. */
 #include <stdarg.h>
 #include <stddef.h>
