@@ -62,15 +62,18 @@ unsigned int vs_plan_rounds(const int *fds, size_t n, size_t *order, unsigned in
 	return rounds;
 }
 
-int vs_check_verdict(int proto_res, int proto, int peer_res)
+int vs_check_verdict(int proto_res, int proto)
 {
 	if (proto_res < 0)	/* EBADF, ENOTSOCK */
 		return -proto_res;
 	if (proto != IPPROTO_TCP)	/* UDP, AF_UNIX, MPTCP, ... */
 		return EPROTOTYPE;
-	if (peer_res < 0)	/* no peer: never connected, listening */
-		return ENOTCONN;
 	return 0;
+}
+
+int vs_epipe_verdict(int peer_res)
+{
+	return peer_res < 0 ? ENOTCONN : EPIPE;
 }
 
 void vs_account(struct vsock_send_result *r, int send_res, size_t len)

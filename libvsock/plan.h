@@ -25,10 +25,14 @@ int vs_check_args(const int *fds, size_t n, const void *buf, size_t len, int fla
 unsigned int vs_plan_rounds(const int *fds, size_t n, size_t *order, unsigned int *round,
 			    size_t *prev);
 
-/* The errno for a descriptor from its two checks (each an option length or
- * -errno): SO_PROTOCOL (its value proto) and SO_PEERNAME. 0: a connected
- * TCP socket. */
-int vs_check_verdict(int proto_res, int proto, int peer_res);
+/* The errno for a descriptor from its check, SO_PROTOCOL (an option length
+ * or -errno; proto its value). 0: a TCP socket. */
+int vs_check_verdict(int proto_res, int proto);
+
+/* A send to a TCP socket failed with EPIPE: the errno to report, from
+ * SO_PEERNAME (an option length or -errno). A socket never connected, or
+ * listening, has no peer: ENOTCONN; one whose connection ended: EPIPE. */
+int vs_epipe_verdict(int peer_res);
 
 /* Add one send's result (bytes, or -errno) to r, which wants len bytes in
  * all: err EAGAIN when a send stopped short without an error. */

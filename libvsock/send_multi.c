@@ -2,9 +2,9 @@
 /* vsock_send_multi(): check every descriptor, then send to all of them, in
  * as few kernel entries as the backend allows (docs/libvsock.md):
  *
- *   check   SO_PROTOCOL and SO_PEERNAME of each distinct descriptor, one
- *           batch: a descriptor that is not a connected TCP socket gets
- *           its errno and is left out; the others go on.
+ *   check   SO_PROTOCOL of each distinct descriptor, one batch: a
+ *           descriptor that is not a TCP socket gets its errno and is left
+ *           out; the others go on.
  *   send    one batch, every send MSG_DONTWAIT, so that one full socket
  *           holds up nobody.
  *   rest    only when a socket was short of buffer space, the caller did
@@ -13,6 +13,12 @@
  *           the two sends another thread's send() on that socket may get
  *           in, exactly where a blocking send() of its own would have let
  *           it: at the point where the buffer was full.
+ *
+ * A TCP socket that is not connected fails its send with EPIPE, as with
+ * send(); only for those, one more batch asks SO_PEERNAME, and one without
+ * a peer (never connected, listening) reports ENOTCONN instead. Checking
+ * every descriptor's peer up front would cost a second operation per
+ * socket on every call.
  *
  * SIGPIPE: io_uring never raises it (it sends with MSG_NOSIGNAL always),
  * so every backend sends with MSG_NOSIGNAL and, unless the caller passed
@@ -35,7 +41,7 @@
 
 /* Per-call scratch, one allocation. */
 struct vs_call {
-	struct vs_op *ops;	/* 2 per descriptor for the check */
+	struct vs_op *ops;	/* one batch: at most one per descriptor */
 	size_t *order, *prev;
 	unsigned int *round;
 	int *proto;
@@ -44,13 +50,13 @@ struct vs_call {
 
 static void *call_alloc(struct vs_call *c, size_t n)
 {
-	char *p = malloc(n * (2 * sizeof(*c->ops) + 2 * sizeof(size_t) + sizeof(unsigned int) +
+	char *p = malloc(n * (sizeof(*c->ops) + 2 * sizeof(size_t) + sizeof(unsigned int) +
 			      sizeof(int) + sizeof(uint16_t)));
 
 	if (!p)
 		return NULL;
 	c->ops = (struct vs_op *)p;
-	c->order = (size_t *)(c->ops + 2 * n);
+	c->order = (size_t *)(c->ops + n);
 	c->prev = c->order + n;
 	c->round = (unsigned int *)(c->prev + n);
 	c->proto = (int *)(c->round + n);
@@ -62,27 +68,39 @@ static void check_fds(struct vs_call *c, const int *fds, size_t n, struct vsock_
 {
 	size_t k = 0;
 
+	for (size_t i = 0; i < n; i++)
+		if (c->prev[i] == VS_NO_PREV)
+			c->ops[k++] = (struct vs_op){ VS_OP_GETSOCKOPT, fds[i], SO_PROTOCOL,
+						      &c->proto[i], sizeof(int), 0 };
+	vs_ops_run(c->ops, k);
+	k = 0;
 	for (size_t i = 0; i < n; i++) {
-		if (c->prev[i] != VS_NO_PREV)
+		res[i] = (struct vsock_send_result){ 0, 0 };
+		if (c->prev[i] != VS_NO_PREV)	/* prev[i] < i: already set */
+			res[i].err = res[c->prev[i]].err;
+		else
+			res[i].err = vs_check_verdict(c->ops[k++].res, c->proto[i]);
+	}
+}
+
+/* EPIPE from a socket with no peer is ENOTCONN (top of this file). */
+static void name_unconnected(struct vs_call *c, const int *fds, size_t n,
+			     struct vsock_send_result *res)
+{
+	size_t *who = c->order, k = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (res[i].err != EPIPE || res[i].sent)
 			continue;
-		c->ops[k++] = (struct vs_op){ VS_OP_GETSOCKOPT, fds[i], SO_PROTOCOL,
-					      &c->proto[i], sizeof(int), 0 };
+		who[k] = i;
 		/* a length the shortest peer address fills: the kernel
 		 * refuses a buffer longer than the address */
 		c->ops[k++] = (struct vs_op){ VS_OP_GETSOCKOPT, fds[i], SO_PEERNAME,
 					      &c->peer[i], sizeof(uint16_t), 0 };
 	}
 	vs_ops_run(c->ops, k);
-	k = 0;
-	for (size_t i = 0; i < n; i++) {
-		res[i] = (struct vsock_send_result){ 0, 0 };
-		if (c->prev[i] != VS_NO_PREV) {	/* prev[i] < i: already set */
-			res[i].err = res[c->prev[i]].err;
-			continue;
-		}
-		res[i].err = vs_check_verdict(c->ops[k].res, c->proto[i], c->ops[k + 1].res);
-		k += 2;
-	}
+	for (size_t j = 0; j < k; j++)
+		res[who[j]].err = vs_epipe_verdict(c->ops[j].res);
 }
 
 /* The blocking remainder of round r: see the top of this file. Again while
@@ -171,6 +189,7 @@ int vsock_send_multi(const int *fds, size_t n, const void *buf, size_t len, int 
 	check_fds(&c, fds, n, res);
 	for (unsigned int r = 0; r < rounds; r++)
 		send_round(&c, fds, n, buf, len, flags | MSG_NOSIGNAL, r, res);
+	name_unconnected(&c, fds, n, res);
 	for (size_t i = 0; i < n; i++) {
 		ok += !res[i].err;
 		epipe |= res[i].err == EPIPE;

@@ -88,14 +88,15 @@ static void test_plan_puts_copies_in_later_rounds(void **state)
 static void test_check_verdicts(void **state)
 {
 	(void)state;
-	assert_int_equal(vs_check_verdict(4, IPPROTO_TCP, 2), 0);
-	assert_int_equal(vs_check_verdict(-EBADF, 0, -EBADF), EBADF);
-	assert_int_equal(vs_check_verdict(-ENOTSOCK, 0, -ENOTSOCK), ENOTSOCK);
-	assert_int_equal(vs_check_verdict(4, IPPROTO_UDP, 2), EPROTOTYPE);
-	assert_int_equal(vs_check_verdict(4, 0, 2), EPROTOTYPE);	/* AF_UNIX */
-	assert_int_equal(vs_check_verdict(4, IPPROTO_TCP, -ENOTCONN), ENOTCONN);
-	/* the kernel refuses a peer buffer longer than the address */
-	assert_int_equal(vs_check_verdict(4, IPPROTO_TCP, -EINVAL), ENOTCONN);
+	assert_int_equal(vs_check_verdict(4, IPPROTO_TCP), 0);
+	assert_int_equal(vs_check_verdict(-EBADF, 0), EBADF);
+	assert_int_equal(vs_check_verdict(-ENOTSOCK, 0), ENOTSOCK);
+	assert_int_equal(vs_check_verdict(4, IPPROTO_UDP), EPROTOTYPE);
+	assert_int_equal(vs_check_verdict(4, 0), EPROTOTYPE);	/* AF_UNIX */
+	assert_int_equal(vs_check_verdict(4, IPPROTO_MPTCP), EPROTOTYPE);
+	/* EPIPE of a socket without a peer */
+	assert_int_equal(vs_epipe_verdict(-ENOTCONN), ENOTCONN);
+	assert_int_equal(vs_epipe_verdict(2), EPIPE);
 }
 
 static void test_account_short_and_errors(void **state)
