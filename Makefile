@@ -324,7 +324,7 @@ tests: $(O)/vsockctl $(UNIT_BINS) $(KTEST_BINS)
 tests: $(O)/vsockd $(FUZZ_BIN) $(REPRO_BINS)
 # bench/copyrelay, the proxy rows' baseline, has its own test (test_copyrelay)
 tests: $(O)/bench/copyrelay
-tests: libvsock $(O)/examples/fanout
+tests: libvsock $(O)/examples/fanout $(O)/bench/fanout
 
 # Install missing Debian packages, non-interactively; a no-op when all are there.
 deps:
