@@ -312,7 +312,8 @@ $(O)/tests/repro/%: tests/repro/%.c
 	$(Q)$(CC) -D_GNU_SOURCE $(ALL_CFLAGS) -o $@ $< -lpthread
 
 # the fan-out rows' program calls libvsock
-$(O)/bench/fanout: bench/fanout.c $(LIBVSOCK_A) include/vsock/vsock.h | $(O)/bench
+$(O)/bench/fanout: bench/fanout.c $(wildcard bench/*.h) $(LIBVSOCK_A) include/vsock/vsock.h \
+		| $(O)/bench
 	$(call msg,CC,$@)
 	$(Q)$(CC) -D_GNU_SOURCE -Iinclude $(ALL_CFLAGS) -o $@ $< $(LIBVSOCK_LINK) -lpthread -lm
 

@@ -8,7 +8,7 @@
 # The proxy rows (bench/proxy.sh) put a relay between client and server:
 # bench/copyrelay, HAProxy, vsockd's proxy mode. The fan-out rows
 # (bench/fanout.sh): one buffer to 1, 16 and 256 sockets, vsock_send_multi()
-# against a loop of send(). BENCH_ONLY=fanout measures only those.
+# against a loop of send(). SECTIONS=fanout measures only those.
 #
 # Two throwaway cgroups (vsock-bench-$$-on, attached; vsock-bench-$$-off, not)
 # and a private pin root; every run forks a server and a client (bench/vsbench.c)
@@ -24,7 +24,8 @@ O=${O:-build}
 QUICK=${QUICK:-}
 # SECTIONS: which parts run (all by default); a part left out leaves its
 # rows unmeasured in the table. For profiling one part, e.g. SECTIONS=proxy.
-SECTIONS=${SECTIONS:-core vsockd proxy sockperf}
+SECTIONS_ALL="core vsockd proxy fanout sockperf"
+SECTIONS=${SECTIONS:-$SECTIONS_ALL}
 section() { [[ " $SECTIONS " == *" $1 "* ]]; }
 [ "$QUICK" = 0 ] && QUICK=
 VSOCKCTL=${VSOCKCTL:-$O/vsockctl}
@@ -35,7 +36,6 @@ COPYRELAY=${COPYRELAY:-$O/bench/copyrelay}
 HAPROXY=${HAPROXY-$(PATH=$PATH:/usr/sbin command -v haproxy 2>/dev/null)}
 RAW=${BENCH_RAW:-$O/bench/raw.tsv}
 FANOUT=${FANOUT:-$O/bench/fanout}
-BENCH_ONLY=${BENCH_ONLY:-}
 
 if [ -n "$QUICK" ]; then
 	REPS=3 DUR=0.5 RR_N=5000 RR_W=500 SP_T=2 SP_REPS=1
@@ -139,7 +139,7 @@ if [ -n "${MAKELEVEL:-}" ]; then
 else
 	CMD="O=$O${QUICK:+ QUICK=$QUICK} bench/run.sh"
 fi
-[ -n "$BENCH_ONLY" ] && CMD="BENCH_ONLY=$BENCH_ONLY $CMD"
+[ "$SECTIONS" = "$SECTIONS_ALL" ] || CMD="SECTIONS='$SECTIONS' $CMD"
 fact bench_raw 1
 fact command "$CMD"
 fact commit "$(git -C "$(dirname "$0")" rev-parse --short HEAD 2>/dev/null || echo unknown)"
@@ -161,25 +161,6 @@ fact st_sizes "$ST_SIZES"
 fact relay_cpu "$RCPU"
 fact px_st_sizes "$PX_ST_SIZES"
 fact haproxy_version "$([ -n "$HAPROXY" ] && "$HAPROXY" -v 2>/dev/null | awk 'NR == 1 { print $3 }')"
-
-# finish_raw: the closing facts (the render refuses a file without "#end"); exits
-finish_raw() {
-	fact load_end "$(cut -d' ' -f1-3 /proc/loadavg)"
-	fact elapsed_s "$(($(date +%s) - START))"
-	fact date "$(date -u '+%Y-%m-%d %H:%M UTC')"
-	fact failed_runs "$FAILED"
-	fact end 1
-
-	[ "$FAILED" -eq 0 ] || note "bench: $FAILED failed runs (in the report)"
-	note "bench: raw figures in $RAW"
-	exit 0
-}
-
-if [ "$BENCH_ONLY" = fanout ]; then
-	fact only fanout
-	fanout_rows
-	finish_raw
-fi
 
 echo "bench: ${QUICK:+QUICK, }$REPS repetitions, ${DUR}s per streaming/churn run, $RR_N round trips per latency run" >&2
 echo "bench: server on CPU $SCPU, client on CPU $CCPU ('same CPU': both on $SCPU), proxy rows' relay on CPU $RCPU; pin root $PIN" >&2
@@ -261,7 +242,7 @@ printf '\r%-60s\r' '' >&2
 section proxy && proxy_rows
 vsockd_stop
 # ---- one buffer to many sockets: vsock_send_multi() and send() ----
-fanout_rows
+section fanout && fanout_rows
 
 if ! section sockperf; then
 	:
@@ -275,4 +256,12 @@ elif [ -n "$SOCKPERF" ]; then
 else
 	note "bench: no sockperf, cross-check skipped"
 fi
-finish_raw
+fact load_end "$(cut -d' ' -f1-3 /proc/loadavg)"
+fact elapsed_s "$(($(date +%s) - START))"
+fact date "$(date -u '+%Y-%m-%d %H:%M UTC')"
+fact failed_runs "$FAILED"
+fact end 1
+
+[ "$FAILED" -eq 0 ] || note "bench: $FAILED failed runs (in the report)"
+note "bench: raw figures in $RAW"
+exit 0
