@@ -26,6 +26,8 @@ DEB_PACKAGES	+= libsystemd-dev libjansson-dev libinih-dev libclang-rt-14-dev sys
 DEB_PACKAGES	+= nginx curl
 # nft rules in a test's own network namespace (tests/integration/test_retransmit.c)
 DEB_PACKAGES	+= nftables
+# libvsock's vsock_send_multi(): one io_uring submission for N sockets
+DEB_PACKAGES	+= liburing-dev
 
 CFLAGS		?= -O2 -g
 WARNINGS	:= -Wall -Wextra -Werror
@@ -86,6 +88,22 @@ DAEMON_LIB	:= $(O)/libvsockd.a
 DAEMON_HDRS	:= $(wildcard daemon/*.h)
 FUZZ_BIN	:= $(O)/tests/fuzz/fuzz_ctlmsg
 
+# libvsock: the applications' library (include/vsock/vsock.h), shared and
+# static, with vsock.pc; independent of libbpf and of the rest of the tree
+LIBDIR		?= $(PREFIX)/lib
+INCLUDEDIR	?= $(PREFIX)/include
+PKGCONFIGDIR	?= $(LIBDIR)/pkgconfig
+LIBVSOCK_SOVER	:= 1
+LIBVSOCK_SRCS	:= $(wildcard libvsock/*.c)
+LIBVSOCK_OBJS	:= $(patsubst %.c,$(O)/%.o,$(LIBVSOCK_SRCS))
+LIBVSOCK_HDRS	:= $(wildcard libvsock/*.h) include/vsock/vsock.h
+LIBVSOCK_A	:= $(O)/libvsock.a
+LIBVSOCK_SO	:= $(O)/libvsock.so.$(LIBVSOCK_SOVER)
+URING_CFLAGS	:= $(shell $(PKG_CONFIG) --cflags liburing 2>/dev/null)
+URING_LIBS	:= $(shell $(PKG_CONFIG) --libs liburing 2>/dev/null || echo -luring)
+# what a program of this tree links to use libvsock (statically)
+LIBVSOCK_LINK	:= $(LIBVSOCK_A) $(URING_LIBS)
+
 BENCH_SRCS	:= $(wildcard bench/*.c)
 BENCH_BINS	:= $(patsubst %.c,$(O)/%,$(BENCH_SRCS))
 UNIT_SRCS	:= $(wildcard tests/unit/test_*.c)
@@ -96,10 +114,11 @@ KTEST_BINS	:= $(patsubst %.c,$(O)/%,$(KTEST_SRCS))
 .DELETE_ON_ERROR:
 .SECONDARY:
 .PHONY: all check demo deps bench install uninstall clean vmlinux help tests
-.PHONY: install-vsockd fuzz deps-graph
+.PHONY: install-vsockd fuzz deps-graph libvsock install-libvsock
 
 all: $(O)/vsockctl
 all: $(O)/vsockd
+all: libvsock $(O)/examples/fanout
 
 $(O) $(O)/bpf $(O)/loader $(O)/lib $(O)/cli $(O)/bench $(O)/tests/unit $(O)/tests/bpf $(O)/tests/integration $(O)/tests/lib:
 	$(Q)mkdir -p $@
@@ -162,6 +181,45 @@ $(DAEMON_LIB): $(DAEMON_LIB_OBJS)
 $(O)/vsockd: $(O)/daemon/main.o $(DAEMON_LIB) $(LIBUTIL) $(LIBLOADER)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBBPF_LIBS) $(DAEMON_LIBS)
+
+# libvsock: position-independent objects for both libraries; only the
+# functions marked visibility("default") are exported
+$(O)/libvsock $(O)/examples:
+	$(Q)mkdir -p $@
+
+$(O)/libvsock/%.o: libvsock/%.c $(LIBVSOCK_HDRS) | $(O)/libvsock
+	$(call msg,CC,$@)
+	$(Q)$(CC) -D_GNU_SOURCE -Iinclude -Ilibvsock -fPIC -fvisibility=hidden $(URING_CFLAGS) \
+		$(ALL_CFLAGS) -c $< -o $@
+
+$(LIBVSOCK_A): $(LIBVSOCK_OBJS)
+	$(call msg,AR,$@)
+	$(Q)$(AR) rcs $@ $^
+
+$(LIBVSOCK_SO): $(LIBVSOCK_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) -shared -Wl,-soname,libvsock.so.$(LIBVSOCK_SOVER) -Wl,-z,defs \
+		-o $@ $^ $(URING_LIBS) -lpthread
+
+$(O)/libvsock.so: $(LIBVSOCK_SO)
+	$(Q)ln -sf $(notdir $<) $@
+
+# vsock.pc for the install paths; `make install` writes it again, so that
+# a PREFIX or LIBDIR given only there is the one it names
+VSOCK_PC_GEN	= sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
+		  -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' \
+		  -e "s|@VERSION@|$$(sed -n 's/^\#define VSOCK_VERSION "\(.*\)"/\1/p' lib/version.h)|" \
+		  libvsock/vsock.pc.in
+
+$(O)/vsock.pc: libvsock/vsock.pc.in lib/version.h | $(O)
+	$(call msg,GEN,$@)
+	$(Q)$(VSOCK_PC_GEN) > $@
+
+libvsock: $(LIBVSOCK_A) $(O)/libvsock.so $(O)/vsock.pc
+
+$(O)/examples/%: examples/%.c $(LIBVSOCK_A) include/vsock/vsock.h | $(O)/examples
+	$(call msg,CC,$@)
+	$(Q)$(CC) -D_GNU_SOURCE -Iinclude $(ALL_CFLAGS) -o $@ $< $(LIBVSOCK_LINK)
 
 # libFuzzer target for the control-message parser (no libbpf, no root).
 $(FUZZ_BIN): tests/fuzz/fuzz_ctlmsg.c daemon/ctlmsg.c daemon/ctlmsg.h lib/ctlproto.h | $(O)/tests/fuzz
@@ -233,6 +291,17 @@ $(O)/tests/integration/test_relay: tests/integration/test_relay.c $(KTEST_DEPS) 
 	$(Q)$(CC) $(ALL_CPPFLAGS) -Itests/integration -Idaemon -Ilib $(ALL_CFLAGS) -o $@ $< \
 		$(TESTLIB) $(DAEMON_LIB) $(LIBUTIL) $(LIBLOADER) $(LIBBPF_LIBS) $(DAEMON_LIBS)
 
+# libvsock's tests: its internal headers and the static library
+$(O)/tests/unit/test_vsock_send: tests/unit/test_vsock_send.c $(LIBVSOCK_A) $(LIBVSOCK_HDRS) \
+		| $(O)/tests/unit
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(ALL_CPPFLAGS) -Ilibvsock $(ALL_CFLAGS) -o $@ $< $(LIBVSOCK_LINK) $(CMOCKA_LIBS)
+
+$(O)/tests/integration/test_multisend: tests/integration/test_multisend.c $(KTEST_DEPS) \
+		$(LIBVSOCK_A) include/vsock/vsock.h | $(O)/tests/integration
+	$(call msg,CC,$@)
+	$(Q)$(KTEST_BUILD) $(LIBVSOCK_LINK)
+
 # kernel behaviour reproduced without vsock (docs/architecture.md): built, so
 # that they keep compiling; run by hand
 REPRO_BINS	:= $(patsubst %.c,$(O)/%,$(wildcard tests/repro/*.c))
@@ -242,6 +311,12 @@ $(O)/tests/repro/%: tests/repro/%.c
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) -D_GNU_SOURCE $(ALL_CFLAGS) -o $@ $< -lpthread
 
+# the fan-out rows' program calls libvsock
+$(O)/bench/fanout: bench/fanout.c $(wildcard bench/*.h) $(LIBVSOCK_A) include/vsock/vsock.h \
+		| $(O)/bench
+	$(call msg,CC,$@)
+	$(Q)$(CC) -D_GNU_SOURCE -Iinclude $(ALL_CFLAGS) -o $@ $< $(LIBVSOCK_LINK) -lpthread -lm
+
 $(O)/bench/%: bench/%.c $(wildcard bench/*.h) | $(O)/bench
 	$(call msg,CC,$@)
 	$(Q)$(CC) -D_GNU_SOURCE -Ibench $(ALL_CFLAGS) -o $@ $< -lpthread -lm
@@ -250,6 +325,7 @@ tests: $(O)/vsockctl $(UNIT_BINS) $(KTEST_BINS)
 tests: $(O)/vsockd $(FUZZ_BIN) $(REPRO_BINS)
 # bench/copyrelay, the proxy rows' baseline, has its own test (test_copyrelay)
 tests: $(O)/bench/copyrelay
+tests: libvsock $(O)/examples/fanout $(O)/bench/fanout
 
 # Install missing Debian packages, non-interactively; a no-op when all are there.
 deps:
@@ -291,6 +367,7 @@ install: all
 	install -m 0644 docs/vsockctl.8 $(DESTDIR)$(MANDIR)/man8/vsockctl.8
 	install -m 0644 cli/vsockctl.bash $(DESTDIR)$(BASHCOMPDIR)/vsockctl
 install: install-vsockd
+install: install-libvsock
 
 # the unit names /usr/local/sbin/vsockd; installed, it names $(SBINDIR)
 install-vsockd: $(O)/vsockd
@@ -300,7 +377,22 @@ install-vsockd: $(O)/vsockd
 	sed 's|/usr/local/sbin/vsockd|$(SBINDIR)/vsockd|' daemon/vsockd.service > $(DESTDIR)$(UNITDIR)/vsockd.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/vsockd.service
 
+# libvsock for applications: headers, both libraries, vsock.pc, man 3
+install-libvsock: libvsock
+	install -m 0755 -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR)/vsock \
+		$(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(MANDIR)/man3
+	install -m 0644 include/vsock/vsock.h $(DESTDIR)$(INCLUDEDIR)/vsock/vsock.h
+	install -m 0644 $(LIBVSOCK_A) $(DESTDIR)$(LIBDIR)/libvsock.a
+	install -m 0755 $(LIBVSOCK_SO) $(DESTDIR)$(LIBDIR)/libvsock.so.$(LIBVSOCK_SOVER)
+	ln -sf libvsock.so.$(LIBVSOCK_SOVER) $(DESTDIR)$(LIBDIR)/libvsock.so
+	$(VSOCK_PC_GEN) > $(DESTDIR)$(PKGCONFIGDIR)/vsock.pc
+	chmod 0644 $(DESTDIR)$(PKGCONFIGDIR)/vsock.pc
+	install -m 0644 docs/vsock_send_multi.3 $(DESTDIR)$(MANDIR)/man3/vsock_send_multi.3
+
 uninstall:
+	rm -f $(DESTDIR)$(INCLUDEDIR)/vsock/vsock.h $(DESTDIR)$(LIBDIR)/libvsock.a \
+	      $(DESTDIR)$(LIBDIR)/libvsock.so.$(LIBVSOCK_SOVER) $(DESTDIR)$(LIBDIR)/libvsock.so \
+	      $(DESTDIR)$(PKGCONFIGDIR)/vsock.pc $(DESTDIR)$(MANDIR)/man3/vsock_send_multi.3
 	rm -f $(DESTDIR)$(SBINDIR)/vsockctl $(DESTDIR)$(MANDIR)/man8/vsockctl.8 \
 	      $(DESTDIR)$(BASHCOMPDIR)/vsockctl
 	rm -f $(DESTDIR)$(SBINDIR)/vsockd $(DESTDIR)$(MANDIR)/man8/vsockd.8 \
@@ -333,6 +425,7 @@ help:
 	@echo '  bench    loopback TCP vs vsock vs AF_UNIX table, docs/performance.md (QUICK=1)'
 	@echo '  bench-render  docs/performance.md and .png again from the last bench, no root'
 	@echo '  install  install vsockctl, vsockd, man pages, completion, unit (PREFIX, DESTDIR)'
+	@echo '           and libvsock (header, libraries, vsock.pc; LIBDIR, INCLUDEDIR)'
 	@echo '  fuzz     fuzz the control-message parser for FUZZ_TIME seconds (default 300)'
 	@echo '  deps-graph  print the dependency graph between top-level dirs; fail on a wrong-way edge'
 	@echo '  vmlinux  generate $(O)/vmlinux.h from $(VMLINUX_BTF)'

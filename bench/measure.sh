@@ -18,7 +18,8 @@ record() {
 	local fig=$1 mode=$2 rep=$3 out=$4 kv
 	for kv in $out; do
 		case ${kv%%=*} in
-		p50_us | p99_us | gbps | cpu_s_per_gb | sys_cpu_s_per_gb | conn_per_s)
+		p50_us | p99_us | gbps | cpu_s_per_gb | sys_cpu_s_per_gb | conn_per_s | \
+			cpu_us_per_fanout | sys_cpu_us_per_fanout)
 			printf '%s\t%s\t%s\t%s\t%s\n' "$fig" "$mode" "$rep" "${kv%%=*}" "${kv#*=}" >>"$RAW" ;;
 		esac
 	done
@@ -57,12 +58,15 @@ vsockd_stop() {
 	VSOCKD_PID=
 }
 
-# one FIG MODE REP SERVER_CG CLIENT_CG VSBENCH-ARGS...: one measured run
-one() {
-	local fig=$1 mode=$2 rep=$3 scg=$4 ccg=$5 out red
-	shift 5
+# measured FIG MODE REP ACCEL CMD...: one run of CMD (a bench program that
+# prints key=value figures) with vsock's counter deltas around it. ACCEL=1:
+# the run must have used the fast path; if nothing was redirected its
+# result is discarded, never reported as a vsock figure.
+measured() {
+	local fig=$1 mode=$2 rep=$3 accel=$4 out red
+	shift 4
 	stats >"$TMP/before" || die "vsockctl stats failed"
-	if ! out=$("$VSBENCH" -S "$scg" -C "$ccg" "$@" 2>"$TMP/err"); then
+	if ! out=$("$@" 2>"$TMP/err"); then
 		note "bench: FAILED $fig $mode rep $rep: $(tr '\n' ' ' <"$TMP/err")"
 		FAILED=$((FAILED + 1))
 		printf '%s\t%s\t%s\tfailed\t1\n' "$fig" "$mode" "$rep" >>"$RAW"
@@ -70,15 +74,21 @@ one() {
 	fi
 	stats >"$TMP/after" || die "vsockctl stats failed"
 	red=$(counters "$fig" "$mode" "$rep" "$TMP/before" "$TMP/after")
-	# (the proxy rows' vsock relay is not the fast path: nothing to redirect)
-	if [ "$mode" = vsock ] && [ "${fig#noacc_}" = "$fig" ] && [ "${fig#proxy.}" = "$fig" ] &&
-		[ "$red" -eq 0 ]; then
-		# not accelerated: never report it as a vsock figure
-		note "bench: $fig vsock rep $rep: nothing redirected, result discarded"
+	if [ "$accel" = 1 ] && [ "$red" -eq 0 ]; then
+		note "bench: $fig $mode rep $rep: nothing redirected, result discarded"
 		printf '%s\t%s\t%s\tunaccelerated\t1\n' "$fig" "$mode" "$rep" >>"$RAW"
 		return
 	fi
 	record "$fig" "$mode" "$rep" "$out"
+}
+
+# one FIG MODE REP SERVER_CG CLIENT_CG VSBENCH-ARGS...: one measured run
+one() {
+	local fig=$1 mode=$2 rep=$3 scg=$4 ccg=$5 accel=0
+	shift 5
+	# (the proxy rows' vsock relay is not the fast path: nothing to redirect)
+	[ "$mode" = vsock ] && [ "${fig#noacc_}" = "$fig" ] && [ "${fig#proxy.}" = "$fig" ] && accel=1
+	measured "$fig" "$mode" "$rep" "$accel" "$VSBENCH" -S "$scg" -C "$ccg" "$@"
 }
 
 # mode_run FIG MODE REP VSBENCH-ARGS...: the three modes' cgroups and families

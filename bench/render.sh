@@ -20,6 +20,7 @@ note() { printf '%s\n' "$*" >&2; }
 
 . "$HERE/stats.sh"
 . "$HERE/table.sh"
+. "$HERE/fanout_table.sh"
 . "$HERE/report.sh"
 
 hsize() {
@@ -69,6 +70,7 @@ trap 'rm -rf "$TMP"' EXIT
 grep -v '^#' "$RAW" >"$TMP/measured"
 stats_base "$TMP/measured" | cat "$TMP/measured" - >"$TMP/data"
 stats_load "$TMP/data"
+fanout_load "$TMP/data"
 table_rows "$HERE/targets.tsv" "${F[sockperf]}"
 counters_table "$TMP/data"
 
@@ -81,6 +83,8 @@ if [ -n "${F[proxy_copy]:-}" ]; then
 	notes=$(proxy_notes) && [ -n "$notes" ] && printf '%s\n' "$notes"
 	echo
 fi
+[ -n "${F[fo_sizes]:-}" ] && printf 'Fan-out rows (sender on CPU %s, receiver on CPU %s):\n\n%s\n\n' \
+	"${F[client_cpu]}" "${F[server_cpu]}" "$FTABLE"
 printf '%s\n\n' "$SUMMARY"
 PLOTTED=
 plot_png && PLOTTED=1

@@ -147,6 +147,8 @@ targets are missed, with the profiles and counters that show it, is in
 
 $(proxy_section)
 
+$(fanout_section)
+
 ## vsock counters during the vsock runs
 
 Summed over repetitions. \`noacc_cli\`/\`noacc_srv\` are the runs with only

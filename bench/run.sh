@@ -6,7 +6,9 @@
 # no root, so a report can be redone without measuring again.
 #
 # The proxy rows (bench/proxy.sh) put a relay between client and server:
-# bench/copyrelay, HAProxy, vsockd's proxy mode.
+# bench/copyrelay, HAProxy, vsockd's proxy mode. The fan-out rows
+# (bench/fanout.sh): one buffer to 1, 16 and 256 sockets, vsock_send_multi()
+# against a loop of send(). SECTIONS=fanout measures only those.
 #
 # Two throwaway cgroups (vsock-bench-$$-on, attached; vsock-bench-$$-off, not)
 # and a private pin root; every run forks a server and a client (bench/vsbench.c)
@@ -22,7 +24,8 @@ O=${O:-build}
 QUICK=${QUICK:-}
 # SECTIONS: which parts run (all by default); a part left out leaves its
 # rows unmeasured in the table. For profiling one part, e.g. SECTIONS=proxy.
-SECTIONS=${SECTIONS:-core vsockd proxy sockperf}
+SECTIONS_ALL="core vsockd proxy fanout sockperf"
+SECTIONS=${SECTIONS:-$SECTIONS_ALL}
 section() { [[ " $SECTIONS " == *" $1 "* ]]; }
 [ "$QUICK" = 0 ] && QUICK=
 VSOCKCTL=${VSOCKCTL:-$O/vsockctl}
@@ -32,6 +35,7 @@ SOCKPERF=${SOCKPERF:-$(command -v sockperf 2>/dev/null)}
 COPYRELAY=${COPYRELAY:-$O/bench/copyrelay}
 HAPROXY=${HAPROXY-$(PATH=$PATH:/usr/sbin command -v haproxy 2>/dev/null)}
 RAW=${BENCH_RAW:-$O/bench/raw.tsv}
+FANOUT=${FANOUT:-$O/bench/fanout}
 
 if [ -n "$QUICK" ]; then
 	REPS=3 DUR=0.5 RR_N=5000 RR_W=500 SP_T=2 SP_REPS=1
@@ -43,6 +47,7 @@ RR_SIZES="64 1024 16384"
 ST_SIZES="64 4096 16384 65536 1048576"
 NA_SIZES="65536 1048576"
 PX_ST_SIZES="65536 1048576"
+[ -n "$QUICK" ] && FO_DUR=0.3 || FO_DUR=1
 MODES=(tcp vsock unix)
 
 die() { echo "bench: $*" >&2; exit 1; }
@@ -52,12 +57,14 @@ fact() { printf '#%s\t%s\n' "$1" "$2" >>"$RAW"; }
 
 . "$(dirname "$0")/measure.sh"
 . "$(dirname "$0")/proxy.sh"
+. "$(dirname "$0")/fanout.sh"
 
 [ "$(id -u)" -eq 0 ] || die "needs root (BPF programs, cgroups)"
 [ -x "$VSOCKCTL" ] || die "no $VSOCKCTL (run make)"
 [ -x "$VSBENCH" ] || die "no $VSBENCH (run make $VSBENCH)"
 [ -x "$VSOCKD" ] || die "no $VSOCKD (run make)"
 [ -x "$COPYRELAY" ] || die "no $COPYRELAY (run make $COPYRELAY)"
+[ -x "$FANOUT" ] || die "no $FANOUT (run make $FANOUT)"
 CG2=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)
 [ -n "$CG2" ] || die "no cgroup2 mount"
 
@@ -73,8 +80,8 @@ TMP=$(mktemp -d /tmp/vsock-bench-$$.XXXXXX) || die "mktemp"
 # private copies: a rebuild of $O during the run must not change the tools
 # that loaded (and will unload) our pins
 cp "$VSOCKCTL" "$TMP/vsockctl" && cp "$VSBENCH" "$TMP/vsbench" && cp "$VSOCKD" "$TMP/vsockd" &&
-	cp "$COPYRELAY" "$TMP/copyrelay" || { rm -rf "$TMP"; die "copy tools"; }
-VSOCKCTL=$TMP/vsockctl VSBENCH=$TMP/vsbench VSOCKD=$TMP/vsockd COPYRELAY=$TMP/copyrelay
+	cp "$COPYRELAY" "$TMP/copyrelay" && cp "$FANOUT" "$TMP/fanout" || { rm -rf "$TMP"; die "copy tools"; }
+VSOCKCTL=$TMP/vsockctl VSBENCH=$TMP/vsbench VSOCKD=$TMP/vsockd COPYRELAY=$TMP/copyrelay FANOUT=$TMP/fanout
 VSOCKD_PID=
 CTL=("$VSOCKCTL" --pin-root "$PIN")
 SP_PID=
@@ -132,6 +139,7 @@ if [ -n "${MAKELEVEL:-}" ]; then
 else
 	CMD="O=$O${QUICK:+ QUICK=$QUICK} bench/run.sh"
 fi
+[ "$SECTIONS" = "$SECTIONS_ALL" ] || CMD="SECTIONS='$SECTIONS' $CMD"
 fact bench_raw 1
 fact command "$CMD"
 fact commit "$(git -C "$(dirname "$0")" rev-parse --short HEAD 2>/dev/null || echo unknown)"
@@ -233,6 +241,8 @@ printf '\r%-60s\r' '' >&2
 # ---- a relay between client and server, vsockd's among them ----
 section proxy && proxy_rows
 vsockd_stop
+# ---- one buffer to many sockets: vsock_send_multi() and send() ----
+section fanout && fanout_rows
 
 if ! section sockperf; then
 	:

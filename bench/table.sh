@@ -130,6 +130,8 @@ table_rows() {
 		case $fig in
 		proxy.*)	# a raw file from before the proxy rows has none
 			[ -n "${F[proxy_copy]:-}" ] && proxy_row "$label" "$fig" "$m" "$op" "$tgt" "$base" ;;
+		fanout.*)	# bench/fanout_table.sh; none before the fan-out rows
+			[ -n "${F[fo_sizes]:-}" ] && fanout_row "$label" "$fig" "$m" "$op" "$tgt" ;;
 		*) row "$label" "$fig" "$m" "$op" "$tgt" "$base" ;;
 		esac
 	done <"$1"

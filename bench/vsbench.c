@@ -58,6 +58,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "benchutil.h"
+
 #define POLL_MS		5000		/* no single wait may take longer */
 #define RR_MAX		(1 << 22)	/* round trips kept for percentiles */
 #define CHURN_MSG	64
@@ -144,52 +146,18 @@ static double cpu_now(void)
 	       ru.ru_stime.tv_sec + ru.ru_stime.tv_usec * 1e-6;
 }
 
-/* Busy CPU time of the whole machine in seconds, from /proc/stat's first
- * line: user, nice, system, irq and softirq of every CPU (idle, iowait and
- * steal are not ours; guest time is already in user and nice). -1 if
- * unreadable. */
-static double machine_cpu_now(void)
-{
-	unsigned long long us, ni, sy, id, io, irq, sirq;
-	double t = -1;
-	FILE *f = fopen("/proc/stat", "re");
-
-	if (!f)
-		return -1;
-	if (fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu",
-		   &us, &ni, &sy, &id, &io, &irq, &sirq) == 7)
-		t = (double)(us + ni + sy + irq + sirq) / sysconf(_SC_CLK_TCK);
-	fclose(f);
-	return t;
-}
-
 static int join_cgroup(const char *cg)
 {
-	char path[4096];
-	int fd, n;
+	int r = bu_join_cgroup(cg);
 
-	if (!cg || !*cg)
-		return 0;
-	snprintf(path, sizeof(path), "%s/cgroup.procs", cg);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return fail("open %s: %s", path, strerror(errno));
-	n = dprintf(fd, "%d\n", (int)getpid());
-	close(fd);
-	if (n < 0)
-		return fail("join %s: %s", cg, strerror(errno));
-	return 0;
+	return r ? fail("join %s: %s", cg, strerror(-r)) : 0;
 }
 
 static int pin_cpu(int cpu)
 {
-	cpu_set_t set;
+	int r = bu_pin_cpu(cpu);
 
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	if (sched_setaffinity(0, sizeof(set), &set))
-		return fail("pin to CPU %d: %s", cpu, strerror(errno));
-	return 0;
+	return r ? fail("pin to CPU %d: %s", cpu, strerror(-r)) : 0;
 }
 
 /* Busy polling (rr -B): a read that found nothing is retried at once, as
@@ -419,25 +387,6 @@ err_quiet:
 	return -1;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-/* Nearest-rank percentile of a sorted array. */
-static double pct(const double *v, long n, double p)
-{
-	long i = (long)ceil(p * n) - 1;
-
-	if (i < 0)
-		i = 0;
-	if (i >= n)
-		i = n - 1;
-	return v[i];
-}
-
 /* ---- server roles: called with the listener, return 0 or -1 ---- */
 
 static int server_rr(int lfd, char *buf)
@@ -478,7 +427,7 @@ static int server_stream(int lfd, char *buf)
 			if (!bytes) {
 				t0 = now();
 				c0 = cpu_now();
-				m0 = machine_cpu_now();
+				m0 = bu_machine_cpu_now();
 			}
 			bytes += n;
 		} else if (n == 0) {
@@ -493,7 +442,7 @@ static int server_stream(int lfd, char *buf)
 	}
 	t1 = now();
 	res.v[R_CPU] = cpu_now() - c0;
-	res.v[R_SYSCPU] = m0 < 0 ? -1 : machine_cpu_now() - m0;
+	res.v[R_SYSCPU] = m0 < 0 ? -1 : bu_machine_cpu_now() - m0;
 	res.v[R_BYTES] = bytes;
 	res.v[R_SECS] = t1 - t0;
 	close(fd);
@@ -560,11 +509,11 @@ static int client_rr(int port, char *buf)
 	if (drain_to_eof(fd, buf, o.size))
 		goto err;
 	close(fd);
-	qsort(lat, n, sizeof(*lat), cmp_double);
+	qsort(lat, n, sizeof(*lat), bu_cmp_double);
 	for (i = 0; i < n; i++)
 		sum += lat[i];
-	res.v[R_P50] = pct(lat, n, 0.50);
-	res.v[R_P99] = pct(lat, n, 0.99);
+	res.v[R_P50] = bu_pct(lat, n, 0.50);
+	res.v[R_P99] = bu_pct(lat, n, 0.99);
 	res.v[R_MEAN] = sum / n;
 	free(lat);
 	return 0;

@@ -4,8 +4,8 @@
 lines of every .c/.h file and the prerequisites of the Makefile's link
 rules. Prints one edge a line ("cli -> lib  [include, link]") and exits 1
 if an edge points the wrong way: each directory may depend only on the
-layers below its own (include <- bpf <- loader <- lib <- cli, daemon <-
-tests, bench, tools).
+layers below its own (include <- bpf, libvsock <- loader <- lib <- cli,
+daemon <- tests, bench, tools, examples).
 
 usage: tools/deps-graph.py [SOURCE_DIR]   (default: the tree it lives in)
 """
@@ -14,17 +14,20 @@ import re
 import sys
 
 LAYER = {'include': 0, 'bpf': 1, 'loader': 2, 'lib': 3, 'cli': 4, 'daemon': 4,
-         'tests': 5, 'bench': 5, 'tools': 5}
+         'tests': 5, 'bench': 5, 'tools': 5,
+         # libvsock, the applications' library, needs only include/
+         'libvsock': 1, 'examples': 5}
 # where a quoted include that is not next to its includer is searched, in
 # the order of the Makefile's -I flags; skeletons are generated from bpf/
-SEARCH = ['include', 'lib', 'loader', 'daemon', 'cli', 'bpf', 'tests/integration']
+SEARCH = ['include', 'lib', 'loader', 'daemon', 'cli', 'bpf', 'tests/integration', 'libvsock']
 # what a link rule's prerequisite names -> the directory it comes from
 LINKED = [(r'libvsockutil\.a|(^|/)lib/', 'lib'), (r'libvsockload\.a|(^|/)loader/', 'loader'),
-          (r'libvsockd\.a|(^|/)daemon/', 'daemon'), (r'(^|/)cli/', 'cli')]
+          (r'libvsockd\.a|(^|/)daemon/', 'daemon'), (r'(^|/)cli/', 'cli'),
+          (r'libvsock\.(a|so)|LIBVSOCK_A|(^|/)libvsock/', 'libvsock')]
 # link rules: target pattern -> the directory that owns the target
 TARGETS = [(r'^\$\(O\)/vsockctl$', 'cli'), (r'^\$\(O\)/vsockd$', 'daemon'),
            (r'^\$\(O\)/tests/', 'tests'), (r'^\$\(FUZZ_BIN\)$', 'tests'),
-           (r'^\$\(O\)/bench/', 'bench')]
+           (r'^\$\(O\)/bench/', 'bench'), (r'^\$\(O\)/examples/', 'examples')]
 
 
 def top(path):
