@@ -80,6 +80,15 @@ typedef int (*vs_key_cb)(const void *key, void *ctx);
 int vs_map_for_each_key(int fd, size_t key_size, vs_key_cb cb, void *ctx);
 int vs_count_keys(int fd, size_t key_size);
 
+/* btfcopy.c: a value of type from_id (BTF from) into one of type to_id
+ * (BTF to), member by member by name: members of both are copied (integers
+ * widened or narrowed, arrays up to the shorter), members only the new
+ * type has are zero, the others dropped. 0, or -EINVAL when the types
+ * cannot correspond (a struct against an integer, unions of two sizes). */
+struct btf;
+int vs_btf_copy(const struct btf *from, __u32 from_id, const void *src,
+		const struct btf *to, __u32 to_id, void *dst);
+
 /* abi.c: 0 when the pins under ld->root are of this ABI version */
 int vs_check_abi(struct vs_loader *ld, struct vs_err *err);
 
