@@ -88,14 +88,33 @@ static __always_inline struct vs_sock_entry *vs_entry(__u64 cookie)
 	return bpf_map_lookup_elem(&vs_socktbl, &cookie);
 }
 
-static __always_inline bool vs_cgroup_enabled(__u64 cg_id)
+static __always_inline struct vs_ctl *vs_get_ctl(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&vs_ctl, &zero);
+}
+
+/* Why the attached cgroup cg_id allows no redirect, VS_R_NONE when it
+ * does: detached, or the kill switch (global in c, or the cgroup's own).
+ * c may be NULL; one hash lookup per call. */
+static __always_inline __u8 vs_cgroup_off(const struct vs_ctl *c, __u64 cg_id)
 {
 	struct vs_cgroup_cfg *cfg;
 
 	if (!cg_id)
-		return false;
+		return VS_R_DETACHED;
 	cfg = bpf_map_lookup_elem(&vs_cgcfg, &cg_id);
-	return cfg && (cfg->flags & VS_CG_ENABLED);
+	if (!cfg || !(cfg->flags & VS_CG_ENABLED))
+		return VS_R_DETACHED;
+	if ((cfg->flags & VS_CG_DISABLED) || (c && (c->flags & VS_CTL_DISABLED)))
+		return VS_R_DISABLED;
+	return VS_R_NONE;
+}
+
+static __always_inline bool vs_cgroup_enabled(__u64 cg_id)
+{
+	return vs_cgroup_off(vs_get_ctl(), cg_id) == VS_R_NONE;
 }
 
 static __always_inline struct sock *vs_sk(struct tcp_sock *tp)

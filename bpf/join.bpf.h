@@ -61,7 +61,8 @@ static __always_inline bool vs_join_reason(__u8 r)
 {
 	return r == VS_R_NOT_USED || r == VS_R_BLOCKING || r == VS_R_NO_PEER ||
 	       r == VS_R_LISTENER_UNKNOWN || r == VS_R_RCVLOWAT ||
-	       r == VS_R_MAP_FULL || r == VS_R_INSERT_FAILED || r == VS_R_DETACHED;
+	       r == VS_R_MAP_FULL || r == VS_R_INSERT_FAILED || r == VS_R_DETACHED ||
+	       r == VS_R_DISABLED;
 }
 
 /* Whether sk, off the sockhash, could use the fast path now. The file is

@@ -204,6 +204,16 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } vs_meta SEC(".maps");
 
+/* The operator's switches (abi.h, struct vs_ctl), one element: the global
+ * kill switch. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct vs_ctl);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} vs_ctl SEC(".maps");
+
 /* Virtual services (svc.h): service address -> service. One lookup per
  * connect of an attached cgroup; no entry, nothing else happens. */
 struct {

@@ -256,7 +256,9 @@ static __always_inline void on_established(struct bpf_sock_ops *ops, bool active
 		vs_count(VS_C_SKIP_PROXIED, 1);
 		reason = VS_R_PROXIED;
 	} else {
-		reason = vs_cgroup_enabled(attach_cg) ? VS_R_NONE : VS_R_DETACHED;
+		reason = vs_cgroup_off(vs_get_ctl(), attach_cg);
+		if (reason == VS_R_DISABLED)
+			vs_count(VS_C_SKIP_DISABLED, 1);
 	}
 	if (reason == VS_R_NONE)
 		reason = classify(ops, tp, active, fflags, &peer);

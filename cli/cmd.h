@@ -85,6 +85,8 @@ int do_sockets(struct ctl *ctl, int argc, char **argv);
 int do_handles(struct ctl *ctl, int argc, char **argv);
 int do_tune(struct ctl *ctl, int argc, char **argv);
 int do_proxy(struct ctl *ctl, int argc, char **argv);
+int do_enable(struct ctl *ctl, int argc, char **argv);
+int do_disable(struct ctl *ctl, int argc, char **argv);
 extern const char proxy_help[];	/* proxy -h, after its synopsis */
 
 /* sockets filters; AND-ed. */

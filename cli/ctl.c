@@ -26,6 +26,8 @@ const struct cmd cmd_table[] = {
 	{ "proxy",   do_proxy,
 	  "vsockctl [OPTIONS] proxy { add SERVICE --backend ADDRESS [--backend ADDRESS]... "
 	  "[--mode direct|proxy] [--replace] | del SERVICE | list }" },
+	{ "enable",  do_enable,  "vsockctl [OPTIONS] enable [CGROUP]" },
+	{ "disable", do_disable, "vsockctl [OPTIONS] disable [CGROUP]" },
 	{ "version", do_version, "vsockctl [OPTIONS] version" },
 	{ "help",    do_help,    "vsockctl [OPTIONS] help [COMMAND]" },
 	{ NULL, NULL, NULL },

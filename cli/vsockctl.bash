@@ -22,7 +22,7 @@ _vsockctl()
 		cword=$COMP_CWORD
 	}
 
-	local commands="attach detach status sockets stats tune handles proxy unload version help"
+	local commands="attach detach status sockets stats tune handles proxy unload enable disable version help"
 	local globals="-j --json -p --pretty -d --debug --pin-root -V --version -h --help"
 	local i cmd= cmd_idx=0
 
@@ -48,7 +48,7 @@ _vsockctl()
 	fi
 
 	case $cmd in
-	attach|detach)
+	attach|detach|enable|disable)
 		((cword == cmd_idx + 1)) && _vsockctl_cgroups "$cur"
 		;;
 	sockets)

@@ -91,6 +91,18 @@ int loader_attach(struct vs_loader *ld, const char *cg_path, struct vs_err *err)
  * Not attached: -ENOENT. */
 int loader_detach(struct vs_loader *ld, const char *cg_path, struct vs_err *err);
 
+/* The kill switch (loader/killswitch.c): enabled=false stops every new
+ * redirect at once, for the attached cgroup cg_path or, with cg_path NULL,
+ * everywhere; joined sockets leave the sockhash without losing a byte
+ * (bpf/leave.bpf.h) and their connections go on over TCP. enabled=true
+ * lets new connections use the fast path again. Kept in the pinned maps.
+ * 0 when it changed, 1 when it already was so, -ENOENT when cg_path is
+ * not attached. */
+int loader_set_fast_path(struct vs_loader *ld, const char *cg_path, bool enabled,
+			 struct vs_err *err);
+/* The switches (vs_ctl): flags & VS_CTL_DISABLED is the global kill switch. */
+int loader_read_ctl(struct vs_loader *ld, struct vs_ctl *out);
+
 /* One attached cgroup. */
 struct vs_attachment {
 	__u64 cgroup_id;

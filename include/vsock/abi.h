@@ -8,7 +8,7 @@
 #endif
 
 /* Bump on any layout change below; the loader refuses pins of another version. */
-#define VS_ABI_VERSION 4
+#define VS_ABI_VERSION 5
 
 #define VS_MAX_SOCKS_DEFAULT 65536
 /* Bytes a receiver may have queued on the fast path before a direction
@@ -115,6 +115,8 @@ enum vs_reason {
 				 * joiner) */
 	VS_R_PROXIED,		/* a client steered to vsockd's proxy, or a socket of
 				 * the proxy: the relay owns it (svc.h) */
+	VS_R_DISABLED,		/* the kill switch: vsockctl disable, global or for
+				 * its cgroup (VS_CTL_DISABLED, VS_CG_DISABLED) */
 	VS_R_MAX,
 };
 
@@ -218,6 +220,9 @@ struct vs_rx_state {
 
 /* Per-cgroup configuration (map vs_cgcfg), keyed by cgroup id. */
 #define VS_CG_ENABLED (1u << 0)		/* new redirects allowed */
+#define VS_CG_DISABLED (1u << 1)	/* kill switch (vsockctl disable CGROUP):
+					 * no redirects, sockets leave; kept
+					 * across attach, cleared by enable */
 #define VS_CG_PATH_MAX 192
 struct vs_cgroup_cfg {
 	__u32 flags;			/* VS_CG_* */
@@ -245,6 +250,17 @@ struct vs_meta {
 					 * sockets join on their own file flags
 					 * instead of their listener's */
 };
+
+/* Operator switches (map vs_ctl, one element), read on every message:
+ * written only under the pin-root lock, never read-modify-written by
+ * anything else (vs_meta is, by vsockd's beat). */
+struct vs_ctl {
+	__u32 flags;			/* VS_CTL_* */
+	__u32 pad;
+};
+
+#define VS_CTL_DISABLED (1u << 0)	/* vsockctl disable: no redirects anywhere,
+					 * joined sockets leave the sockhash */
 
 /* A joiner that has not beaten for this long is gone: accepted sockets are
  * predicted from their listener again, as without vsockd. */
@@ -349,6 +365,9 @@ enum vs_counter {
 	VS_C_SVC_BACKEND_OK,	/* service connects established */
 	VS_C_SVC_BACKEND_FAIL,	/* service connects refused or timed out */
 	VS_C_SVC_BACKEND_DOWN,	/* backends marked down (VS_SVC_FAIL_MAX in a row) */
+	VS_C_PASS_DISABLED,	/* messages passed: the kill switch is on */
+	VS_C_SKIP_DISABLED,	/* sockets kept off the sockhash at establishment:
+				 * the kill switch is on */
 	VS_C_MAX,
 };
 
@@ -419,6 +438,7 @@ _Static_assert(sizeof(struct vs_addr) == 24, "vs_addr ABI");
 _Static_assert(sizeof(struct vs_sock_entry) == 168, "vs_sock_entry ABI");
 _Static_assert(sizeof(struct vs_cgroup_cfg) == 208, "vs_cgroup_cfg ABI");
 _Static_assert(sizeof(struct vs_meta) == 48, "vs_meta ABI");
+_Static_assert(sizeof(struct vs_ctl) == 8, "vs_ctl ABI");
 _Static_assert(sizeof(struct vs_rx_state) == 64, "vs_rx_state ABI");
 _Static_assert(sizeof(struct vs_event) == 48, "vs_event ABI");
 _Static_assert(VS_ST_MAX == 10, "ten statuses");

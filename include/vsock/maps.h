@@ -34,6 +34,7 @@
 	X(RELAY_TGT, vs_relay_tgt, sizeof(__u64),              1)	\
 	X(RELAY,     vs_relay,     sizeof(__u64),              1)	\
 	X(RELAY_SK,  vs_relay_sk,  sizeof(int),                0)	\
-	X(RELAY_CTR, vs_relay_ctr, sizeof(__u32),              0)
+	X(RELAY_CTR, vs_relay_ctr, sizeof(__u32),              0)	\
+	X(CTL,       vs_ctl,       sizeof(__u32),              0)
 
 #endif /* VSOCK_MAPS_H */

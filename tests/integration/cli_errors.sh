@@ -65,6 +65,8 @@ expect_fail "attach: missing argument" "missing CGROUP" "$V" "${P[@]}" attach
 expect_fail "attach: bad max_queued" "max_queued '12x'" "$V" "${P[@]}" attach "$CG" max_queued 12x
 expect_fail "detach: not loaded" "not loaded" "$V" "${P[@]}" detach "$CG"
 expect_fail "tune: not loaded" "not loaded" "$V" "${P[@]}" tune
+expect_fail "disable: not loaded" "not loaded" "$V" "${P[@]}" disable
+expect_fail "enable: two cgroups" "enable: unexpected argument 'b'" "$V" "${P[@]}" enable a b
 expect_fail "proxy list: not loaded" "not loaded" "$V" "${P[@]}" proxy list
 expect_fail "proxy add: not loaded" "not loaded" "$V" "${P[@]}" proxy add 10.96.0.10:1 --backend 127.0.0.1:1
 expect_fail "tune: unknown setting" "unknown setting 'speed'" "$V" "${P[@]}" tune speed 11
@@ -87,6 +89,29 @@ no_pins && ok "not root leaves no pins" || nok "not root leaves no pins" "$ROOT 
 n=$(bpftool cgroup show "$CG" 2>/dev/null | grep -c vsock_)
 [ "$n" = 9 ] && ok "attach twice attaches once" || nok "attach twice attaches once" "$n programs attached"
 expect_fail "detach: a cgroup that is not attached" "not attached" "$V" "${P[@]}" detach "$CG2"
+
+# the kill switch: a cgroup that is not attached, or none at all, is refused
+# and changes nothing; the switch is in vs_ctl and vs_cgcfg
+ctl_dump() { bpftool -j map dump pinned "$ROOT/$1" | python3 -c "
+import json, sys; print([e['formatted']['value']['flags'] for e in json.load(sys.stdin)])"; }
+before="$(ctl_dump vs_ctl) $(ctl_dump vs_cgcfg)"
+expect_fail "disable: a cgroup that is not attached" "is not attached" "$V" "${P[@]}" disable "$CG2"
+expect_fail "disable: no such cgroup" "no such cgroup" "$V" "${P[@]}" disable "$CG-none"
+expect_fail "disable: not a cgroup" "is not a cgroup" "$V" "${P[@]}" disable /tmp
+after="$(ctl_dump vs_ctl) $(ctl_dump vs_cgcfg)"
+[ "$before" = "$after" ] && ok "disable: refused input changes nothing" ||
+	nok "disable: refused input changes nothing" "before $before after $after"
+"$V" "${P[@]}" disable >/dev/null && "$V" "${P[@]}" disable "$CG" >/dev/null
+got="$(ctl_dump vs_ctl) $(ctl_dump vs_cgcfg)"
+[ "$got" = "[1] [3]" ] && ok "disable: visible in bpftool map dump" ||
+	nok "disable: visible in bpftool map dump" "got '$got'"
+got=$("$V" "${P[@]}" -j status | python3 -c '
+import json, sys; d = json.load(sys.stdin); print(d["fast_path"], d["disabled"], d["attached"][0]["disabled"])')
+[ "$got" = "disabled (vsockctl enable turns it back on) True True" ] && ok "status: shows the switches" ||
+	nok "status: shows the switches" "got '$got'"
+"$V" "${P[@]}" enable >/dev/null && "$V" "${P[@]}" enable "$CG" >/dev/null
+got="$(ctl_dump vs_ctl) $(ctl_dump vs_cgcfg)"
+[ "$got" = "[0] [1]" ] && ok "enable: both switches back" || nok "enable: both switches back" "got '$got'"
 
 # tune: defaults at load, a change reaches vs_meta, bad input changes nothing
 tune() { "$V" "${P[@]}" -j tune "$@" 2>&1 | python3 -c '

@@ -217,7 +217,7 @@ static void test_command_lookup(void **state)
 	cmd = cmd_find(&c->ctl, "stats");	/* exact wins over longer matches */
 	assert_non_null(cmd);
 	assert_string_equal(cmd->name, "stats");
-	cmd = cmd_find(&c->ctl, "d");	/* detach, the only d... command */
+	cmd = cmd_find(&c->ctl, "det");	/* detach, the only det... command */
 	assert_non_null(cmd);
 	assert_string_equal(cmd->name, "detach");
 	assert_null(cmd_find(&c->ctl, "s"));
@@ -266,8 +266,12 @@ static void test_unknown_not_stubbed(void **state)
 	EXPECT_ERR("handles: invalid pid '0': expected a positive integer", "handles", "0");
 	EXPECT_ERR("handles: unexpected argument '2'; see 'vsockctl help handles'",
 		   "handles", "1", "2");
-	EXPECT_ERR("unknown command 'en'; see 'vsockctl help'", "en");
-	EXPECT_ERR("unknown command 'disable'; see 'vsockctl help'", "disable");
+	/* enable and disable check their arguments before opening anything */
+	EXPECT_ERR("disable: unexpected argument 'b'; see 'vsockctl help disable'",
+		   "disable", "a", "b");
+	EXPECT_ERR("enable: unknown option '--now'; see 'vsockctl help enable'",
+		   "enable", "--now");
+	EXPECT_ERR("disable: empty CGROUP", "disable", "");
 	EXPECT_ERR("unknown command 'pol'; see 'vsockctl help'", "help", "pol");
 }
 
