@@ -15,6 +15,7 @@ static const __u32 pass_counter[VS_R_MAX] = {
 	[VS_R_SMALL_WRITES]	= VS_C_PASS_SMALL_WRITES,
 	[VS_R_RCVLOWAT]		= VS_C_PASS_RCVLOWAT,
 	[VS_R_DISABLED]		= VS_C_PASS_DISABLED,
+	[VS_R_POLICY]		= VS_C_PASS_POLICY,
 };
 
 static __always_inline void account(struct vs_sk_state *st, __u8 mode,
@@ -88,6 +89,8 @@ int vsock_msg(struct sk_msg_md *msg)
 	in.max_queued = vs_max_queued(m);
 	in.small_run_max = m ? m->small_run : VS_SMALL_RUN;
 	in.self_off = vs_cgroup_off(c, st->attach_cg);
+	if (!in.self_off && vs_rules_deny(st, c))
+		in.self_off = VS_R_POLICY;	/* the rules changed since it joined */
 	in.blocking = vs_file_blocking(vs_sk(tp));
 	/* our own message count, for the peer's alternation test */
 	self_rx = bpf_map_lookup_elem(&vs_rxstate, &st->key);

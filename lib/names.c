@@ -44,6 +44,7 @@ static const char *const reason_names[] = {
 	[VS_R_NOT_USED]		= "not_used",
 	[VS_R_PROXIED]		= "proxied",
 	[VS_R_DISABLED]		= "disabled",
+	[VS_R_POLICY]		= "policy",
 };
 _Static_assert(ARRAY_SIZE(reason_names) == VS_R_MAX, "a reason has no name");
 
@@ -68,6 +69,7 @@ static const char *const reason_texts[] = {
 	[VS_R_NOT_USED]		= "not used yet: joins once a process reads or writes it with a non-blocking file",
 	[VS_R_PROXIED]		= "a proxied connection: vsockd's relay carries it",
 	[VS_R_DISABLED]		= "the fast path is disabled (vsockctl disable), globally or for its cgroup",
+	[VS_R_POLICY]		= "a policy rule denies it (vsockctl policy list)",
 };
 _Static_assert(ARRAY_SIZE(reason_texts) == VS_R_MAX, "a reason has no text");
 
@@ -93,6 +95,7 @@ static const char *const reason_joins[] = {
 	[VS_R_NOT_USED]		= "its first read or write with a non-blocking file",
 	[VS_R_PROXIED]		= "never: the proxy relays it",
 	[VS_R_DISABLED]		= "vsockctl enable, then a new connection (or vsockd's joiner)",
+	[VS_R_POLICY]		= "a rule that allows it, then a new connection (or vsockd's joiner)",
 };
 _Static_assert(ARRAY_SIZE(reason_joins) == VS_R_MAX, "a reason has no join hint");
 
@@ -150,6 +153,8 @@ static const char *const counter_names[] = {
 	[VS_C_SVC_BACKEND_DOWN]	= "svc_backend_down",
 	[VS_C_PASS_DISABLED]	= "pass_disabled",
 	[VS_C_SKIP_DISABLED]	= "skip_disabled",
+	[VS_C_PASS_POLICY]	= "pass_policy",
+	[VS_C_SKIP_POLICY]	= "skip_policy",
 };
 _Static_assert(ARRAY_SIZE(counter_names) == VS_C_MAX, "a counter has no name");
 
@@ -208,6 +213,8 @@ static const char *const counter_texts[] = {
 	[VS_C_SVC_BACKEND_DOWN]	= "Backends marked down after failures in a row",
 	[VS_C_PASS_DISABLED]	= "Messages passed: the fast path is disabled (kill switch)",
 	[VS_C_SKIP_DISABLED]	= "Sockets kept off the sockhash: the fast path is disabled (kill switch)",
+	[VS_C_PASS_POLICY]	= "Messages passed: a policy rule denies the socket",
+	[VS_C_SKIP_POLICY]	= "Sockets kept off the sockhash: a policy rule denies them",
 };
 _Static_assert(ARRAY_SIZE(counter_texts) == VS_C_MAX, "a counter has no text");
 

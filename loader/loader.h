@@ -103,6 +103,26 @@ int loader_set_fast_path(struct vs_loader *ld, const char *cg_path, bool enabled
 /* The switches (vs_ctl): flags & VS_CTL_DISABLED is the global kill switch. */
 int loader_read_ctl(struct vs_loader *ld, struct vs_ctl *out);
 
+/* Policy rules (loader/policy.c, vsock/rules.h), applied to new sockets at
+ * once and to joined ones at their next message (they leave the sockhash
+ * without losing a byte). add: r as policy_rule_parse() made it; its
+ * cgroup path is resolved here (a precise error when it is no cgroup v2
+ * directory) and r->id is set. -ENOSPC beyond VS_RULES_MAX rules. del:
+ * -ENOENT when no rule has that id. replace: every rule of origin becomes
+ * rules[0..n) (vsockd's [policy] section), the others stay. */
+int loader_policy_add(struct vs_loader *ld, struct vs_rule *r, struct vs_err *err);
+int loader_policy_del(struct vs_loader *ld, __u32 id, struct vs_err *err);
+int loader_policy_replace(struct vs_loader *ld, __u8 origin, struct vs_rule *rules, int n,
+			  struct vs_err *err);
+/* A rule in force and the sockets it decided at establishment. */
+struct vs_rule_info {
+	struct vs_rule rule;
+	__u64 hits;
+};
+/* The rules in force, in the order they decide, in *out (malloc'ed, NULL
+ * when none); returns the count or a negative errno. */
+int loader_policy_list(struct vs_loader *ld, struct vs_rule_info **out, struct vs_err *err);
+
 /* One attached cgroup. */
 struct vs_attachment {
 	__u64 cgroup_id;

@@ -117,6 +117,7 @@ enum vs_reason {
 				 * the proxy: the relay owns it (svc.h) */
 	VS_R_DISABLED,		/* the kill switch: vsockctl disable, global or for
 				 * its cgroup (VS_CTL_DISABLED, VS_CG_DISABLED) */
+	VS_R_POLICY,		/* a policy rule denies it (vs_sock_entry.rule_id) */
 	VS_R_MAX,
 };
 
@@ -172,7 +173,8 @@ struct vs_sock_entry {
 	__u8  in_sockhash;	/* 1 while in vs_socks */
 	__u8  tx_mode;		/* enum vs_tx_mode */
 	__u8  joined;		/* 1 once it was in vs_socks (coverage) */
-	__u8  pad[4];
+	__u32 rule_id;		/* the policy rule that denied it (reason
+				 * policy), else 0 */
 };
 
 /* Coverage (map vs_coverage, a per-CPU array indexed by enum vs_reason):
@@ -256,6 +258,12 @@ struct vs_meta {
  * anything else (vs_meta is, by vsockd's beat). */
 struct vs_ctl {
 	__u32 flags;			/* VS_CTL_* */
+	__u32 policy_gen;		/* bumped at every change of the policy
+					 * rules; its low bit names the set of
+					 * vs_rules in force (include/vsock/rules.h).
+					 * A socket that saw another generation
+					 * matches the rules again. */
+	__u32 next_rule_id;		/* the id the next rule gets (0: 1) */
 	__u32 pad;
 };
 
@@ -368,6 +376,8 @@ enum vs_counter {
 	VS_C_PASS_DISABLED,	/* messages passed: the kill switch is on */
 	VS_C_SKIP_DISABLED,	/* sockets kept off the sockhash at establishment:
 				 * the kill switch is on */
+	VS_C_PASS_POLICY,	/* messages passed: a policy rule denies the socket */
+	VS_C_SKIP_POLICY,	/* sockets kept off the sockhash: a policy rule denies them */
 	VS_C_MAX,
 };
 
@@ -438,7 +448,7 @@ _Static_assert(sizeof(struct vs_addr) == 24, "vs_addr ABI");
 _Static_assert(sizeof(struct vs_sock_entry) == 168, "vs_sock_entry ABI");
 _Static_assert(sizeof(struct vs_cgroup_cfg) == 208, "vs_cgroup_cfg ABI");
 _Static_assert(sizeof(struct vs_meta) == 48, "vs_meta ABI");
-_Static_assert(sizeof(struct vs_ctl) == 8, "vs_ctl ABI");
+_Static_assert(sizeof(struct vs_ctl) == 16, "vs_ctl ABI");
 _Static_assert(sizeof(struct vs_rx_state) == 64, "vs_rx_state ABI");
 _Static_assert(sizeof(struct vs_event) == 48, "vs_event ABI");
 _Static_assert(VS_ST_MAX == 10, "ten statuses");

@@ -8,6 +8,7 @@
 
 #include "abi.h"
 #include "svc.h"
+#include "rules.h"
 
 /* X(ID, name, key size in bytes (0: no keys), sized by max_socks) */
 #define VS_MAPS(X)							\
@@ -35,6 +36,8 @@
 	X(RELAY,     vs_relay,     sizeof(__u64),              1)	\
 	X(RELAY_SK,  vs_relay_sk,  sizeof(int),                0)	\
 	X(RELAY_CTR, vs_relay_ctr, sizeof(__u32),              0)	\
-	X(CTL,       vs_ctl,       sizeof(__u32),              0)
+	X(CTL,       vs_ctl,       sizeof(__u32),              0)	\
+	X(RULES,     vs_rules,     sizeof(__u32),              0)	\
+	X(RULE_HITS, vs_rule_hits, sizeof(__u32),              0)
 
 #endif /* VSOCK_MAPS_H */

@@ -104,8 +104,9 @@ static inline __u8 vs_status_from_tcp_state(__u32 state)
 struct vs_tx_input {
 	__u8  cur_mode;		/* enum vs_tx_mode of the direction */
 	__u8  peer_found;	/* peer key is in the sockhash */
-	__u8  self_off;		/* why its own attached cgroup allows no redirect
-				 * (VS_R_DETACHED, VS_R_DISABLED); VS_R_NONE: it does */
+	__u8  self_off;		/* why it may not redirect: its attached cgroup
+				 * (VS_R_DETACHED, VS_R_DISABLED) or a policy
+				 * rule (VS_R_POLICY); VS_R_NONE: it may */
 	__u8  peer_off;		/* the same for the peer's */
 	__u8  blocking;		/* own or peer file is blocking */
 	__u8  tcp_drained;	/* peer has read every byte we sent through TCP */
@@ -159,7 +160,7 @@ static inline bool vs_reason_is_final(__u8 reason)
 	/* not BLOCKING: a file may turn non-blocking again, and its socket
 	 * join again (join.bpf.h); each message looks at the files anew */
 	return reason == VS_R_DETACHED || reason == VS_R_SMALL_WRITES ||
-	       reason == VS_R_DISABLED;
+	       reason == VS_R_DISABLED || reason == VS_R_POLICY;
 }
 
 /* Count a message into the small-write run of a direction. peer_tx_msgs is

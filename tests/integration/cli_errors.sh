@@ -158,6 +158,39 @@ n=$(bpftool map dump pinned "$ROOT/vs_backends" | grep -c '"svc_id"')
 got=$("$V" "${P[@]}" -j proxy list)
 [ "$got" = "[]" ] && ok "proxy del" || nok "proxy del" "got '$got'"
 
+# policy: each bad rule is one clear line, exit 1, and the rules stay as they were
+"$V" "${P[@]}" policy add deny port 5432 >/dev/null
+before=$("$V" "${P[@]}" -j policy list)
+po() { expect_fail "policy: $1" "$2" "$V" "${P[@]}" policy "${@:3}"; }
+po "unknown action" "unknown action 'permit' \(allow, deny\)" add permit port 1
+po "bad port" "port: bad port '0' \(1 to 65535\)" add deny port 0
+po "reversed range" "range '20-10' ends before it starts" add deny port 20-10
+po "bad cidr" "bad IPv4 address '10.0.0.300'" add deny cidr 10.0.0.300/8
+po "host bits" "host bits are set" add deny cidr 10.0.0.1/8
+po "bad v6 prefix" "bad prefix length '129' \(0 to 128\)" add deny cidr fd00::/129
+po "bad uid" "uid: bad uid 'root'" add deny uid root
+po "bad priority" "bad priority '70000' \(0 to 65535\)" add deny --priority 70000
+po "keyword twice" "'port' given twice" add deny port 1 port 2
+po "unknown keyword" "unknown keyword 'host'" add deny host 1
+po "cgroup not a cgroup" "/tmp is not a cgroup" add deny cgroup /tmp
+po "cgroup missing" "/nonexistent-$$: No such file or directory" add deny cgroup /nonexistent-$$
+po "del of no rule" "no policy rule 999" del 999
+po "del bad id" "bad rule id 'x'" del x
+po "unknown verb" "unknown verb 'show'" show
+after=$("$V" "${P[@]}" -j policy list)
+[ "$before" = "$after" ] && ok "policy: refused rules change nothing" ||
+	nok "policy: refused rules change nothing" "before $before after $after"
+got=$(printf '%s' "$after" | python3 -c '
+import json, sys; d = json.load(sys.stdin); print(len(d), d[0]["action"], d[0]["match"], d[0]["priority"], d[0]["origin"])')
+[ "$got" = "1 deny port 5432 100 vsockctl" ] && ok "policy list -j" || nok "policy list -j" "got '$got'"
+for i in $(seq 2 64); do "$V" "${P[@]}" policy add deny port $i >/dev/null || break; done
+po "at most 64 rules" "too many policy rules \(at most 64\)" add deny port 65
+"$V" "${P[@]}" -j policy list | python3 -c '
+import json, sys, subprocess
+for r in json.load(sys.stdin): subprocess.run(sys.argv[1:] + ["policy", "del", str(r["id"])], stdout=subprocess.DEVNULL)' "$V" "${P[@]}"
+got=$("$V" "${P[@]}" -j policy list)
+[ "$got" = "[]" ] && ok "policy del" || nok "policy del" "got '$got'"
+
 # a cgroup removed while attached can still be detached by its path
 mkdir "$CG-gone" && "$V" "${P[@]}" attach "$CG-gone" >/dev/null && rmdir "$CG-gone"
 if "$V" "${P[@]}" detach "$CG-gone" >/dev/null 2>&1 &&

@@ -102,58 +102,11 @@ static uint64_t tap_first_payload(struct ks_tap *t, uint64_t t0, int timeout_ms)
 	return 0;
 }
 
-/* len bytes each way from stream offset off; paced: a pause of up to
- * 4 ms before every write (about a second for KS_STREAM), so that both
- * directions still run when the switch is thrown. */
-static void ks_stream(struct tl_duplex *d, int c, int s, uint64_t len, uint64_t off,
-		      bool paced)
-{
-	*d = (struct tl_duplex){
-		.c_tx = { .fd = c, .seed = 71, .off = off, .len = len, .min_io = 16 * KiB,
-			  .max_io = 256 * KiB, .log_io = true, .rng = 71 + off,
-			  .timeout_ms = 30000, .pause_pct = paced ? 100 : 0,
-			  .pause_max_ms = 4 },
-		.s_rx = { .fd = s, .seed = 71, .off = off, .len = len, .min_io = 1,
-			  .max_io = 256 * KiB, .rng = 3, .timeout_ms = 30000 },
-		.s_tx = { .fd = s, .seed = 72, .off = off, .len = len, .min_io = 16 * KiB,
-			  .max_io = 256 * KiB, .log_io = true, .rng = 72 + off,
-			  .timeout_ms = 30000, .pause_pct = paced ? 100 : 0,
-			  .pause_max_ms = 4 },
-		.c_rx = { .fd = c, .seed = 72, .off = off, .len = len, .min_io = 1,
-			  .max_io = 256 * KiB, .rng = 5, .timeout_ms = 30000 },
-	};
-}
-
-struct ks_run {
-	struct tl_duplex d;
-	char why[400];
-	int r;
-};
-
-static void *ks_run_thread(void *arg)
-{
-	struct ks_run *k = arg;
-
-	k->r = tl_xfer_duplex(&k->d, k->why, sizeof(k->why));
-	return NULL;
-}
-
 /* vsockctl, as an operator runs it, on the test's pins. */
 static int ks_ctl(const char *verb, const char *cg, char *out, size_t len)
 {
 	return dl_run_ctl(out, len, "%s --pin-root %s %s %s", dl.vsockctl, tl.pin_root, verb,
 			  cg ? cg : "");
-}
-
-/* One byte each way: a callback of each socket, where a leave ends. */
-static int ks_ping(int c, int s)
-{
-	char b = 'x';
-
-	if (tl_send_all(c, &b, 1, 5000, NULL) != 1 || tl_recv_all(s, &b, 1, 5000) != 1 ||
-	    tl_send_all(s, &b, 1, 5000, NULL) != 1 || tl_recv_all(c, &b, 1, 5000) != 1)
-		return -1;
-	return 0;
 }
 
 /* Both ends off the sockhash with reason disabled, after at most a few
@@ -168,7 +121,7 @@ static bool ks_left(int c, int s, int *pings)
 		if (!ce.in_sockhash && !se.in_sockhash && ce.reason == VS_R_DISABLED &&
 		    se.reason == VS_R_DISABLED)
 			return true;
-		if (ks_ping(c, s))
+		if (tl_ping(c, s))
 			return false;
 		tl_sleep_ms(10);
 	}
@@ -207,22 +160,20 @@ static bool ks_status_shows(const char *cg, bool disabled)
 
 static int killswitch_audit(const char *cg)
 {
-	struct ks_run run = { .r = -1 };
+	struct tl_duplex_run run = { .r = -1 };
 	struct ks_tap tap = { .fd = -1 };
 	struct vs_sock_entry ce, se;
 	__u64 c0[VS_C_MAX], c1[VS_C_MAX], c2[VS_C_MAX];
 	uint64_t t_ret, lat, pre, redir_c, redir_s;
-	bool started = false, disabled = false;
-	pthread_t th;
+	bool disabled = false;
 	char out[4096], why[400];
 	int c = -1, s = -1, c2fd = -1, s2fd = -1, r, pings;
 
 	r = tl_pair(AF_INET, true, &c, &s);
 	TL_EXPECT(!r, "pair: %s", strerror(-r));
 	TL_EXPECT(!tap_open(&tap, c, s), "packet socket on lo: %s", strerror(errno));
-	ks_stream(&run.d, c, s, KS_STREAM, 0, true);
-	TL_EXPECT(!pthread_create(&th, NULL, ks_run_thread, &run), "pthread_create");
-	started = true;
+	tl_duplex_fill(&run.d, c, s, KS_STREAM, 0, true);
+	TL_EXPECT(!tl_duplex_start(&run), "pthread_create");
 	tl_sleep_ms(150);
 	TL_EXPECT(!tl_entry(c, &ce) && !tl_entry(s, &se), "entries");
 	TL_EXPECT(ce.in_sockhash && se.in_sockhash && ce.tx_redir_bytes && se.tx_redir_bytes,
@@ -245,9 +196,7 @@ static int killswitch_audit(const char *cg)
 		"(payload on lo before: %llu bytes)", cg ? " " : "", cg ? cg : "",
 		lat / 1000.0, (unsigned long long)pre);
 
-	pthread_join(th, NULL);
-	started = false;
-	TL_EXPECT(!run.r, "stream across the switch: %s", run.why);
+	TL_EXPECT(!tl_duplex_join(&run), "stream across the switch: %s", run.why);
 	TL_EXPECT(ks_left(c, s, &pings), "sockets still in the sockhash after %d pings", pings);
 	TL_EXPECT(!tl_entry(c, &ce) && !tl_entry(s, &se), "entries");
 	redir_c = ce.tx_redir_bytes;
@@ -261,7 +210,7 @@ static int killswitch_audit(const char *cg)
 	tl_stats(c1);
 	tap_drain(&tap);
 	pre = tap.payload;
-	ks_stream(&run.d, c, s, KS_AFTER, KS_STREAM, false);
+	tl_duplex_fill(&run.d, c, s, KS_AFTER, KS_STREAM, false);
 	TL_EXPECT(!tl_xfer_duplex(&run.d, why, sizeof(why)), "after the switch: %s", why);
 	tl_stats(c2);
 	tap_drain(&tap);
@@ -289,7 +238,7 @@ static int killswitch_audit(const char *cg)
 		  se.reason == VS_R_DISABLED, "new connection: client %s, server %s",
 		  tl_reason_name(ce.reason), tl_reason_name(se.reason));
 	tl_stats(c1);
-	ks_stream(&run.d, c2fd, s2fd, KS_AFTER, 0, false);
+	tl_duplex_fill(&run.d, c2fd, s2fd, KS_AFTER, 0, false);
 	TL_EXPECT(!tl_xfer_duplex(&run.d, why, sizeof(why)), "new connection: %s", why);
 	tl_stats(c2);
 	TL_EXPECT(c2[VS_C_MSG_REDIRECTED] == c1[VS_C_MSG_REDIRECTED] &&
@@ -311,17 +260,12 @@ static int killswitch_audit(const char *cg)
 	TL_EXPECT(ks_status_shows(cg, false), "vsockctl -j status still shows the switch");
 	r = tl_pair(AF_INET, true, &c2fd, &s2fd);
 	TL_EXPECT(!r, "pair: %s", strerror(-r));
-	ks_stream(&run.d, c2fd, s2fd, KS_AFTER, 0, false);
+	tl_duplex_fill(&run.d, c2fd, s2fd, KS_AFTER, 0, false);
 	TL_EXPECT(!tl_xfer_duplex(&run.d, why, sizeof(why)), "after enable: %s", why);
 	TL_EXPECT_ACCEL("client after enable", c2fd, 1);
 	TL_EXPECT_ACCEL("server after enable", s2fd, 1);
 out:
-	if (started) {
-		tl.abort = 1;
-		shutdown(c, SHUT_RDWR);
-		shutdown(s, SHUT_RDWR);
-		pthread_join(th, NULL);
-	}
+	tl_duplex_abort(&run);
 	if (disabled)
 		ks_ctl("enable", cg, out, sizeof(out));
 	tl_close(c2fd);
