@@ -112,6 +112,26 @@ static __always_inline __u8 vs_cgroup_off(const struct vs_ctl *c, __u64 cg_id)
 	return VS_R_NONE;
 }
 
+/* Secure mode: does attached cgroup cg admit peers under attached cgroup
+ * other? Yes unless cg is secure and other is not on its allow list. */
+static __always_inline bool vs_cgroup_admits(__u64 cg, __u64 other)
+{
+	struct vs_cgroup_cfg *cfg = bpf_map_lookup_elem(&vs_cgcfg, &cg);
+	struct vs_cg_pair k = { .cg = cg, .other = other };
+
+	if (!cfg || !(cfg->flags & VS_CG_SECURE))
+		return true;
+	return bpf_map_lookup_elem(&vs_cgallow, &k) != NULL;
+}
+
+/* May sockets under attached cgroups a and b exchange redirected bytes?
+ * The same cgroup always may (no lookup: the common case); otherwise
+ * each end's secure mode must admit the other. */
+static __always_inline bool vs_cgroup_pair_ok(__u64 a, __u64 b)
+{
+	return a == b || (vs_cgroup_admits(a, b) && vs_cgroup_admits(b, a));
+}
+
 static __always_inline bool vs_cgroup_enabled(__u64 cg_id)
 {
 	return vs_cgroup_off(vs_get_ctl(), cg_id) == VS_R_NONE;

@@ -184,6 +184,16 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } vs_cgcfg SEC(".maps");
 
+/* Secure mode: (secure attached cgroup, attached cgroup it allows) ->
+ * 1. Written by attach --secure --allow-cgroup, removed at detach. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct vs_cg_pair);
+	__type(value, __u8);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} vs_cgallow SEC(".maps");
+
 /* Global per-CPU counters, index enum vs_counter. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);

@@ -16,6 +16,7 @@ static const __u32 pass_counter[VS_R_MAX] = {
 	[VS_R_RCVLOWAT]		= VS_C_PASS_RCVLOWAT,
 	[VS_R_DISABLED]		= VS_C_PASS_DISABLED,
 	[VS_R_POLICY]		= VS_C_PASS_POLICY,
+	[VS_R_SECURE]		= VS_C_PASS_SECURE,
 };
 
 static __always_inline void account(struct vs_sk_state *st, __u8 mode,
@@ -109,6 +110,8 @@ int vsock_msg(struct sk_msg_md *msg)
 		in.peer_found = 1;
 		in.peer_closed = rx->closed;
 		in.peer_off = vs_cgroup_off(c, rx->attach_cg);
+		if (!in.peer_off && !vs_cgroup_pair_ok(st->attach_cg, rx->attach_cg))
+			in.peer_off = VS_R_SECURE;	/* secure mode */
 		in.blocking |= rx->has_file && !rx->nonblock;
 		in.peer_queued = rx->queued;
 		if (rx->bound)

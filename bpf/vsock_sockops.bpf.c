@@ -153,6 +153,16 @@ static __always_inline __u8 classify(struct bpf_sock_ops *ops,
 	return VS_R_NONE;
 }
 
+/* Secure mode at establishment, for the passive end: may it meet its
+ * (tracked) peer? An untracked peer is no fast-path peer anyway. */
+static __always_inline bool secure_pair_ok(__u64 attach_cg, const struct vs_sock_key *peer)
+{
+	__u64 *cookie = bpf_map_lookup_elem(&vs_tracked, peer);
+	struct vs_sock_entry *pe = cookie ? vs_entry(*cookie) : NULL;
+
+	return !pe || vs_cgroup_pair_ok(attach_cg, pe->attach_cgroup_id);
+}
+
 static __always_inline __u8 insert_error_reason(long err)
 {
 	if (err == -VS_EBUSY) {
@@ -274,6 +284,13 @@ static __always_inline void on_established(struct bpf_sock_ops *ops, bool active
 	}
 	if (reason == VS_R_NONE)
 		reason = classify(ops, tp, active, fflags, &peer);
+	/* secure mode: the passive end sees its peer's attached cgroup (a
+	 * refused passive end evicts its active one, below) */
+	if (!active && (reason == VS_R_NONE || reason == VS_R_NOT_USED) &&
+	    !secure_pair_ok(attach_cg, &peer)) {
+		vs_count(VS_C_SKIP_SECURE, 1);
+		reason = VS_R_SECURE;
+	}
 	st = sk_state(sk, cookie, attach_cg, &key, &peer, e);
 	if (st) {
 		st->own_cg = own_cg;

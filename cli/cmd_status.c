@@ -55,10 +55,21 @@ static void cgroup_abs_path(char *buf, size_t len, const char *root,
 			 n, cfg->path);
 }
 
+static json_t *allowed_json(struct vs_loader *ld, __u64 cg)
+{
+	__u64 ids[VS_SECURE_ALLOW_MAX];
+	int n = loader_secure_allowed(ld, cg, ids, VS_SECURE_ALLOW_MAX), i;
+	json_t *arr = json_array();
+
+	for (i = 0; arr && i < n; i++)
+		json_array_append_new(arr, json_integer((json_int_t)ids[i]));
+	return arr;
+}
+
 static int add_attached(struct ctl *ctl, struct vs_loader *ld, const char *root)
 {
 	static const char *const cols[] = { "Cgroup", "ID", "Exists", "Enabled", "Disabled",
-					    NULL };
+					    "Secure", NULL };
 	struct vs_attachment *a;
 	struct vs_err e = { "" };
 	struct out_sect *t;
@@ -79,6 +90,9 @@ static int add_attached(struct ctl *ctl, struct vs_loader *ld, const char *root)
 		out_bool(r, "Enabled", "enabled", a[i].cfg.flags & VS_CG_ENABLED);
 		/* its own kill switch (vsockctl disable CGROUP) */
 		out_bool(r, "Disabled", "disabled", a[i].cfg.flags & VS_CG_DISABLED);
+		/* secure mode (attach --secure) and the cgroup ids it allows */
+		out_bool(r, "Secure", "secure", a[i].cfg.flags & VS_CG_SECURE);
+		out_json(r, "allow_cgroup_ids", allowed_json(ld, a[i].cgroup_id));
 		out_num(r, NULL, "attached_ns", a[i].cfg.attached_ns, NULL);
 	}
 	free(a);

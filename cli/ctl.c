@@ -13,7 +13,8 @@
 /* Each synopsis is a line of docs/vsockctl.8's SYNOPSIS, word for word
  * (tests/unit/test_cli_args.c compares them). */
 const struct cmd cmd_table[] = {
-	{ "attach",  do_attach,  "vsockctl [OPTIONS] attach CGROUP [max_queued BYTES]" },
+	{ "attach",  do_attach,
+	  "vsockctl [OPTIONS] attach CGROUP [max_queued BYTES] [--secure [--allow-cgroup CGROUP]...]" },
 	{ "detach",  do_detach,  "vsockctl [OPTIONS] detach CGROUP" },
 	{ "status",  do_status,  "vsockctl [OPTIONS] status" },
 	{ "sockets", do_sockets,

@@ -45,6 +45,7 @@ static const char *const reason_names[] = {
 	[VS_R_PROXIED]		= "proxied",
 	[VS_R_DISABLED]		= "disabled",
 	[VS_R_POLICY]		= "policy",
+	[VS_R_SECURE]		= "secure",
 };
 _Static_assert(ARRAY_SIZE(reason_names) == VS_R_MAX, "a reason has no name");
 
@@ -70,6 +71,7 @@ static const char *const reason_texts[] = {
 	[VS_R_PROXIED]		= "a proxied connection: vsockd's relay carries it",
 	[VS_R_DISABLED]		= "the fast path is disabled (vsockctl disable), globally or for its cgroup",
 	[VS_R_POLICY]		= "a policy rule denies it (vsockctl policy list)",
+	[VS_R_SECURE]		= "secure mode: its peer is in a cgroup the other end's secure cgroup does not allow",
 };
 _Static_assert(ARRAY_SIZE(reason_texts) == VS_R_MAX, "a reason has no text");
 
@@ -96,6 +98,7 @@ static const char *const reason_joins[] = {
 	[VS_R_PROXIED]		= "never: the proxy relays it",
 	[VS_R_DISABLED]		= "vsockctl enable, then a new connection (or vsockd's joiner)",
 	[VS_R_POLICY]		= "a rule that allows it, then a new connection (or vsockd's joiner)",
+	[VS_R_SECURE]		= "a new connection once the secure cgroup allows its peer's (attach --allow-cgroup)",
 };
 _Static_assert(ARRAY_SIZE(reason_joins) == VS_R_MAX, "a reason has no join hint");
 
@@ -155,6 +158,8 @@ static const char *const counter_names[] = {
 	[VS_C_SKIP_DISABLED]	= "skip_disabled",
 	[VS_C_PASS_POLICY]	= "pass_policy",
 	[VS_C_SKIP_POLICY]	= "skip_policy",
+	[VS_C_PASS_SECURE]	= "pass_secure",
+	[VS_C_SKIP_SECURE]	= "skip_secure",
 };
 _Static_assert(ARRAY_SIZE(counter_names) == VS_C_MAX, "a counter has no name");
 
@@ -215,6 +220,8 @@ static const char *const counter_texts[] = {
 	[VS_C_SKIP_DISABLED]	= "Sockets kept off the sockhash: the fast path is disabled (kill switch)",
 	[VS_C_PASS_POLICY]	= "Messages passed: a policy rule denies the socket",
 	[VS_C_SKIP_POLICY]	= "Sockets kept off the sockhash: a policy rule denies them",
+	[VS_C_PASS_SECURE]	= "Messages passed: secure mode, the peer's cgroup is not allowed",
+	[VS_C_SKIP_SECURE]	= "Sockets kept off the sockhash: secure mode, the peer's cgroup is not allowed",
 };
 _Static_assert(ARRAY_SIZE(counter_texts) == VS_C_MAX, "a counter has no text");
 

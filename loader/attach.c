@@ -94,9 +94,10 @@ static int set_cgroup_cfg(struct vs_loader *ld, __u64 cg_id, const char *rel)
 	struct vs_cgroup_cfg cfg = { .flags = VS_CG_ENABLED }, old;
 	struct timespec ts;
 
-	/* attach again (idempotent) keeps a kill switch on: only enable clears it */
+	/* attach again (idempotent) keeps a kill switch on (only enable clears
+	 * it) and secure mode (until detach) */
 	if (!bpf_map_lookup_elem(ld->map_fds[VS_MAP_CGCFG], &cg_id, &old))
-		cfg.flags |= old.flags & VS_CG_DISABLED;
+		cfg.flags |= old.flags & (VS_CG_DISABLED | VS_CG_SECURE);
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	cfg.attached_ns = (__u64)ts.tv_sec * 1000000000ull + ts.tv_nsec;
@@ -232,6 +233,7 @@ static int detach_locked(struct vs_loader *ld, const char *cg_path, struct vs_er
 		return vs_fail(err, -ret, "remove links of %s: %s", cg_path,
 			       strerror(-ret));
 	bpf_map_delete_elem(ld->map_fds[VS_MAP_CGCFG], &cg_id);
+	vs_secure_forget(ld, cg_id);
 	return 0;
 }
 

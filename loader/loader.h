@@ -123,6 +123,17 @@ struct vs_rule_info {
  * when none); returns the count or a negative errno. */
 int loader_policy_list(struct vs_loader *ld, struct vs_rule_info **out, struct vs_err *err);
 
+/* Secure mode (loader/secure.c): sockets under the attached cgroup cg_path
+ * are redirected only to peers under the same attached cgroup or one of
+ * allow[0..nallow) (cgroup v2 directories, matched against the peer's
+ * attached cgroup); every other connection of theirs stays on TCP. A
+ * second call replaces the allow list. Kept until detach. */
+#define VS_SECURE_ALLOW_MAX 16
+int loader_set_secure(struct vs_loader *ld, const char *cg_path, const char *const *allow,
+		      int nallow, struct vs_err *err);
+/* The attached cgroups cg allows, at most max ids; the count or -errno. */
+int loader_secure_allowed(struct vs_loader *ld, __u64 cg, __u64 *out, int max);
+
 /* One attached cgroup. */
 struct vs_attachment {
 	__u64 cgroup_id;

@@ -118,6 +118,8 @@ enum vs_reason {
 	VS_R_DISABLED,		/* the kill switch: vsockctl disable, global or for
 				 * its cgroup (VS_CTL_DISABLED, VS_CG_DISABLED) */
 	VS_R_POLICY,		/* a policy rule denies it (vs_sock_entry.rule_id) */
+	VS_R_SECURE,		/* secure mode: its peer is under an attached cgroup
+				 * the other end's secure cgroup does not allow */
 	VS_R_MAX,
 };
 
@@ -225,12 +227,23 @@ struct vs_rx_state {
 #define VS_CG_DISABLED (1u << 1)	/* kill switch (vsockctl disable CGROUP):
 					 * no redirects, sockets leave; kept
 					 * across attach, cleared by enable */
+#define VS_CG_SECURE (1u << 2)		/* secure mode (attach --secure): its
+					 * sockets are redirected only to peers
+					 * under the same attached cgroup or one
+					 * it allows (map vs_cgallow) */
 #define VS_CG_PATH_MAX 192
 struct vs_cgroup_cfg {
 	__u32 flags;			/* VS_CG_* */
 	__u32 pad;
 	__u64 attached_ns;		/* CLOCK_REALTIME at attach, ns */
 	char  path[VS_CG_PATH_MAX];	/* relative to the cgroup2 mount */
+};
+
+/* Key of vs_cgallow: attached cgroup cg (in secure mode) allows peers
+ * under attached cgroup other. */
+struct vs_cg_pair {
+	__u64 cg;
+	__u64 other;
 };
 
 /* Global metadata (map vs_meta, one element). */
@@ -378,6 +391,8 @@ enum vs_counter {
 				 * the kill switch is on */
 	VS_C_PASS_POLICY,	/* messages passed: a policy rule denies the socket */
 	VS_C_SKIP_POLICY,	/* sockets kept off the sockhash: a policy rule denies them */
+	VS_C_PASS_SECURE,	/* messages passed: secure mode, peer's cgroup not allowed */
+	VS_C_SKIP_SECURE,	/* sockets kept off the sockhash: secure mode */
 	VS_C_MAX,
 };
 

@@ -38,6 +38,7 @@
 	X(RELAY_CTR, vs_relay_ctr, sizeof(__u32),              0)	\
 	X(CTL,       vs_ctl,       sizeof(__u32),              0)	\
 	X(RULES,     vs_rules,     sizeof(__u32),              0)	\
-	X(RULE_HITS, vs_rule_hits, sizeof(__u32),              0)
+	X(RULE_HITS, vs_rule_hits, sizeof(__u32),              0)	\
+	X(CGALLOW,   vs_cgallow,   sizeof(struct vs_cg_pair),  0)
 
 #endif /* VSOCK_MAPS_H */

@@ -160,7 +160,7 @@ static inline bool vs_reason_is_final(__u8 reason)
 	/* not BLOCKING: a file may turn non-blocking again, and its socket
 	 * join again (join.bpf.h); each message looks at the files anew */
 	return reason == VS_R_DETACHED || reason == VS_R_SMALL_WRITES ||
-	       reason == VS_R_DISABLED || reason == VS_R_POLICY;
+	       reason == VS_R_DISABLED || reason == VS_R_POLICY || reason == VS_R_SECURE;
 }
 
 /* Count a message into the small-write run of a direction. peer_tx_msgs is

@@ -63,6 +63,13 @@ expect_fail "unknown command" "unknown command 'frobnicate'" "$V" "${P[@]}" frob
 expect_fail "unknown option" "unknown option '--frobnicate'" "$V" --frobnicate status
 expect_fail "attach: missing argument" "missing CGROUP" "$V" "${P[@]}" attach
 expect_fail "attach: bad max_queued" "max_queued '12x'" "$V" "${P[@]}" attach "$CG" max_queued 12x
+expect_fail "attach: --allow-cgroup without --secure" "attach: --allow-cgroup needs --secure" \
+	"$V" "${P[@]}" attach "$CG" --allow-cgroup "$CG"
+expect_fail "attach: --allow-cgroup without a value" "'--allow-cgroup' needs a value" \
+	"$V" "${P[@]}" attach "$CG" --secure --allow-cgroup
+expect_fail "attach: --allow-cgroup not a cgroup" "attach: --allow-cgroup /tmp is not a cgroup" \
+	"$V" "${P[@]}" attach "$CG" --secure --allow-cgroup /tmp
+expect_fail "attach: unknown option" "unknown option '--fast'" "$V" "${P[@]}" attach "$CG" --fast
 expect_fail "detach: not loaded" "not loaded" "$V" "${P[@]}" detach "$CG"
 expect_fail "tune: not loaded" "not loaded" "$V" "${P[@]}" tune
 expect_fail "disable: not loaded" "not loaded" "$V" "${P[@]}" disable

@@ -458,7 +458,7 @@ static void test_reason_is_final(void **state)
 	for (r = 0; r < VS_R_MAX; r++)
 		assert_int_equal(vs_reason_is_final(r),
 				 r == VS_R_DETACHED || r == VS_R_SMALL_WRITES ||
-				 r == VS_R_DISABLED || r == VS_R_POLICY);
+				 r == VS_R_DISABLED || r == VS_R_POLICY || r == VS_R_SECURE);
 }
 
 /* Every connected socket counts in exactly one row; one that joined counts
