@@ -158,7 +158,10 @@ static bool ks_status_shows(const char *cg, bool disabled)
 	return true;
 }
 
-static int killswitch_audit(const char *cg)
+/* cg NULL: the global switch. paused_reader: the server reads nothing
+ * until 400 ms in, so redirected bytes wait unread on its queue when the
+ * switch is thrown (DESIGN.md: never drop a socket that holds them). */
+static int killswitch_audit(const char *cg, bool paused_reader)
 {
 	struct tl_duplex_run run = { .r = -1 };
 	struct ks_tap tap = { .fd = -1 };
@@ -173,6 +176,8 @@ static int killswitch_audit(const char *cg)
 	TL_EXPECT(!r, "pair: %s", strerror(-r));
 	TL_EXPECT(!tap_open(&tap, c, s), "packet socket on lo: %s", strerror(errno));
 	tl_duplex_fill(&run.d, c, s, KS_STREAM, 0, true);
+	if (paused_reader)
+		run.d.s_rx.delay_ms = 400;
 	TL_EXPECT(!tl_duplex_start(&run), "pthread_create");
 	tl_sleep_ms(150);
 	TL_EXPECT(!tl_entry(c, &ce) && !tl_entry(s, &se), "entries");
@@ -277,12 +282,17 @@ out:
 
 static int case_global(void)
 {
-	return killswitch_audit(NULL);
+	return killswitch_audit(NULL, false);
 }
 
 static int case_cgroup(void)
 {
-	return killswitch_audit(tl.cg_main);
+	return killswitch_audit(tl.cg_main, false);
+}
+
+static int case_global_reader_paused(void)
+{
+	return killswitch_audit(NULL, true);
 }
 
 /* The per-cgroup switch survives an attach of the same cgroup (only
@@ -311,6 +321,7 @@ static const struct tl_case cases[] = {
 	{ "disable_global_mid_stream_duplex", case_global, 90 },
 	{ "disable_cgroup_mid_stream_duplex", case_cgroup, 90 },
 	{ "disable_cgroup_kept_across_attach", case_cgroup_kept_and_errors, 30 },
+	{ "disable_global_reader_paused", case_global_reader_paused, 90 },
 };
 
 int main(int argc, char **argv)
