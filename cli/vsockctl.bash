@@ -83,7 +83,14 @@ _vsockctl()
 	fi
 
 	case $cmd in
-	attach|detach|enable|disable)
+	attach)
+		if ((cword == cmd_idx + 1)) || [[ $prev == --allow-cgroup ]]; then
+			_vsockctl_cgroups "$cur"
+		elif [[ $prev != max_queued ]]; then
+			COMPREPLY=( $(compgen -W "max_queued --secure --allow-cgroup" -- "$cur") )
+		fi
+		;;
+	detach|enable|disable)
 		((cword == cmd_idx + 1)) && _vsockctl_cgroups "$cur"
 		;;
 	sockets)
