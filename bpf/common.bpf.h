@@ -88,14 +88,53 @@ static __always_inline struct vs_sock_entry *vs_entry(__u64 cookie)
 	return bpf_map_lookup_elem(&vs_socktbl, &cookie);
 }
 
-static __always_inline bool vs_cgroup_enabled(__u64 cg_id)
+static __always_inline struct vs_ctl *vs_get_ctl(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&vs_ctl, &zero);
+}
+
+/* Why the attached cgroup cg_id allows no redirect, VS_R_NONE when it
+ * does: detached, or the kill switch (global in c, or the cgroup's own).
+ * c may be NULL; one hash lookup per call. */
+static __always_inline __u8 vs_cgroup_off(const struct vs_ctl *c, __u64 cg_id)
 {
 	struct vs_cgroup_cfg *cfg;
 
 	if (!cg_id)
-		return false;
+		return VS_R_DETACHED;
 	cfg = bpf_map_lookup_elem(&vs_cgcfg, &cg_id);
-	return cfg && (cfg->flags & VS_CG_ENABLED);
+	if (!cfg || !(cfg->flags & VS_CG_ENABLED))
+		return VS_R_DETACHED;
+	if ((cfg->flags & VS_CG_DISABLED) || (c && (c->flags & VS_CTL_DISABLED)))
+		return VS_R_DISABLED;
+	return VS_R_NONE;
+}
+
+/* Secure mode: does attached cgroup cg admit peers under attached cgroup
+ * other? Yes unless cg is secure and other is not on its allow list. */
+static __always_inline bool vs_cgroup_admits(__u64 cg, __u64 other)
+{
+	struct vs_cgroup_cfg *cfg = bpf_map_lookup_elem(&vs_cgcfg, &cg);
+	struct vs_cg_pair k = { .cg = cg, .other = other };
+
+	if (!cfg || !(cfg->flags & VS_CG_SECURE))
+		return true;
+	return bpf_map_lookup_elem(&vs_cgallow, &k) != NULL;
+}
+
+/* May sockets under attached cgroups a and b exchange redirected bytes?
+ * The same cgroup always may (no lookup: the common case); otherwise
+ * each end's secure mode must admit the other. */
+static __always_inline bool vs_cgroup_pair_ok(__u64 a, __u64 b)
+{
+	return a == b || (vs_cgroup_admits(a, b) && vs_cgroup_admits(b, a));
+}
+
+static __always_inline bool vs_cgroup_enabled(__u64 cg_id)
+{
+	return vs_cgroup_off(vs_get_ctl(), cg_id) == VS_R_NONE;
 }
 
 static __always_inline struct sock *vs_sk(struct tcp_sock *tp)

@@ -61,7 +61,8 @@ static __always_inline bool vs_join_reason(__u8 r)
 {
 	return r == VS_R_NOT_USED || r == VS_R_BLOCKING || r == VS_R_NO_PEER ||
 	       r == VS_R_LISTENER_UNKNOWN || r == VS_R_RCVLOWAT ||
-	       r == VS_R_MAP_FULL || r == VS_R_INSERT_FAILED || r == VS_R_DETACHED;
+	       r == VS_R_MAP_FULL || r == VS_R_INSERT_FAILED || r == VS_R_DETACHED ||
+	       r == VS_R_DISABLED || r == VS_R_POLICY;
 }
 
 /* Whether sk, off the sockhash, could use the fast path now. The file is
@@ -73,7 +74,7 @@ static __always_inline bool vs_join_eligible(struct vs_sk_state *st, struct sock
 	return vs_join_reason(st->off_reason) &&
 	       sk->__sk_common.skc_state == VS_TCP_ESTABLISHED &&
 	       f >= 0 && (f & VS_O_NONBLOCK) && sk->sk_rcvlowat <= 1 &&
-	       vs_cgroup_enabled(st->attach_cg);
+	       vs_cgroup_enabled(st->attach_cg) && !vs_rules_deny(st, vs_get_ctl());
 }
 
 /* I/O tracepoints, for a tracked socket off the sockhash: queue it for the

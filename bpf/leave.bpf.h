@@ -45,7 +45,7 @@
 #ifndef VSOCK_LEAVE_BPF_H
 #define VSOCK_LEAVE_BPF_H
 
-#include "common.bpf.h"
+#include "rules.bpf.h"
 
 /* Atomics whose result is used compile to BPF_FETCH forms, which are
  * fully ordered; barrier_var() keeps the compiler from dropping the use. */
@@ -244,15 +244,21 @@ static __always_inline bool vs_leave_may_finish(struct vs_sk_state *st,
 static __always_inline __u8 vs_leave_reason(struct vs_sk_state *st, struct sock *sk)
 {
 	struct vs_rx_state *prx;
+	struct vs_ctl *c;
+	__u8 why;
 
 	if (vs_file_blocking(sk))
 		return VS_R_BLOCKING;	/* fcntl after connect/accept */
 	if (sk->sk_rcvlowat > 1)
 		return VS_R_RCVLOWAT;	/* setsockopt after connect/accept */
 	if (st->tx_mode == VS_TX_PASS && vs_reason_is_final(st->tx_reason))
-		return st->tx_reason;	/* small writes, detached */
-	if (!vs_cgroup_enabled(st->attach_cg))
-		return VS_R_DETACHED;
+		return st->tx_reason;	/* small writes, detached, disabled, policy */
+	c = vs_get_ctl();
+	why = vs_cgroup_off(c, st->attach_cg);
+	if (why)
+		return why;	/* detached, or the kill switch */
+	if (vs_rules_deny(st, c))
+		return VS_R_POLICY;	/* a rule added since it joined */
 	prx = bpf_map_lookup_elem(&vs_rxstate, &st->peer_key);
 	/* a peer queued for the joiner is about to join: leaving at once
 	 * would only make the two take turns (measured: 94 leaves and joins

@@ -8,6 +8,7 @@
 #include <bpf/bpf_helpers.h>
 #include "vsock/abi.h"
 #include "vsock/svc.h"
+#include "vsock/rules.h"
 
 /* Per-socket state the sk_msg program needs: bpf_get_socket_cookie() is not
  * callable from sk_msg, so identity and keys travel here from sockops. */
@@ -46,6 +47,12 @@ struct vs_sk_state {
 					 * call on it (sk_msg to the send
 					 * tracepoint), 0 none: its psock
 					 * reference is no reader's */
+	/* what the policy rules match it by (rules.bpf.h), and their verdict */
+	__u64 own_cg;			/* its own cgroup */
+	__u32 uid;			/* sk_uid at establishment */
+	__u32 policy_gen;		/* vs_ctl.policy_gen of the verdict */
+	__u32 policy_deny;		/* id of the rule that denies it, 0: allowed */
+	__u8  active;			/* it connected: the server end is its peer */
 };
 
 /* Redirect targets: canonical 4-tuple + netns -> socket. 8-byte value so a
@@ -177,6 +184,16 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } vs_cgcfg SEC(".maps");
 
+/* Secure mode: (secure attached cgroup, attached cgroup it allows) ->
+ * 1. Written by attach --secure --allow-cgroup, removed at detach. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct vs_cg_pair);
+	__type(value, __u8);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} vs_cgallow SEC(".maps");
+
 /* Global per-CPU counters, index enum vs_counter. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -203,6 +220,36 @@ struct {
 	__type(value, struct vs_meta);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } vs_meta SEC(".maps");
+
+/* The operator's switches (abi.h, struct vs_ctl), one element: the global
+ * kill switch. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct vs_ctl);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} vs_ctl SEC(".maps");
+
+/* Policy rules (rules.h): two sets of VS_RULES_MAX sorted slots; the one
+ * in force is vs_ctl.policy_gen & 1. Userspace writes the other set, then
+ * bumps the generation: a reader never sees a half-written set. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 2 * VS_RULES_MAX);
+	__type(key, __u32);
+	__type(value, struct vs_rule);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} vs_rules SEC(".maps");
+
+/* Sockets each rule decided at establishment: rule id -> count. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4 * VS_RULES_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} vs_rule_hits SEC(".maps");
 
 /* Virtual services (svc.h): service address -> service. One lookup per
  * connect of an attached cgroup; no entry, nothing else happens. */

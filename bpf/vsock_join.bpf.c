@@ -31,6 +31,10 @@ static __always_inline bool join_now(struct tcp_sock *tp, struct vs_sk_state *st
 	 * join could never be redirected to: joining would only cost
 	 * tcp_bpf. One that is leaving queues itself once it has left. */
 	prx = bpf_map_lookup_elem(&vs_rxstate, &st->peer_key);
+	if (prx && !vs_cgroup_pair_ok(st->attach_cg, prx->attach_cg)) {
+		*never = true;	/* secure mode: the two may not meet */
+		return false;
+	}
 	if (prx)
 		return !prx->closed;
 	return bpf_map_lookup_elem(&vs_joinq, &st->peer_key) != NULL;

@@ -14,6 +14,9 @@ static const __u32 pass_counter[VS_R_MAX] = {
 	[VS_R_NO_STATE]		= VS_C_PASS_NO_STATE,
 	[VS_R_SMALL_WRITES]	= VS_C_PASS_SMALL_WRITES,
 	[VS_R_RCVLOWAT]		= VS_C_PASS_RCVLOWAT,
+	[VS_R_DISABLED]		= VS_C_PASS_DISABLED,
+	[VS_R_POLICY]		= VS_C_PASS_POLICY,
+	[VS_R_SECURE]		= VS_C_PASS_SECURE,
 };
 
 static __always_inline void account(struct vs_sk_state *st, __u8 mode,
@@ -61,6 +64,7 @@ int vsock_msg(struct sk_msg_md *msg)
 	struct sock *psk;
 	struct tcp_sock *tp;
 	struct vs_meta *m;
+	struct vs_ctl *c;
 
 	if (!sk)
 		return SK_PASS;
@@ -80,11 +84,14 @@ int vsock_msg(struct sk_msg_md *msg)
 		return SK_PASS;
 
 	m = vs_get_meta();
+	c = vs_get_ctl();	/* the kill switch */
 	in.cur_mode = st->tx_mode;
 	in.msg_size = msg->size;
 	in.max_queued = vs_max_queued(m);
 	in.small_run_max = m ? m->small_run : VS_SMALL_RUN;
-	in.self_enabled = vs_cgroup_enabled(st->attach_cg);
+	in.self_off = vs_cgroup_off(c, st->attach_cg);
+	if (!in.self_off && vs_rules_deny(st, c))
+		in.self_off = VS_R_POLICY;	/* the rules changed since it joined */
 	in.blocking = vs_file_blocking(vs_sk(tp));
 	/* our own message count, for the peer's alternation test */
 	self_rx = bpf_map_lookup_elem(&vs_rxstate, &st->key);
@@ -102,7 +109,9 @@ int vsock_msg(struct sk_msg_md *msg)
 	if (rx) {
 		in.peer_found = 1;
 		in.peer_closed = rx->closed;
-		in.peer_enabled = vs_cgroup_enabled(rx->attach_cg);
+		in.peer_off = vs_cgroup_off(c, rx->attach_cg);
+		if (!in.peer_off && !vs_cgroup_pair_ok(st->attach_cg, rx->attach_cg))
+			in.peer_off = VS_R_SECURE;	/* secure mode */
 		in.blocking |= rx->has_file && !rx->nonblock;
 		in.peer_queued = rx->queued;
 		if (rx->bound)

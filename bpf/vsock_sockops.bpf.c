@@ -153,6 +153,16 @@ static __always_inline __u8 classify(struct bpf_sock_ops *ops,
 	return VS_R_NONE;
 }
 
+/* Secure mode at establishment, for the passive end: may it meet its
+ * (tracked) peer? An untracked peer is no fast-path peer anyway. */
+static __always_inline bool secure_pair_ok(__u64 attach_cg, const struct vs_sock_key *peer)
+{
+	__u64 *cookie = bpf_map_lookup_elem(&vs_tracked, peer);
+	struct vs_sock_entry *pe = cookie ? vs_entry(*cookie) : NULL;
+
+	return !pe || vs_cgroup_pair_ok(attach_cg, pe->attach_cgroup_id);
+}
+
 static __always_inline __u8 insert_error_reason(long err)
 {
 	if (err == -VS_EBUSY) {
@@ -216,9 +226,12 @@ static __always_inline void on_established(struct bpf_sock_ops *ops, bool active
 	struct vs_sock_key key, peer;
 	struct vs_sock_entry *e;
 	struct vs_svc_sk *svc;
+	struct vs_rule_subject subj;
+	struct vs_ctl *c = vs_get_ctl();
 	struct tcp_sock *tp;
 	struct bpf_sock *sk;
 	long fflags, err;
+	__u32 gen, uid, deny;
 	__u8 reason;
 
 	if (ops->family != VS_AF_INET && ops->family != VS_AF_INET6)
@@ -256,11 +269,36 @@ static __always_inline void on_established(struct bpf_sock_ops *ops, bool active
 		vs_count(VS_C_SKIP_PROXIED, 1);
 		reason = VS_R_PROXIED;
 	} else {
-		reason = vs_cgroup_enabled(attach_cg) ? VS_R_NONE : VS_R_DETACHED;
+		reason = vs_cgroup_off(c, attach_cg);
+		if (reason == VS_R_DISABLED)
+			vs_count(VS_C_SKIP_DISABLED, 1);
+	}
+	/* the policy rules: once now, again only when they change */
+	gen = c ? c->policy_gen : 0;
+	uid = BPF_CORE_READ(vs_sk(tp), sk_uid.val);
+	vs_rule_subject_of(&subj, &key, active, uid, own_cg, attach_cg);
+	deny = vs_rules_eval(gen, &subj, true);
+	if (deny && reason == VS_R_NONE) {
+		vs_count(VS_C_SKIP_POLICY, 1);
+		reason = VS_R_POLICY;
 	}
 	if (reason == VS_R_NONE)
 		reason = classify(ops, tp, active, fflags, &peer);
+	/* secure mode: the passive end sees its peer's attached cgroup (a
+	 * refused passive end evicts its active one, below) */
+	if (!active && (reason == VS_R_NONE || reason == VS_R_NOT_USED) &&
+	    !secure_pair_ok(attach_cg, &peer)) {
+		vs_count(VS_C_SKIP_SECURE, 1);
+		reason = VS_R_SECURE;
+	}
 	st = sk_state(sk, cookie, attach_cg, &key, &peer, e);
+	if (st) {
+		st->own_cg = own_cg;
+		st->uid = uid;
+		st->active = active;
+		st->policy_gen = gen;
+		st->policy_deny = deny;
+	}
 	/* vsockd finds where a proxied client wanted to go by its key; the
 	 * entry goes with the socket (vsock_destroy), so only with a state */
 	if (st && svc && svc->mode == VS_SVC_PROXY)
@@ -296,6 +334,7 @@ static __always_inline void on_established(struct bpf_sock_ops *ops, bool active
 	if (!e)
 		return;
 	e->reason = reason;
+	e->rule_id = reason == VS_R_POLICY ? deny : 0;
 	e->in_sockhash = reason == VS_R_NONE;
 	e->joined |= e->in_sockhash;
 	if (reason == VS_R_NONE && !active)

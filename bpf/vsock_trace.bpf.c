@@ -159,6 +159,9 @@ static __always_inline void on_io(struct vs_sk_state *st, struct sock *sk,
 		vs_rx_refresh(rx, sk);
 		vs_rx_account_read(rx, st, ret, m);
 		vs_leave_busy_poll(st, rx, m);
+		/* a reader that never sends meets a new rule here */
+		if (!st->leave_phase && vs_rules_deny(st, vs_get_ctl()))
+			vs_leave_begin(st, rx, VS_R_POLICY);
 	} else {
 		VS_SET(rx->has_file, 1);
 		VS_SET(rx->nonblock, (__u8)!vs_file_blocking(sk));

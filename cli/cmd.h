@@ -60,6 +60,14 @@ const struct cmd *cmd_find(struct ctl *ctl, const char *name);
 /* Run argv[0] with its arguments (handles COMMAND -h/--help). */
 int cmd_dispatch(struct ctl *ctl, int argc, char **argv);
 
+/* Commands with verbs (proxy, policy): argv[1] names one of verbs (a NULL
+ * name ends the table), else an error that lists them. */
+struct cmd_verb {
+	const char *name;
+	cmd_fn func;
+};
+int cmd_verb_dispatch(struct ctl *ctl, const struct cmd_verb *verbs, int argc, char **argv);
+
 /* Argument helpers for commands. */
 bool arg_is_help(const char *arg);
 /* No argument after the command name, else an error. */
@@ -86,6 +94,10 @@ int do_sockets(struct ctl *ctl, int argc, char **argv);
 int do_handles(struct ctl *ctl, int argc, char **argv);
 int do_tune(struct ctl *ctl, int argc, char **argv);
 int do_proxy(struct ctl *ctl, int argc, char **argv);
+int do_policy(struct ctl *ctl, int argc, char **argv);
+extern const char policy_help[];	/* policy -h, after its synopsis */
+int do_enable(struct ctl *ctl, int argc, char **argv);
+int do_disable(struct ctl *ctl, int argc, char **argv);
 extern const char proxy_help[];	/* proxy -h, after its synopsis */
 extern const char upgrade_help[];	/* upgrade -h */
 

@@ -65,48 +65,112 @@ static int via_daemon(struct ctl *ctl, const char *verb, const char *cg,
 }
 
 /* attach is idempotent: a second attach is a success that changed nothing */
-static void attach_done(struct ctl *ctl, const char *cg, bool already)
+static void attach_done(struct ctl *ctl, const char *cg, bool already, bool secure)
 {
 	struct out_row *r;
 
 	if (already)
 		out_textf(&ctl->doc, "%s: already attached", cg);
 	else
-		out_textf(&ctl->doc, "attached %s", cg);
+		out_textf(&ctl->doc, "attached %s%s", cg, secure ? " (secure)" : "");
 	r = out_record(&ctl->doc, NULL, NULL);
 	out_str(r, NULL, "cgroup", cg);
 	out_bool(r, NULL, "attached", true);
 	out_bool(r, NULL, "changed", !already);
+	if (secure)
+		out_bool(r, NULL, "secure", true);
+}
+
+/* After CGROUP: [max_queued BYTES] [--secure [--allow-cgroup CGROUP]...] */
+struct attach_args {
+	__u64 max_queued;
+	bool secure;
+	const char *allow[VS_SECURE_ALLOW_MAX];
+	int nallow;
+};
+
+static int parse_attach_opts(struct ctl *ctl, int argc, char **argv, struct attach_args *a)
+{
+	int i, err;
+
+	for (i = 2; i < argc; i++) {
+		const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+
+		if (!strcmp(o, "--secure")) {
+			a->secure = true;
+			continue;
+		}
+		if (strcmp(o, "max_queued") && strcmp(o, "--allow-cgroup"))
+			return ctl_errf(ctl, -EINVAL, o[0] == '-' ?
+					"attach: unknown option '%s'; see 'vsockctl help attach'" :
+					"attach: unexpected argument '%s'; see 'vsockctl help attach'", o);
+		if (!v || !v[0])
+			return ctl_errf(ctl, -EINVAL, "attach: '%s' needs a value", o);
+		i++;
+		if (o[0] == 'm' && (err = arg_max_queued(ctl, "attach", v, &a->max_queued)))
+			return err;
+		if (o[0] == '-' && a->nallow == VS_SECURE_ALLOW_MAX)
+			return ctl_errf(ctl, -EINVAL, "attach: too many --allow-cgroup (at most %d)",
+					VS_SECURE_ALLOW_MAX);
+		if (o[0] == '-')
+			a->allow[a->nallow++] = v;
+	}
+	if (a->nallow && !a->secure)
+		return ctl_errf(ctl, -EINVAL, "attach: --allow-cgroup needs --secure");
+	/* checked before the attach: a bad one must leave nothing behind */
+	for (i = 0; i < a->nallow; i++) {
+		struct vs_err e = { "" };
+
+		if ((err = loader_check_cgroup(a->allow[i], &e)))
+			return ctl_errf(ctl, err, "attach: --allow-cgroup %s", e.msg);
+	}
+	return 0;
+}
+
+/* Secure mode, once the cgroup is attached (by vsockd or by us). */
+static int attach_secure(struct ctl *ctl, struct vs_loader *ld, const char *cg,
+			 const struct attach_args *a)
+{
+	struct vs_loader *own = NULL;
+	struct vs_err e = { "" };
+	int err;
+
+	if (!a->secure)
+		return 0;
+	if (!ld && (err = ctl_open(ctl, &own, false)))
+		return err;
+	err = loader_set_secure(ld ? ld : own, cg, a->allow, a->nallow, &e);
+	loader_close(own);
+	if (err)
+		return ctl_errf(ctl, err, "attach --secure: %s", e.msg[0] ? e.msg : strerror(-err));
+	return 0;
 }
 
 int do_attach(struct ctl *ctl, int argc, char **argv)
 {
+	struct attach_args a = { 0 };
 	struct vs_loader *ld = NULL;
 	struct vs_err e = { "" };
-	__u64 max_queued = 0;
 	bool changed = false;
 	const char *cg;
 	int err;
 
-	if (argc == 4 && !strcmp(argv[2], "max_queued")) {
-		if ((err = arg_max_queued(ctl, "attach", argv[3], &max_queued)))
-			return err;
-		argc = 2;
-	}
-	err = arg_one(ctl, "attach", "CGROUP", argc, argv, &cg);
+	if ((err = parse_attach_opts(ctl, argc, argv, &a)))
+		return err;
+	err = arg_one(ctl, "attach", "CGROUP", argc < 2 ? argc : 2, argv, &cg);
 	if (err)
 		return err;
 	/* a bad path must not leave programs loaded behind it */
 	err = loader_check_cgroup(cg, &e);
 	if (err)
 		return ctl_loader_err(ctl, err, &e);
-	err = via_daemon(ctl, "attach", cg, max_queued, &changed);
+	err = via_daemon(ctl, "attach", cg, a.max_queued, &changed);
 	if (err <= 0) {
-		if (!err)
-			attach_done(ctl, cg, !changed);
+		if (!err && !(err = attach_secure(ctl, NULL, cg, &a)))
+			attach_done(ctl, cg, !changed && !a.secure, a.secure);
 		return err;
 	}
-	ctl->max_queued = max_queued;
+	ctl->max_queued = a.max_queued;
 	err = ctl_open(ctl, &ld, true);
 	if (err)
 		return err;
@@ -124,9 +188,11 @@ int do_attach(struct ctl *ctl, int argc, char **argv)
 		}
 		goto out;
 	}
-	attach_done(ctl, cg, err == 1);
-	err = 0;
-	if (max_queued && (err = loader_set_max_queued(ld, max_queued)))
+	changed = err != 1;
+	if ((err = attach_secure(ctl, ld, cg, &a)))
+		goto out;
+	attach_done(ctl, cg, !changed && !a.secure, a.secure);
+	if (a.max_queued && (err = loader_set_max_queued(ld, a.max_queued)))
 		ctl_errf(ctl, err, "set max_queued: %s", strerror(-err));
 out:
 	loader_close(ld);

@@ -242,13 +242,9 @@ static int do_list(struct ctl *ctl, int argc, char **argv)
 
 int do_proxy(struct ctl *ctl, int argc, char **argv)
 {
-	if (argc < 2)
-		return ctl_errf(ctl, -EINVAL, "proxy: missing add, del or list; see 'vsockctl proxy -h'");
-	if (!strcmp(argv[1], "add"))
-		return do_add(ctl, argc, argv);
-	if (!strcmp(argv[1], "del"))
-		return do_del(ctl, argc, argv);
-	if (!strcmp(argv[1], "list"))
-		return do_list(ctl, argc, argv);
-	return ctl_errf(ctl, -EINVAL, "proxy: unknown verb '%s' (add, del, list)", argv[1]);
+	static const struct cmd_verb verbs[] = {
+		{ "add", do_add }, { "del", do_del }, { "list", do_list }, { NULL, NULL },
+	};
+
+	return cmd_verb_dispatch(ctl, verbs, argc, argv);
 }

@@ -55,9 +55,21 @@ static void cgroup_abs_path(char *buf, size_t len, const char *root,
 			 n, cfg->path);
 }
 
+static json_t *allowed_json(struct vs_loader *ld, __u64 cg)
+{
+	__u64 ids[VS_SECURE_ALLOW_MAX];
+	int n = loader_secure_allowed(ld, cg, ids, VS_SECURE_ALLOW_MAX), i;
+	json_t *arr = json_array();
+
+	for (i = 0; arr && i < n; i++)
+		json_array_append_new(arr, json_integer((json_int_t)ids[i]));
+	return arr;
+}
+
 static int add_attached(struct ctl *ctl, struct vs_loader *ld, const char *root)
 {
-	static const char *const cols[] = { "Cgroup", "ID", "Exists", "Enabled", NULL };
+	static const char *const cols[] = { "Cgroup", "ID", "Exists", "Enabled", "Disabled",
+					    "Secure", NULL };
 	struct vs_attachment *a;
 	struct vs_err e = { "" };
 	struct out_sect *t;
@@ -76,6 +88,11 @@ static int add_attached(struct ctl *ctl, struct vs_loader *ld, const char *root)
 		out_num(r, "ID", "cgroup_id", a[i].cgroup_id, NULL);
 		out_bool(r, "Exists", "exists", a[i].exists);
 		out_bool(r, "Enabled", "enabled", a[i].cfg.flags & VS_CG_ENABLED);
+		/* its own kill switch (vsockctl disable CGROUP) */
+		out_bool(r, "Disabled", "disabled", a[i].cfg.flags & VS_CG_DISABLED);
+		/* secure mode (attach --secure) and the cgroup ids it allows */
+		out_bool(r, "Secure", "secure", a[i].cfg.flags & VS_CG_SECURE);
+		out_json(r, "allow_cgroup_ids", allowed_json(ld, a[i].cgroup_id));
 		out_num(r, NULL, "attached_ns", a[i].cfg.attached_ns, NULL);
 	}
 	free(a);
@@ -177,6 +194,7 @@ static int add_loaded(struct ctl *ctl, struct vs_loader *ld, struct out_row *r,
 	struct vs_coverage cov[VS_R_MAX];
 	__u64 c[VS_C_MAX];
 	struct vs_meta m;
+	struct vs_ctl sw;
 	char buf[64];
 	long entries = 0;
 	int err, inmap, queued;
@@ -199,7 +217,16 @@ static int add_loaded(struct ctl *ctl, struct vs_loader *ld, struct out_row *r,
 		return ctl_errf(ctl, err, "read map %s: %s",
 				loader_map_name(VS_MAP_STATS), strerror(-err));
 
+	err = loader_read_ctl(ld, &sw);
+	if (err)
+		return ctl_errf(ctl, err, "read map %s: %s",
+				loader_map_name(VS_MAP_CTL), strerror(-err));
+
 	out_num(r, "abi version", "abi_version", m.abi_version, NULL);
+	/* the global kill switch (vsockctl disable); per cgroup: Disabled */
+	out_str(r, "fast path", "fast_path", sw.flags & VS_CTL_DISABLED ?
+		"disabled (vsockctl enable turns it back on)" : "enabled");
+	out_bool(r, NULL, "disabled", sw.flags & VS_CTL_DISABLED);
 	if (m.loaded_ns)
 		out_str(r, "loaded at", "loaded_at", fmt_time(buf, sizeof(buf), m.loaded_ns));
 	else

@@ -13,7 +13,8 @@
 /* Each synopsis is a line of docs/vsockctl.8's SYNOPSIS, word for word
  * (tests/unit/test_cli_args.c compares them). */
 const struct cmd cmd_table[] = {
-	{ "attach",  do_attach,  "vsockctl [OPTIONS] attach CGROUP [max_queued BYTES]" },
+	{ "attach",  do_attach,
+	  "vsockctl [OPTIONS] attach CGROUP [max_queued BYTES] [--secure [--allow-cgroup CGROUP]...]" },
 	{ "detach",  do_detach,  "vsockctl [OPTIONS] detach CGROUP" },
 	{ "status",  do_status,  "vsockctl [OPTIONS] status" },
 	{ "sockets", do_sockets,
@@ -27,6 +28,11 @@ const struct cmd cmd_table[] = {
 	  "vsockctl [OPTIONS] proxy { add SERVICE --backend ADDRESS [--backend ADDRESS]... "
 	  "[--mode direct|proxy] [--replace] | del SERVICE | list }" },
 	{ "upgrade", do_upgrade, "vsockctl [OPTIONS] upgrade [--dry-run] [--force]" },
+	{ "policy",  do_policy,
+	  "vsockctl [OPTIONS] policy { add allow|deny [port N|N-M] [cidr A/B] [cgroup PATH] "
+	  "[uid U] [--priority P] | del ID | list }" },
+	{ "enable",  do_enable,  "vsockctl [OPTIONS] enable [CGROUP]" },
+	{ "disable", do_disable, "vsockctl [OPTIONS] disable [CGROUP]" },
 	{ "version", do_version, "vsockctl [OPTIONS] version" },
 	{ "help",    do_help,    "vsockctl [OPTIONS] help [COMMAND]" },
 	{ NULL, NULL, NULL },
@@ -150,6 +156,31 @@ bool arg_is_help(const char *arg)
 	return !strcmp(arg, "-h") || !strcmp(arg, "--help");
 }
 
+int cmd_verb_dispatch(struct ctl *ctl, const struct cmd_verb *verbs, int argc, char **argv)
+{
+	char list[128] = "";
+	size_t n = 0;
+	int i;
+
+	for (i = 0; argc > 1 && verbs[i].name; i++)
+		if (!strcmp(argv[1], verbs[i].name))
+			return verbs[i].func(ctl, argc, argv);
+	for (i = 0; verbs[i].name; i++)
+		n += (size_t)snprintf(list + n, n < sizeof(list) ? sizeof(list) - n : 0, "%s%s",
+				      i ? ", " : "", verbs[i].name);
+	if (argc < 2) {
+		/* "add, del or list" */
+		char *last = strrchr(list, ',');
+
+		if (last)
+			return ctl_errf(ctl, -EINVAL, "%s: missing %.*s or%s; see 'vsockctl %s -h'",
+					argv[0], (int)(last - list), list, last + 1, argv[0]);
+		return ctl_errf(ctl, -EINVAL, "%s: missing %s; see 'vsockctl %s -h'", argv[0], list,
+				argv[0]);
+	}
+	return ctl_errf(ctl, -EINVAL, "%s: unknown verb '%s' (%s)", argv[0], argv[1], list);
+}
+
 /* Commands whose synopsis line needs more words under COMMAND -h. */
 static const struct {
 	cmd_fn func;
@@ -157,6 +188,7 @@ static const struct {
 } more_help[] = {
 	{ do_proxy, proxy_help },
 	{ do_upgrade, upgrade_help },
+	{ do_policy, policy_help },
 };
 
 static void help_one(struct ctl *ctl, const struct cmd *c, bool more)

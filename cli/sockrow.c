@@ -65,7 +65,7 @@ void sock_row(struct out_row *r, json_t *sock)
 {
 	const char *reason = json_get_str(sock, "reason");
 	bool accel = json_is_true(json_object_get(sock, "accelerated"));
-	char buf[24];
+	char buf[24], rbuf[48];
 
 	snprintf(buf, sizeof(buf), "%llu", (unsigned long long)json_get_u64(sock, "cookie"));
 	out_cell(r, "Cookie", buf, true);
@@ -76,8 +76,14 @@ void sock_row(struct out_row *r, json_t *sock)
 	addr_cell(r, "Peer", json_object_get(sock, "remote"));
 	owner_cell(r, sock);
 	out_cell(r, "Path", json_get_str(sock, "path"), false);
-	out_cell(r, "Reason", !reason ? "-" : strcmp(reason, "none") ? reason :
-		 accel ? "accelerated" : "-", false);
+	/* a policy deny names its rule: "policy:3" */
+	if (reason && json_get_u64(sock, "rule"))
+		snprintf(rbuf, sizeof(rbuf), "%s:%llu", reason,
+			 (unsigned long long)json_get_u64(sock, "rule"));
+	else
+		snprintf(rbuf, sizeof(rbuf), "%s", !reason ? "-" : strcmp(reason, "none") ? reason :
+			 accel ? "accelerated" : "-");
+	out_cell(r, "Reason", rbuf, false);
 	counter_cell(r, "TX-Redir", json_object_get(sock, "tx"), "redirected", true);
 	counter_cell(r, "TX-Pass", json_object_get(sock, "tx"), "passed", true);
 	counter_cell(r, "RX-Redir", json_object_get(sock, "rx"), "redirected", false);

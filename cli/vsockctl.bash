@@ -12,6 +12,41 @@ _vsockctl_cgroups()
 	COMPREPLY=( $(compgen -d -- "$cur") )
 }
 
+# One field of every row of `vsockctl -j COMMAND list` (global options as
+# typed), for del's argument: _vsockctl_listed COMMAND FIELD CUR
+_vsockctl_listed()
+{
+	COMPREPLY=( $(compgen -W "$("${words[0]}" "${words[@]:1:cmd_idx-1}" -j "$1" list \
+		2>/dev/null | python3 -c 'import json, sys
+print(" ".join(str(r[sys.argv[1]]) for r in json.load(sys.stdin)))' "$2" 2>/dev/null)" -- "$3") )
+}
+
+_vsockctl_proxy_add()
+{
+	case $prev in
+	--mode) COMPREPLY=( $(compgen -W "direct proxy" -- "$cur") ) ;;
+	--backend) ;;
+	*) ((cword > cmd_idx + 2)) &&
+		COMPREPLY=( $(compgen -W "--backend --mode --replace" -- "$cur") ) ;;
+	esac
+}
+
+_vsockctl_policy_add()
+{
+	case $prev in
+	add) COMPREPLY=( $(compgen -W "allow deny" -- "$cur") ) ;;
+	cgroup) _vsockctl_cgroups "$cur" ;;
+	port | cidr | uid | --priority) ;;
+	*)
+		local k left=
+		for k in port cidr cgroup uid --priority; do
+			[[ " ${words[*]:cmd_idx+2} " == *" $k "* ]] || left+=" $k"
+		done
+		COMPREPLY=( $(compgen -W "$left" -- "$cur") )
+		;;
+	esac
+}
+
 _vsockctl()
 {
 	local cur prev words cword
@@ -22,7 +57,7 @@ _vsockctl()
 		cword=$COMP_CWORD
 	}
 
-	local commands="attach detach status sockets stats tune handles proxy unload upgrade version help"
+	local commands="attach detach status sockets stats tune handles proxy policy unload upgrade enable disable version help"
 	local globals="-j --json -p --pretty -d --debug --pin-root -V --version -h --help"
 	local i cmd= cmd_idx=0
 
@@ -48,7 +83,14 @@ _vsockctl()
 	fi
 
 	case $cmd in
-	attach|detach)
+	attach)
+		if ((cword == cmd_idx + 1)) || [[ $prev == --allow-cgroup ]]; then
+			_vsockctl_cgroups "$cur"
+		elif [[ $prev != max_queued ]]; then
+			COMPREPLY=( $(compgen -W "max_queued --secure --allow-cgroup" -- "$cur") )
+		fi
+		;;
+	detach|enable|disable)
 		((cword == cmd_idx + 1)) && _vsockctl_cgroups "$cur"
 		;;
 	sockets)
@@ -87,28 +129,15 @@ _vsockctl()
 		((cword == cmd_idx + 1)) &&
 			COMPREPLY=( $(compgen -W "$(cd /proc 2>/dev/null && compgen -G '[0-9]*')" -- "$cur") )
 		;;
-	proxy)
+	proxy | policy)
 		if ((cword == cmd_idx + 1)); then
 			COMPREPLY=( $(compgen -W "add del list" -- "$cur") )
-			return 0
+		elif [[ ${words[cmd_idx+1]} == add ]]; then
+			_vsockctl_${cmd}_add
+		elif [[ ${words[cmd_idx+1]} == del ]] && ((cword == cmd_idx + 2)); then
+			# what is declared, when vsock is loaded and readable
+			_vsockctl_listed "$cmd" "$([[ $cmd == proxy ]] && echo service || echo id)" "$cur"
 		fi
-		case ${words[cmd_idx+1]} in
-		add)
-			case $prev in
-			--mode) COMPREPLY=( $(compgen -W "direct proxy" -- "$cur") ) ;;
-			--backend) ;;
-			*) ((cword > cmd_idx + 2)) &&
-				COMPREPLY=( $(compgen -W "--backend --mode --replace" -- "$cur") ) ;;
-			esac
-			;;
-		del)
-			# the declared services, when vsock is loaded and readable
-			((cword == cmd_idx + 2)) && COMPREPLY=( $(compgen -W "$("${words[0]}" \
-				"${words[@]:1:cmd_idx-1}" -j proxy list 2>/dev/null |
-				python3 -c 'import json,sys; print(" ".join(s["service"] for s in json.load(sys.stdin)))' \
-				2>/dev/null)" -- "$cur") )
-			;;
-		esac
 		;;
 	unload)
 		[[ $prev == --wait ]] && return 0

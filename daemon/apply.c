@@ -147,3 +147,23 @@ int apply_services(struct vs_loader *ld, const struct cfg *c, const struct cfg *
 	}
 	return 0;
 }
+
+int apply_rules(struct vs_loader *ld, const struct cfg *c, const struct cfg *old,
+		char *err, size_t errlen)
+{
+	struct vs_rule rules[VS_RULES_MAX];
+	struct vs_err e = { "" };
+	int ret;
+
+	if (old && old->nrules == c->nrules &&
+	    !memcmp(old->rules, c->rules, c->nrules * sizeof(c->rules[0])))
+		return 0;
+	memcpy(rules, c->rules, c->nrules * sizeof(c->rules[0]));
+	ret = loader_policy_replace(ld, VS_RULE_CONFIG, rules, c->nrules, &e);
+	if (ret) {
+		snprintf(err, errlen, "policy: %s", e.msg[0] ? e.msg : strerror(-ret));
+		return ret;
+	}
+	pr_info("policy: %d rule%s from the config", c->nrules, c->nrules == 1 ? "" : "s");
+	return 0;
+}

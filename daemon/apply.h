@@ -33,4 +33,10 @@ void apply_detach_dropped(struct vs_loader *ld, const struct cfg *old, const str
 int apply_services(struct vs_loader *ld, const struct cfg *c, const struct cfg *old,
 		   char *err, size_t errlen);
 
+/* The [policy] rules of c replace the rules of the previous config in the
+ * pinned maps (vsockctl's own rules stay); unchanged rules are left alone
+ * (their hits stay). err says why they could not be written. */
+int apply_rules(struct vs_loader *ld, const struct cfg *c, const struct cfg *old,
+		char *err, size_t errlen);
+
 #endif /* VSOCKD_APPLY_H */

@@ -14,14 +14,14 @@
 #include "config.h"
 #include "log.h"
 #include "svcrule.h"
+#include "policyrule.h"
 
 enum key_id {
 	K_PIN_ROOT, K_LOG_LEVEL, K_CONTROL_SOCKET, K_CONTROL_GROUP,
 	K_CONTROL_MODE, K_MAX_PROCESSES, K_MAX_HANDLES_PER_PROCESS,
 	K_MAX_HANDLES, K_RESCAN_INTERVAL, K_MAX_SOCKETS, K_MAX_QUEUED,
 	K_SMALL_RUN, K_BUSY_POLL, K_ATTACH, K_SERVICE, K_CONNECT_TIMEOUT,
-	K_IDLE_TIMEOUT,
-	K_RELAY_BOUND,
+	K_IDLE_TIMEOUT, K_RELAY_BOUND, K_RULE,
 	K_COUNT,
 };
 
@@ -48,6 +48,7 @@ static const struct key {
 	[K_CONNECT_TIMEOUT]	= { "proxy", "connect_timeout_ms", 50, 600000 },
 	[K_IDLE_TIMEOUT]	= { "proxy", "idle_timeout", 0, 7 * 86400 },
 	[K_RELAY_BOUND]		= { "proxy", "relay_bound", 0, 1u << 31 },
+	[K_RULE]		= { "policy", "rule" },
 };
 
 struct parse {
@@ -96,6 +97,9 @@ void cfg_free(struct cfg *c)
 	free(c->services);
 	c->services = NULL;
 	c->nservices = 0;
+	free(c->rules);
+	c->rules = NULL;
+	c->nrules = 0;
 }
 
 int cfg_copy(struct cfg *dst, const struct cfg *src)
@@ -107,6 +111,15 @@ int cfg_copy(struct cfg *dst, const struct cfg *src)
 	dst->nattach = 0;
 	dst->services = NULL;
 	dst->nservices = 0;
+	dst->rules = NULL;
+	dst->nrules = 0;
+	if (src->nrules) {
+		dst->rules = malloc(src->nrules * sizeof(*dst->rules));
+		if (!dst->rules)
+			return -ENOMEM;
+		memcpy(dst->rules, src->rules, src->nrules * sizeof(*dst->rules));
+		dst->nrules = src->nrules;
+	}
 	if (src->nservices) {
 		dst->services = malloc(src->nservices * sizeof(*dst->services));
 		if (!dst->services)
@@ -262,6 +275,25 @@ static int add_service(struct parse *p, const char *v)
 	return 1;
 }
 
+/* rule = allow|deny [port N|N-M] [cidr A/B] [cgroup PATH] [uid U] [--priority P] */
+static int add_rule(struct parse *p, const char *v)
+{
+	struct cfg *c = p->c;
+	struct vs_rule r, *tmp;
+	char err[POLICY_ERR_LEN];
+
+	if (policy_rule_parse_line(v, &r, err, sizeof(err)))
+		return perr(p, "rule: %s", err);
+	if (c->nrules >= VS_RULES_MAX)
+		return perr(p, "rule: more than %d rules", VS_RULES_MAX);
+	tmp = realloc(c->rules, (c->nrules + 1) * sizeof(*tmp));
+	if (!tmp)
+		return perr(p, "out of memory");
+	c->rules = tmp;
+	c->rules[c->nrules++] = r;
+	return 1;
+}
+
 static int set_number(struct parse *p, enum key_id id, const char *v)
 {
 	const struct key *k = &keys[id];
@@ -307,12 +339,12 @@ static int handler(void *user, const char *section, const char *name,
 		if (!section[0])
 			return perr(p, "'%s' is outside a section", name);
 		if (strcmp(section, "vsockd") && strcmp(section, "cgroups") &&
-		    strcmp(section, "bpf") && strcmp(section, "proxy"))
-			return perr(p, "unknown section [%s] (expected [vsockd], [bpf], [cgroups] or [proxy])",
+		    strcmp(section, "bpf") && strcmp(section, "proxy") && strcmp(section, "policy"))
+			return perr(p, "unknown section [%s] (expected [vsockd], [bpf], [cgroups], [proxy] or [policy])",
 				    section);
 		return perr(p, "unknown key '%s' in [%s]", name, section);
 	}
-	if (id != K_ATTACH && id != K_SERVICE) {
+	if (id != K_ATTACH && id != K_SERVICE && id != K_RULE) {
 		if (p->seen[id])
 			return perr(p, "%s: given twice (first at line %d)", name,
 				    p->seen[id]);
@@ -343,6 +375,8 @@ static int handler(void *user, const char *section, const char *name,
 		return add_attach(p, value);
 	case K_SERVICE:
 		return add_service(p, value);
+	case K_RULE:
+		return add_rule(p, value);
 	default:
 		return set_number(p, id, value);
 	}

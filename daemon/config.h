@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 #include "vsock/svc.h"
+#include "vsock/rules.h"
 
 #define CFG_PATH_DEFAULT "/etc/vsock/vsockd.conf"
 #define CFG_ERR_LEN 512
@@ -34,6 +35,9 @@ struct cfg {
 	int nattach;
 	struct vs_svc_rule *services;	/* [proxy] service lines (lib/svcrule.h) */
 	int nservices;
+	struct vs_rule *rules;		/* [policy] rule lines (lib/policyrule.h),
+					 * cgroups not resolved yet */
+	int nrules;
 	unsigned int connect_timeout_ms; /* [proxy] per backend attempt */
 	unsigned int idle_timeout;	/* [proxy] seconds a relayed pair may carry
 					 * no byte before both legs are reset; 0 never */

@@ -163,6 +163,11 @@ int vsd_init(struct vsd *d)
 		pr_err("%s", err);
 		return r;
 	}
+	r = apply_rules(d->ld, &d->cfg, NULL, err, sizeof(err));
+	if (r) {
+		pr_err("%s", err);
+		return r;
+	}
 	d->tbl = proctbl_new(&lim);
 	if (!d->tbl)
 		return -ENOMEM;

@@ -58,6 +58,8 @@ int vsd_reload(struct vsd *d, char *err, size_t errlen)
 	r = apply_services(d->ld, &c, &d->cfg, msg, sizeof(msg));
 	if (r)
 		pr_warn("reload: %s; the other services are applied", msg);
+	if (apply_rules(d->ld, &c, &d->cfg, msg, sizeof(msg)))
+		pr_warn("reload: %s; the rules in force stay", msg);
 	lim = apply_limits_of(&c);
 	proctbl_set_limits(d->tbl, &lim);
 	events_reschedule(&d->ev, c.rescan_interval,

@@ -43,6 +43,9 @@ static const char *const reason_names[] = {
 	[VS_R_RCVLOWAT]		= "rcvlowat",
 	[VS_R_NOT_USED]		= "not_used",
 	[VS_R_PROXIED]		= "proxied",
+	[VS_R_DISABLED]		= "disabled",
+	[VS_R_POLICY]		= "policy",
+	[VS_R_SECURE]		= "secure",
 };
 _Static_assert(ARRAY_SIZE(reason_names) == VS_R_MAX, "a reason has no name");
 
@@ -66,6 +69,9 @@ static const char *const reason_texts[] = {
 	[VS_R_RCVLOWAT]		= "it set SO_RCVLOWAT: the fast path would wake it below the mark",
 	[VS_R_NOT_USED]		= "not used yet: joins once a process reads or writes it with a non-blocking file",
 	[VS_R_PROXIED]		= "a proxied connection: vsockd's relay carries it",
+	[VS_R_DISABLED]		= "the fast path is disabled (vsockctl disable), globally or for its cgroup",
+	[VS_R_POLICY]		= "a policy rule denies it (vsockctl policy list)",
+	[VS_R_SECURE]		= "secure mode: its peer is in a cgroup the other end's secure cgroup does not allow",
 };
 _Static_assert(ARRAY_SIZE(reason_texts) == VS_R_MAX, "a reason has no text");
 
@@ -90,6 +96,9 @@ static const char *const reason_joins[] = {
 	[VS_R_RCVLOWAT]		= "SO_RCVLOWAT back at 1, with vsockd running",
 	[VS_R_NOT_USED]		= "its first read or write with a non-blocking file",
 	[VS_R_PROXIED]		= "never: the proxy relays it",
+	[VS_R_DISABLED]		= "vsockctl enable, then a new connection (or vsockd's joiner)",
+	[VS_R_POLICY]		= "a rule that allows it, then a new connection (or vsockd's joiner)",
+	[VS_R_SECURE]		= "a new connection once the secure cgroup allows its peer's (attach --allow-cgroup)",
 };
 _Static_assert(ARRAY_SIZE(reason_joins) == VS_R_MAX, "a reason has no join hint");
 
@@ -145,6 +154,12 @@ static const char *const counter_names[] = {
 	[VS_C_SVC_BACKEND_OK]	= "svc_backend_ok",
 	[VS_C_SVC_BACKEND_FAIL]	= "svc_backend_fail",
 	[VS_C_SVC_BACKEND_DOWN]	= "svc_backend_down",
+	[VS_C_PASS_DISABLED]	= "pass_disabled",
+	[VS_C_SKIP_DISABLED]	= "skip_disabled",
+	[VS_C_PASS_POLICY]	= "pass_policy",
+	[VS_C_SKIP_POLICY]	= "skip_policy",
+	[VS_C_PASS_SECURE]	= "pass_secure",
+	[VS_C_SKIP_SECURE]	= "skip_secure",
 };
 _Static_assert(ARRAY_SIZE(counter_names) == VS_C_MAX, "a counter has no name");
 
@@ -201,6 +216,12 @@ static const char *const counter_texts[] = {
 	[VS_C_SVC_BACKEND_OK]	= "Connects to a virtual service established",
 	[VS_C_SVC_BACKEND_FAIL]	= "Connects to a virtual service refused or timed out",
 	[VS_C_SVC_BACKEND_DOWN]	= "Backends marked down after failures in a row",
+	[VS_C_PASS_DISABLED]	= "Messages passed: the fast path is disabled (kill switch)",
+	[VS_C_SKIP_DISABLED]	= "Sockets kept off the sockhash: the fast path is disabled (kill switch)",
+	[VS_C_PASS_POLICY]	= "Messages passed: a policy rule denies the socket",
+	[VS_C_SKIP_POLICY]	= "Sockets kept off the sockhash: a policy rule denies them",
+	[VS_C_PASS_SECURE]	= "Messages passed: secure mode, the peer's cgroup is not allowed",
+	[VS_C_SKIP_SECURE]	= "Sockets kept off the sockhash: secure mode, the peer's cgroup is not allowed",
 };
 _Static_assert(ARRAY_SIZE(counter_texts) == VS_C_MAX, "a counter has no text");
 

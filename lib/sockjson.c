@@ -62,7 +62,7 @@ json_t *vs_sock_to_json(const struct vs_sock_entry *e)
 	fmt_options(buf, sizeof(buf), e->options);
 	/* "o" steals a reference and fails the whole pack on a NULL value */
 	return json_pack("{s:I, s:o, s:s, s:o, s:s, s:s, s:s, s:o, s:o, s:o, s:o,"
-			 " s:I, s:I, s:I, s:b, s:o, s:s, s:o, s:o, s:o}",
+			 " s:I, s:I, s:I, s:b, s:o, s:s, s:o, s:o, s:o, s:o}",
 		"cookie", (json_int_t)e->cookie,
 		"peer_cookie", num_or_null(e->peer_cookie),
 		"status", vs_status_name(e->status),
@@ -82,6 +82,8 @@ json_t *vs_sock_to_json(const struct vs_sock_entry *e)
 		/* the send path means something only while the socket is in the map */
 		"path", str_or_null(e->in_sockhash ? vs_tx_mode_name(e->tx_mode) : NULL),
 		"reason", vs_reason_name(e->reason),
+		/* the policy rule that denied it (vsockctl policy list) */
+		"rule", num_or_null(e->reason == VS_R_POLICY ? e->rule_id : 0),
 		"to_join", str_or_null(e->in_sockhash ? NULL : vs_reason_join(e->reason)),
 		"options", json_csv_array(buf),
 		"tx", vs_sock_tx_json(e));

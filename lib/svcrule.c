@@ -6,23 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "ruleerr.h"
 #include "svcrule.h"
 #include "vsock/policy.h"
-
-static int fail(char *err, size_t len, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && len) {
-		va_start(ap, fmt);
-		vsnprintf(err, len, fmt, ap);
-		va_end(ap);
-	}
-	return -EINVAL;
-}
 
 static int parse_port(const char *s, const char *whole, __u16 *port, char *err,
 		      size_t len)
@@ -31,13 +17,13 @@ static int parse_port(const char *s, const char *whole, __u16 *port, char *err,
 	char *end;
 
 	if (!*s || *s < '0' || *s > '9')
-		return fail(err, len, "'%s': missing port (ADDRESS:PORT)", whole);
+		return rule_errf(err, len, "'%s': missing port (ADDRESS:PORT)", whole);
 	errno = 0;
 	v = strtoul(s, &end, 10);
 	if (*end || errno || v > 65535)
-		return fail(err, len, "'%s': bad port '%s' (1 to 65535)", whole, s);
+		return rule_errf(err, len, "'%s': bad port '%s' (1 to 65535)", whole, s);
 	if (!v)
-		return fail(err, len, "'%s': port 0 is not allowed", whole);
+		return rule_errf(err, len, "'%s': port 0 is not allowed", whole);
 	*port = (__u16)v;
 	return 0;
 }
@@ -52,38 +38,38 @@ int svc_parse_addr(const char *s, struct vs_addr *out, char *err, size_t len)
 	__u32 ip4;
 
 	if (!s || !*s)
-		return fail(err, len, "empty address (ADDRESS:PORT)");
+		return rule_errf(err, len, "empty address (ADDRESS:PORT)");
 	if (s[0] == '[') {
 		const char *close = strchr(s, ']');
 
 		if (!close || close[1] != ':')
-			return fail(err, len, "'%s': expected [IPV6]:PORT", s);
+			return rule_errf(err, len, "'%s': expected [IPV6]:PORT", s);
 		n = (size_t)(close - s - 1);
 		port = close + 2;
 		if (n >= sizeof(host))
-			return fail(err, len, "'%s': bad IPv6 address", s);
+			return rule_errf(err, len, "'%s': bad IPv6 address", s);
 		memcpy(host, s + 1, n);
 		host[n] = 0;
 		if (inet_pton(AF_INET6, host, a.ip) != 1)
-			return fail(err, len, "'%s': bad IPv6 address '%s'", s, host);
+			return rule_errf(err, len, "'%s': bad IPv6 address '%s'", s, host);
 	} else {
 		colon = strrchr(s, ':');
 		if (!colon)
-			return fail(err, len, "'%s': expected A.B.C.D:PORT or [IPV6]:PORT", s);
+			return rule_errf(err, len, "'%s': expected A.B.C.D:PORT or [IPV6]:PORT", s);
 		n = (size_t)(colon - s);
 		if (memchr(s, ':', n))
-			return fail(err, len, "'%s': an IPv6 address needs brackets: [IPV6]:PORT", s);
+			return rule_errf(err, len, "'%s': an IPv6 address needs brackets: [IPV6]:PORT", s);
 		port = colon + 1;
 		if (n >= sizeof(host))
-			return fail(err, len, "'%s': bad IPv4 address", s);
+			return rule_errf(err, len, "'%s': bad IPv4 address", s);
 		memcpy(host, s, n);
 		host[n] = 0;
 		if (inet_pton(AF_INET, host, &ip4) != 1)
-			return fail(err, len, "'%s': bad IPv4 address '%s'", s, host);
+			return rule_errf(err, len, "'%s': bad IPv4 address '%s'", s, host);
 		vs_ip_from_v4(a.ip, ip4);
 	}
 	if (!memcmp(a.ip, zero, 16) || (vs_ip_is_v4(a.ip) && !memcmp(a.ip + 12, zero, 4)))
-		return fail(err, len, "'%s': the unspecified address is not allowed", s);
+		return rule_errf(err, len, "'%s': the unspecified address is not allowed", s);
 	if (parse_port(port, s, &a.port, err, len))
 		return -EINVAL;
 	*out = a;
@@ -102,7 +88,7 @@ int svc_parse_mode(const char *s, __u8 *mode, char *err, size_t len)
 	else if (!strcmp(s, "proxy"))
 		*mode = VS_SVC_PROXY;
 	else
-		return fail(err, len, "unknown mode '%s' (direct, proxy)", s);
+		return rule_errf(err, len, "unknown mode '%s' (direct, proxy)", s);
 	return 0;
 }
 
@@ -121,10 +107,10 @@ int svc_rule_add_backend(struct vs_svc_rule *r, const char *s, char *err, size_t
 		return -EINVAL;
 	for (i = 0; i < r->nbackends; i++)
 		if (addr_eq(&r->backends[i], &a))
-			return fail(err, len, "backend %s given twice",
+			return rule_errf(err, len, "backend %s given twice",
 				    svc_addr_str(&a, buf, sizeof(buf)));
 	if (r->nbackends >= VS_SVC_MAX_BACKENDS)
-		return fail(err, len, "too many backends (at most %d)", VS_SVC_MAX_BACKENDS);
+		return rule_errf(err, len, "too many backends (at most %d)", VS_SVC_MAX_BACKENDS);
 	r->backends[r->nbackends++] = a;
 	return 0;
 }
@@ -132,9 +118,9 @@ int svc_rule_add_backend(struct vs_svc_rule *r, const char *s, char *err, size_t
 int svc_rule_check(const struct vs_svc_rule *r, char *err, size_t len)
 {
 	if (r->mode != VS_SVC_DIRECT && r->mode != VS_SVC_PROXY)
-		return fail(err, len, "unknown mode %u", r->mode);
+		return rule_errf(err, len, "unknown mode %u", r->mode);
 	if (r->nbackends < 1)
-		return fail(err, len, "a service needs at least one backend");
+		return rule_errf(err, len, "a service needs at least one backend");
 	return 0;
 }
 
@@ -144,10 +130,10 @@ static int parse_backends(struct vs_svc_rule *r, char *list, char *err, size_t l
 	char *tok;
 
 	if (!*list)
-		return fail(err, len, "backends= is empty");
+		return rule_errf(err, len, "backends= is empty");
 	while ((tok = strsep(&list, ","))) {
 		if (!*tok)
-			return fail(err, len, "backends=: empty address in the list");
+			return rule_errf(err, len, "backends=: empty address in the list");
 		if (svc_rule_add_backend(r, tok, err, len))
 			return -EINVAL;
 	}
@@ -162,28 +148,28 @@ int svc_rule_parse_line(const char *s, struct vs_svc_rule *out, char *err, size_
 	int ret = 0;
 
 	if (strlen(s) >= sizeof(buf))
-		return fail(err, len, "rule too long (at most %zu characters)", sizeof(buf) - 1);
+		return rule_errf(err, len, "rule too long (at most %zu characters)", sizeof(buf) - 1);
 	strcpy(buf, s);
 	tok = strtok_r(buf, " \t", &save);
 	if (!tok)
-		return fail(err, len, "empty rule: expected ADDRESS:PORT backends=ADDRESS:PORT[,...] [mode=direct|proxy]");
+		return rule_errf(err, len, "empty rule: expected ADDRESS:PORT backends=ADDRESS:PORT[,...] [mode=direct|proxy]");
 	if (strchr(tok, '='))
-		return fail(err, len, "'%s': the rule starts with the service ADDRESS:PORT", tok);
+		return rule_errf(err, len, "'%s': the rule starts with the service ADDRESS:PORT", tok);
 	if (svc_parse_addr(tok, &r.svc, err, len))
 		return -EINVAL;
 	while (!ret && (tok = strtok_r(NULL, " \t", &save))) {
 		if (!strncmp(tok, "backends=", 9)) {
 			if (have_backends)
-				return fail(err, len, "backends= given twice");
+				return rule_errf(err, len, "backends= given twice");
 			have_backends = true;
 			ret = parse_backends(&r, tok + 9, err, len);
 		} else if (!strncmp(tok, "mode=", 5)) {
 			if (have_mode)
-				return fail(err, len, "mode= given twice");
+				return rule_errf(err, len, "mode= given twice");
 			have_mode = true;
 			ret = svc_parse_mode(tok + 5, &r.mode, err, len);
 		} else {
-			return fail(err, len, "unknown field '%s' (backends=, mode=)", tok);
+			return rule_errf(err, len, "unknown field '%s' (backends=, mode=)", tok);
 		}
 	}
 	if (ret || svc_rule_check(&r, err, len))

@@ -91,8 +91,13 @@ static int unpin_cgroup_links(const struct vs_loader *ld, __u64 cg_id)
 
 static int set_cgroup_cfg(struct vs_loader *ld, __u64 cg_id, const char *rel)
 {
-	struct vs_cgroup_cfg cfg = { .flags = VS_CG_ENABLED };
+	struct vs_cgroup_cfg cfg = { .flags = VS_CG_ENABLED }, old;
 	struct timespec ts;
+
+	/* attach again (idempotent) keeps a kill switch on (only enable clears
+	 * it) and secure mode (until detach) */
+	if (!bpf_map_lookup_elem(ld->map_fds[VS_MAP_CGCFG], &cg_id, &old))
+		cfg.flags |= old.flags & (VS_CG_DISABLED | VS_CG_SECURE);
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	cfg.attached_ns = (__u64)ts.tv_sec * 1000000000ull + ts.tv_nsec;
@@ -181,31 +186,44 @@ static int find_by_path(struct vs_loader *ld, const char *rel, __u64 *id)
 	return 0;
 }
 
-static int detach_locked(struct vs_loader *ld, const char *cg_path, struct vs_err *err)
+/* The id of the attached cgroup cg_path names, and its record; a cgroup
+ * removed while attached is found by its recorded path. -ENOENT with err
+ * set when it is not attached. */
+int vs_attached_cgroup(struct vs_loader *ld, const char *cg_path, __u64 *id,
+		       struct vs_cgroup_cfg *cfg, struct vs_err *err)
 {
 	char abs[PATH_MAX], rel[VS_CG_PATH_MAX];
-	struct vs_cgroup_cfg cfg;
-	__u64 cg_id;
 	int ret;
 
 	if (realpath(cg_path, abs)) {
 		if ((ret = loader_check_cgroup(abs, err)))
 			return ret;
-		if ((ret = loader_cgroup_id(abs, &cg_id)))
+		if ((ret = loader_cgroup_id(abs, id)))
 			return vs_fail(err, -ret, "cgroup id of %s: %s", abs,
 				       strerror(-ret));
 	} else if (errno == ENOENT) {
 		/* removed while attached: the links keep it alive, find it by path */
 		snprintf(abs, sizeof(abs), "%s", cg_path);
 		relative_path(ld, abs, rel, sizeof(rel));
-		if (find_by_path(ld, rel, &cg_id))
+		if (find_by_path(ld, rel, id))
 			return vs_fail(err, ENOENT, "%s: no such cgroup, and none attached by that path",
 				       cg_path);
 	} else {
 		return vs_fail(err, errno, "%s: %s", cg_path, strerror(errno));
 	}
-	if (bpf_map_lookup_elem(ld->map_fds[VS_MAP_CGCFG], &cg_id, &cfg))
+	if (bpf_map_lookup_elem(ld->map_fds[VS_MAP_CGCFG], id, cfg))
 		return vs_fail(err, ENOENT, "%s is not attached", cg_path);
+	return 0;
+}
+
+static int detach_locked(struct vs_loader *ld, const char *cg_path, struct vs_err *err)
+{
+	struct vs_cgroup_cfg cfg;
+	__u64 cg_id;
+	int ret;
+
+	if ((ret = vs_attached_cgroup(ld, cg_path, &cg_id, &cfg, err)))
+		return ret;
 
 	/* stop new redirects at once; accelerated sockets keep their queued
 	 * bytes and leave the sockhash when they close (DESIGN.md) */
@@ -215,6 +233,7 @@ static int detach_locked(struct vs_loader *ld, const char *cg_path, struct vs_er
 		return vs_fail(err, -ret, "remove links of %s: %s", cg_path,
 			       strerror(-ret));
 	bpf_map_delete_elem(ld->map_fds[VS_MAP_CGCFG], &cg_id);
+	vs_secure_forget(ld, cg_id);
 	return 0;
 }
 

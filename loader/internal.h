@@ -108,6 +108,14 @@ int vs_load_all(struct vs_loader *ld, const struct vs_loader_opts *opts,
 /* meta.c: the vs_meta element of a fresh load (the default tunables) */
 int vs_write_meta(struct vs_loader *ld, __u64 max_queued);
 
+/* attach.c: the attached cgroup cg_path names (a removed one by its
+ * recorded path) and its vs_cgcfg record; -ENOENT when not attached */
+int vs_attached_cgroup(struct vs_loader *ld, const char *cg_path, __u64 *id,
+		       struct vs_cgroup_cfg *cfg, struct vs_err *err);
+
+/* secure.c: remove the allow list of attached cgroup cg */
+void vs_secure_forget(struct vs_loader *ld, __u64 cg);
+
 /* unload.c: disable every cgroup, then remove every pin under root;
  * the caller holds the pin-root lock */
 int vs_remove_pins(const char *root);

@@ -109,6 +109,49 @@ int loader_attach(struct vs_loader *ld, const char *cg_path, struct vs_err *err)
  * Not attached: -ENOENT. */
 int loader_detach(struct vs_loader *ld, const char *cg_path, struct vs_err *err);
 
+/* The kill switch (loader/killswitch.c): enabled=false stops every new
+ * redirect at once, for the attached cgroup cg_path or, with cg_path NULL,
+ * everywhere; joined sockets leave the sockhash without losing a byte
+ * (bpf/leave.bpf.h) and their connections go on over TCP. enabled=true
+ * lets new connections use the fast path again. Kept in the pinned maps.
+ * 0 when it changed, 1 when it already was so, -ENOENT when cg_path is
+ * not attached. */
+int loader_set_fast_path(struct vs_loader *ld, const char *cg_path, bool enabled,
+			 struct vs_err *err);
+/* The switches (vs_ctl): flags & VS_CTL_DISABLED is the global kill switch. */
+int loader_read_ctl(struct vs_loader *ld, struct vs_ctl *out);
+
+/* Policy rules (loader/policy.c, vsock/rules.h), applied to new sockets at
+ * once and to joined ones at their next message (they leave the sockhash
+ * without losing a byte). add: r as policy_rule_parse() made it; its
+ * cgroup path is resolved here (a precise error when it is no cgroup v2
+ * directory) and r->id is set. -ENOSPC beyond VS_RULES_MAX rules. del:
+ * -ENOENT when no rule has that id. replace: every rule of origin becomes
+ * rules[0..n) (vsockd's [policy] section), the others stay. */
+int loader_policy_add(struct vs_loader *ld, struct vs_rule *r, struct vs_err *err);
+int loader_policy_del(struct vs_loader *ld, __u32 id, struct vs_err *err);
+int loader_policy_replace(struct vs_loader *ld, __u8 origin, struct vs_rule *rules, int n,
+			  struct vs_err *err);
+/* A rule in force and the sockets it decided at establishment. */
+struct vs_rule_info {
+	struct vs_rule rule;
+	__u64 hits;
+};
+/* The rules in force, in the order they decide, in *out (malloc'ed, NULL
+ * when none); returns the count or a negative errno. */
+int loader_policy_list(struct vs_loader *ld, struct vs_rule_info **out, struct vs_err *err);
+
+/* Secure mode (loader/secure.c): sockets under the attached cgroup cg_path
+ * are redirected only to peers under the same attached cgroup or one of
+ * allow[0..nallow) (cgroup v2 directories, matched against the peer's
+ * attached cgroup); every other connection of theirs stays on TCP. A
+ * second call replaces the allow list. Kept until detach. */
+#define VS_SECURE_ALLOW_MAX 16
+int loader_set_secure(struct vs_loader *ld, const char *cg_path, const char *const *allow,
+		      int nallow, struct vs_err *err);
+/* The attached cgroups cg allows, at most max ids; the count or -errno. */
+int loader_secure_allowed(struct vs_loader *ld, __u64 cg, __u64 *out, int max);
+
 /* One attached cgroup. */
 struct vs_attachment {
 	__u64 cgroup_id;

@@ -115,6 +115,11 @@ enum vs_reason {
 				 * joiner) */
 	VS_R_PROXIED,		/* a client steered to vsockd's proxy, or a socket of
 				 * the proxy: the relay owns it (svc.h) */
+	VS_R_DISABLED,		/* the kill switch: vsockctl disable, global or for
+				 * its cgroup (VS_CTL_DISABLED, VS_CG_DISABLED) */
+	VS_R_POLICY,		/* a policy rule denies it (vs_sock_entry.rule_id) */
+	VS_R_SECURE,		/* secure mode: its peer is under an attached cgroup
+				 * the other end's secure cgroup does not allow */
 	VS_R_MAX,
 };
 
@@ -170,7 +175,8 @@ struct vs_sock_entry {
 	__u8  in_sockhash;	/* 1 while in vs_socks */
 	__u8  tx_mode;		/* enum vs_tx_mode */
 	__u8  joined;		/* 1 once it was in vs_socks (coverage) */
-	__u8  pad[4];
+	__u32 rule_id;		/* the policy rule that denied it (reason
+				 * policy), else 0 */
 };
 
 /* Coverage (map vs_coverage, a per-CPU array indexed by enum vs_reason):
@@ -218,12 +224,26 @@ struct vs_rx_state {
 
 /* Per-cgroup configuration (map vs_cgcfg), keyed by cgroup id. */
 #define VS_CG_ENABLED (1u << 0)		/* new redirects allowed */
+#define VS_CG_DISABLED (1u << 1)	/* kill switch (vsockctl disable CGROUP):
+					 * no redirects, sockets leave; kept
+					 * across attach, cleared by enable */
+#define VS_CG_SECURE (1u << 2)		/* secure mode (attach --secure): its
+					 * sockets are redirected only to peers
+					 * under the same attached cgroup or one
+					 * it allows (map vs_cgallow) */
 #define VS_CG_PATH_MAX 192
 struct vs_cgroup_cfg {
 	__u32 flags;			/* VS_CG_* */
 	__u32 pad;
 	__u64 attached_ns;		/* CLOCK_REALTIME at attach, ns */
 	char  path[VS_CG_PATH_MAX];	/* relative to the cgroup2 mount */
+};
+
+/* Key of vs_cgallow: attached cgroup cg (in secure mode) allows peers
+ * under attached cgroup other. */
+struct vs_cg_pair {
+	__u64 cg;
+	__u64 other;
 };
 
 /* Global metadata (map vs_meta, one element). */
@@ -245,6 +265,23 @@ struct vs_meta {
 					 * sockets join on their own file flags
 					 * instead of their listener's */
 };
+
+/* Operator switches (map vs_ctl, one element), read on every message:
+ * written only under the pin-root lock, never read-modify-written by
+ * anything else (vs_meta is, by vsockd's beat). */
+struct vs_ctl {
+	__u32 flags;			/* VS_CTL_* */
+	__u32 policy_gen;		/* bumped at every change of the policy
+					 * rules; its low bit names the set of
+					 * vs_rules in force (include/vsock/rules.h).
+					 * A socket that saw another generation
+					 * matches the rules again. */
+	__u32 next_rule_id;		/* the id the next rule gets (0: 1) */
+	__u32 pad;
+};
+
+#define VS_CTL_DISABLED (1u << 0)	/* vsockctl disable: no redirects anywhere,
+					 * joined sockets leave the sockhash */
 
 /* A joiner that has not beaten for this long is gone: accepted sockets are
  * predicted from their listener again, as without vsockd. */
@@ -349,6 +386,13 @@ enum vs_counter {
 	VS_C_SVC_BACKEND_OK,	/* service connects established */
 	VS_C_SVC_BACKEND_FAIL,	/* service connects refused or timed out */
 	VS_C_SVC_BACKEND_DOWN,	/* backends marked down (VS_SVC_FAIL_MAX in a row) */
+	VS_C_PASS_DISABLED,	/* messages passed: the kill switch is on */
+	VS_C_SKIP_DISABLED,	/* sockets kept off the sockhash at establishment:
+				 * the kill switch is on */
+	VS_C_PASS_POLICY,	/* messages passed: a policy rule denies the socket */
+	VS_C_SKIP_POLICY,	/* sockets kept off the sockhash: a policy rule denies them */
+	VS_C_PASS_SECURE,	/* messages passed: secure mode, peer's cgroup not allowed */
+	VS_C_SKIP_SECURE,	/* sockets kept off the sockhash: secure mode */
 	VS_C_MAX,
 };
 
@@ -419,6 +463,7 @@ _Static_assert(sizeof(struct vs_addr) == 24, "vs_addr ABI");
 _Static_assert(sizeof(struct vs_sock_entry) == 168, "vs_sock_entry ABI");
 _Static_assert(sizeof(struct vs_cgroup_cfg) == 208, "vs_cgroup_cfg ABI");
 _Static_assert(sizeof(struct vs_meta) == 48, "vs_meta ABI");
+_Static_assert(sizeof(struct vs_ctl) == 16, "vs_ctl ABI");
 _Static_assert(sizeof(struct vs_rx_state) == 64, "vs_rx_state ABI");
 _Static_assert(sizeof(struct vs_event) == 48, "vs_event ABI");
 _Static_assert(VS_ST_MAX == 10, "ten statuses");

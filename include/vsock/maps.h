@@ -8,6 +8,7 @@
 
 #include "abi.h"
 #include "svc.h"
+#include "rules.h"
 
 /* X(ID, name, key size in bytes (0: no keys), sized by max_socks) */
 #define VS_MAPS(X)							\
@@ -34,6 +35,10 @@
 	X(RELAY_TGT, vs_relay_tgt, sizeof(__u64),              1)	\
 	X(RELAY,     vs_relay,     sizeof(__u64),              1)	\
 	X(RELAY_SK,  vs_relay_sk,  sizeof(int),                0)	\
-	X(RELAY_CTR, vs_relay_ctr, sizeof(__u32),              0)
+	X(RELAY_CTR, vs_relay_ctr, sizeof(__u32),              0)	\
+	X(CTL,       vs_ctl,       sizeof(__u32),              0)	\
+	X(RULES,     vs_rules,     sizeof(__u32),              0)	\
+	X(RULE_HITS, vs_rule_hits, sizeof(__u32),              0)	\
+	X(CGALLOW,   vs_cgallow,   sizeof(struct vs_cg_pair),  0)
 
 #endif /* VSOCK_MAPS_H */

@@ -104,8 +104,10 @@ static inline __u8 vs_status_from_tcp_state(__u32 state)
 struct vs_tx_input {
 	__u8  cur_mode;		/* enum vs_tx_mode of the direction */
 	__u8  peer_found;	/* peer key is in the sockhash */
-	__u8  self_enabled;	/* own attached cgroup still allows redirects */
-	__u8  peer_enabled;	/* peer's attached cgroup still allows redirects */
+	__u8  self_off;		/* why it may not redirect: its attached cgroup
+				 * (VS_R_DETACHED, VS_R_DISABLED) or a policy
+				 * rule (VS_R_POLICY); VS_R_NONE: it may */
+	__u8  peer_off;		/* the same for the peer's */
 	__u8  blocking;		/* own or peer file is blocking */
 	__u8  tcp_drained;	/* peer has read every byte we sent through TCP */
 	__u8  peer_closed;	/* peer is leaving the sockhash */
@@ -130,12 +132,12 @@ static inline struct vs_tx_decision vs_tx_decide(const struct vs_tx_input *in)
 {
 	struct vs_tx_decision d = { VS_TX_PASS, VS_R_NONE };
 
-	if (!in->self_enabled)
-		d.reason = VS_R_DETACHED;
+	if (in->self_off)
+		d.reason = in->self_off;
 	else if (!in->peer_found || in->peer_closed)
 		d.reason = VS_R_NO_PEER;
-	else if (!in->peer_enabled)
-		d.reason = VS_R_DETACHED;
+	else if (in->peer_off)
+		d.reason = in->peer_off;
 	else if (in->blocking)
 		d.reason = VS_R_BLOCKING;
 	else if (in->peer_rcvlowat)
@@ -157,7 +159,8 @@ static inline bool vs_reason_is_final(__u8 reason)
 {
 	/* not BLOCKING: a file may turn non-blocking again, and its socket
 	 * join again (join.bpf.h); each message looks at the files anew */
-	return reason == VS_R_DETACHED || reason == VS_R_SMALL_WRITES;
+	return reason == VS_R_DETACHED || reason == VS_R_SMALL_WRITES ||
+	       reason == VS_R_DISABLED || reason == VS_R_POLICY || reason == VS_R_SECURE;
 }
 
 /* Count a message into the small-write run of a direction. peer_tx_msgs is

@@ -64,8 +64,17 @@ expect_fail "unknown command" "unknown command 'frobnicate'" "$V" "${P[@]}" frob
 expect_fail "unknown option" "unknown option '--frobnicate'" "$V" --frobnicate status
 expect_fail "attach: missing argument" "missing CGROUP" "$V" "${P[@]}" attach
 expect_fail "attach: bad max_queued" "max_queued '12x'" "$V" "${P[@]}" attach "$CG" max_queued 12x
+expect_fail "attach: --allow-cgroup without --secure" "attach: --allow-cgroup needs --secure" \
+	"$V" "${P[@]}" attach "$CG" --allow-cgroup "$CG"
+expect_fail "attach: --allow-cgroup without a value" "'--allow-cgroup' needs a value" \
+	"$V" "${P[@]}" attach "$CG" --secure --allow-cgroup
+expect_fail "attach: --allow-cgroup not a cgroup" "attach: --allow-cgroup /tmp is not a cgroup" \
+	"$V" "${P[@]}" attach "$CG" --secure --allow-cgroup /tmp
+expect_fail "attach: unknown option" "unknown option '--fast'" "$V" "${P[@]}" attach "$CG" --fast
 expect_fail "detach: not loaded" "not loaded" "$V" "${P[@]}" detach "$CG"
 expect_fail "tune: not loaded" "not loaded" "$V" "${P[@]}" tune
+expect_fail "disable: not loaded" "not loaded" "$V" "${P[@]}" disable
+expect_fail "enable: two cgroups" "enable: unexpected argument 'b'" "$V" "${P[@]}" enable a b
 expect_fail "proxy list: not loaded" "not loaded" "$V" "${P[@]}" proxy list
 expect_fail "proxy add: not loaded" "not loaded" "$V" "${P[@]}" proxy add 10.96.0.10:1 --backend 127.0.0.1:1
 expect_fail "tune: unknown setting" "unknown setting 'speed'" "$V" "${P[@]}" tune speed 11
@@ -88,6 +97,29 @@ no_pins && ok "not root leaves no pins" || nok "not root leaves no pins" "$ROOT 
 n=$(bpftool cgroup show "$CG" 2>/dev/null | grep -c vsock_)
 [ "$n" = 9 ] && ok "attach twice attaches once" || nok "attach twice attaches once" "$n programs attached"
 expect_fail "detach: a cgroup that is not attached" "not attached" "$V" "${P[@]}" detach "$CG2"
+
+# the kill switch: a cgroup that is not attached, or none at all, is refused
+# and changes nothing; the switch is in vs_ctl and vs_cgcfg
+ctl_dump() { bpftool -j map dump pinned "$ROOT/$1" | python3 -c "
+import json, sys; print([e['formatted']['value']['flags'] for e in json.load(sys.stdin)])"; }
+before="$(ctl_dump vs_ctl) $(ctl_dump vs_cgcfg)"
+expect_fail "disable: a cgroup that is not attached" "is not attached" "$V" "${P[@]}" disable "$CG2"
+expect_fail "disable: no such cgroup" "no such cgroup" "$V" "${P[@]}" disable "$CG-none"
+expect_fail "disable: not a cgroup" "is not a cgroup" "$V" "${P[@]}" disable /tmp
+after="$(ctl_dump vs_ctl) $(ctl_dump vs_cgcfg)"
+[ "$before" = "$after" ] && ok "disable: refused input changes nothing" ||
+	nok "disable: refused input changes nothing" "before $before after $after"
+"$V" "${P[@]}" disable >/dev/null && "$V" "${P[@]}" disable "$CG" >/dev/null
+got="$(ctl_dump vs_ctl) $(ctl_dump vs_cgcfg)"
+[ "$got" = "[1] [3]" ] && ok "disable: visible in bpftool map dump" ||
+	nok "disable: visible in bpftool map dump" "got '$got'"
+got=$("$V" "${P[@]}" -j status | python3 -c '
+import json, sys; d = json.load(sys.stdin); print(d["fast_path"], d["disabled"], d["attached"][0]["disabled"])')
+[ "$got" = "disabled (vsockctl enable turns it back on) True True" ] && ok "status: shows the switches" ||
+	nok "status: shows the switches" "got '$got'"
+"$V" "${P[@]}" enable >/dev/null && "$V" "${P[@]}" enable "$CG" >/dev/null
+got="$(ctl_dump vs_ctl) $(ctl_dump vs_cgcfg)"
+[ "$got" = "[0] [1]" ] && ok "enable: both switches back" || nok "enable: both switches back" "got '$got'"
 
 # tune: defaults at load, a change reaches vs_meta, bad input changes nothing
 tune() { "$V" "${P[@]}" -j tune "$@" 2>&1 | python3 -c '
@@ -133,6 +165,39 @@ n=$(bpftool map dump pinned "$ROOT/vs_backends" | grep -c '"svc_id"')
 "$V" "${P[@]}" proxy del 10.96.0.10:6379 >/dev/null
 got=$("$V" "${P[@]}" -j proxy list)
 [ "$got" = "[]" ] && ok "proxy del" || nok "proxy del" "got '$got'"
+
+# policy: each bad rule is one clear line, exit 1, and the rules stay as they were
+"$V" "${P[@]}" policy add deny port 5432 >/dev/null
+before=$("$V" "${P[@]}" -j policy list)
+po() { expect_fail "policy: $1" "$2" "$V" "${P[@]}" policy "${@:3}"; }
+po "unknown action" "unknown action 'permit' \(allow, deny\)" add permit port 1
+po "bad port" "port: bad port '0' \(1 to 65535\)" add deny port 0
+po "reversed range" "range '20-10' ends before it starts" add deny port 20-10
+po "bad cidr" "bad IPv4 address '10.0.0.300'" add deny cidr 10.0.0.300/8
+po "host bits" "host bits are set" add deny cidr 10.0.0.1/8
+po "bad v6 prefix" "bad prefix length '129' \(0 to 128\)" add deny cidr fd00::/129
+po "bad uid" "uid: bad uid 'root'" add deny uid root
+po "bad priority" "bad priority '70000' \(0 to 65535\)" add deny --priority 70000
+po "keyword twice" "'port' given twice" add deny port 1 port 2
+po "unknown keyword" "unknown keyword 'host'" add deny host 1
+po "cgroup not a cgroup" "/tmp is not a cgroup" add deny cgroup /tmp
+po "cgroup missing" "/nonexistent-$$: No such file or directory" add deny cgroup /nonexistent-$$
+po "del of no rule" "no policy rule 999" del 999
+po "del bad id" "bad rule id 'x'" del x
+po "unknown verb" "unknown verb 'show'" show
+after=$("$V" "${P[@]}" -j policy list)
+[ "$before" = "$after" ] && ok "policy: refused rules change nothing" ||
+	nok "policy: refused rules change nothing" "before $before after $after"
+got=$(printf '%s' "$after" | python3 -c '
+import json, sys; d = json.load(sys.stdin); print(len(d), d[0]["action"], d[0]["match"], d[0]["priority"], d[0]["origin"])')
+[ "$got" = "1 deny port 5432 100 vsockctl" ] && ok "policy list -j" || nok "policy list -j" "got '$got'"
+for i in $(seq 2 64); do "$V" "${P[@]}" policy add deny port $i >/dev/null || break; done
+po "at most 64 rules" "too many policy rules \(at most 64\)" add deny port 65
+"$V" "${P[@]}" -j policy list | python3 -c '
+import json, sys, subprocess
+for r in json.load(sys.stdin): subprocess.run(sys.argv[1:] + ["policy", "del", str(r["id"])], stdout=subprocess.DEVNULL)' "$V" "${P[@]}"
+got=$("$V" "${P[@]}" -j policy list)
+[ "$got" = "[]" ] && ok "policy del" || nok "policy del" "got '$got'"
 
 # a cgroup removed while attached can still be detached by its path
 mkdir "$CG-gone" && "$V" "${P[@]}" attach "$CG-gone" >/dev/null && rmdir "$CG-gone"

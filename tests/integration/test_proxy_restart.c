@@ -35,7 +35,7 @@ struct restart_plan {
 static int stream_across_restarts(const struct restart_plan *plan)
 {
 	struct tl_duplex_run j = {
-		.x = {
+		.d = {
 			/* paced: about 1.5 s each way, so that every stop falls
 			 * inside the stream */
 			.c_tx = { .seed = 71, .len = 96 << 20, .min_io = 1, .max_io = 256 << 10,
@@ -59,7 +59,7 @@ static int stream_across_restarts(const struct restart_plan *plan)
 	stored = store_wait(2);
 	TL_EXPECT(stored == 2, "vsockd stored %d descriptors of the pair, not 2", stored);
 	if (plan->copies) {
-		struct tl_xfer *rx[2] = { &j.x.s_rx, &j.x.c_rx };
+		struct tl_xfer *rx[2] = { &j.d.s_rx, &j.d.c_rx };
 
 		for (i = 0; i < 2; i++) {
 			rx[i]->max_io = 65536;
@@ -67,8 +67,8 @@ static int stream_across_restarts(const struct restart_plan *plan)
 			rx[i]->pause_max_ms = 20;
 		}
 	}
-	j.x.c_tx.fd = j.x.c_rx.fd = c;
-	j.x.s_tx.fd = j.x.s_rx.fd = s;
+	j.d.c_tx.fd = j.d.c_rx.fd = c;
+	j.d.s_tx.fd = j.d.s_rx.fd = s;
 	TL_EXPECT(!tl_duplex_start(&j), "thread");
 	for (i = 1; i <= plan->stops; i++) {
 		tl_sleep_ms(plan->up_ms);

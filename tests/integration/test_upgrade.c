@@ -54,7 +54,7 @@ static const char *const watched[] = { "vsock_sockops", "vsock_msg", "vsock_rx",
 static int case_upgrade_while_streaming(void)
 {
 	struct tl_duplex_run j = {
-		.x = {	/* paced: about 1.5 s, so that the upgrade falls inside */
+		.d = {	/* paced: about 1.5 s, so that the upgrade falls inside */
 			.c_tx = { .seed = 81, .len = 64 << 20, .min_io = 1, .max_io = 256 << 10,
 				  .timeout_ms = 60000, .pause_pct = 20, .pause_max_ms = 20,
 				  .shut_wr = true },
@@ -81,8 +81,8 @@ static int case_upgrade_while_streaming(void)
 		  "pin is %u", link0, before[0]);
 	r = tl_pair(AF_INET, true, &c, &s);
 	TL_EXPECT(!r, "pair: %s", strerror(-r));
-	j.x.c_tx.fd = j.x.c_rx.fd = c;
-	j.x.s_tx.fd = j.x.s_rx.fd = s;
+	j.d.c_tx.fd = j.d.c_rx.fd = c;
+	j.d.s_tx.fd = j.d.s_rx.fd = s;
 	TL_EXPECT(!tl_duplex_start(&j), "thread");
 	tl_sleep_ms(200);
 	r = loader_upgrade(tl.ld, LOADER_UPGRADE_FORCE, &rep, &e);

@@ -356,18 +356,28 @@ struct tl_duplex {
  * failed one (readers before senders). */
 int tl_xfer_duplex(struct tl_duplex *d, char *why, size_t len);
 
-/* tl_xfer_duplex() on a thread of its own, while the case acts on the
- * connection (restarts a daemon, upgrades the programs). */
+/* len bytes each way on c and s from stream offset off (seeds 71 c -> s,
+ * 72 s -> c), in writes of 16 KiB to 256 KiB the fast path takes. paced:
+ * a pause of up to 4 ms before every write (about a second for 32 MiB),
+ * so both directions still run when a case changes something midway. */
+void tl_duplex_fill(struct tl_duplex *d, int c, int s, uint64_t len, uint64_t off, bool paced);
+
+/* tl_xfer_duplex() in a thread, while the case does something else. */
 struct tl_duplex_run {
-	struct tl_duplex x;
-	int rc;
-	char why[256];
+	struct tl_duplex d;
 	pthread_t th;
-	bool running;
+	bool started;
+	int r;
+	char why[400];
 };
-int tl_duplex_start(struct tl_duplex_run *r);	/* 0 or -1 */
-/* Wait for it (a no-op when it is not running); its tl_xfer_duplex() result. */
-int tl_duplex_join(struct tl_duplex_run *r);
+/* 0 once the thread runs. */
+int tl_duplex_start(struct tl_duplex_run *run);
+/* Wait for it (nothing if it never started); its tl_xfer_duplex() result. */
+int tl_duplex_join(struct tl_duplex_run *run);
+/* For a case's cleanup: make a still-running transfer stop, then join. */
+void tl_duplex_abort(struct tl_duplex_run *run);
+/* One byte each way (c to s, then back): a callback of each socket. */
+int tl_ping(int c, int s);
 
 /* ------------------------------------------------------------------ */
 /* Socket table and counters (testlib_table.c)                         */

@@ -315,28 +315,6 @@ int tl_xfer_stream(int c, int s, struct tl_xfer *tx, struct tl_xfer *rx)
 	return 0;
 }
 
-static void *duplex_thread(void *arg)
-{
-	struct tl_duplex_run *r = arg;
-
-	r->rc = tl_xfer_duplex(&r->x, r->why, sizeof(r->why));
-	return NULL;
-}
-
-int tl_duplex_start(struct tl_duplex_run *r)
-{
-	r->running = !pthread_create(&r->th, NULL, duplex_thread, r);
-	return r->running ? 0 : -1;
-}
-
-int tl_duplex_join(struct tl_duplex_run *r)
-{
-	if (r->running)
-		pthread_join(r->th, NULL);
-	r->running = false;
-	return r->rc;
-}
-
 int tl_xfer_duplex(struct tl_duplex *d, char *why, size_t len)
 {
 	/* readers first: a wrong byte is the cause, a stalled sender its effect */
@@ -365,5 +343,74 @@ int tl_xfer_duplex(struct tl_duplex *d, char *why, size_t len)
 	for (i = 0; i < 4; i++)
 		if (io[i].x->err)
 			return snprintf(why, len, "%s: %s", io[i].what, io[i].x->why), -1;
+	return 0;
+}
+
+void tl_duplex_fill(struct tl_duplex *d, int c, int s, uint64_t len, uint64_t off, bool paced)
+{
+	const struct tl_xfer tx = { .len = len, .off = off, .min_io = 16 * KiB,
+				    .max_io = 256 * KiB, .log_io = true, .timeout_ms = 30000,
+				    .pause_pct = paced ? 100 : 0, .pause_max_ms = 4 };
+	const struct tl_xfer rx = { .len = len, .off = off, .min_io = 1, .max_io = 256 * KiB,
+				    .timeout_ms = 30000 };
+
+	d->c_tx = tx;
+	d->c_tx.fd = c;
+	d->c_tx.seed = 71;
+	d->c_tx.rng = 71 + off;
+	d->s_tx = tx;
+	d->s_tx.fd = s;
+	d->s_tx.seed = 72;
+	d->s_tx.rng = 72 + off;
+	d->s_rx = rx;
+	d->s_rx.fd = s;
+	d->s_rx.seed = 71;
+	d->s_rx.rng = 3;
+	d->c_rx = rx;
+	d->c_rx.fd = c;
+	d->c_rx.seed = 72;
+	d->c_rx.rng = 5;
+}
+
+static void *duplex_thread(void *arg)
+{
+	struct tl_duplex_run *run = arg;
+
+	run->r = tl_xfer_duplex(&run->d, run->why, sizeof(run->why));
+	return NULL;
+}
+
+int tl_duplex_start(struct tl_duplex_run *run)
+{
+	run->r = -1;
+	run->started = !pthread_create(&run->th, NULL, duplex_thread, run);
+	return run->started ? 0 : -1;
+}
+
+int tl_duplex_join(struct tl_duplex_run *run)
+{
+	if (run->started)
+		pthread_join(run->th, NULL);
+	run->started = false;
+	return run->r;
+}
+
+void tl_duplex_abort(struct tl_duplex_run *run)
+{
+	if (!run->started)
+		return;
+	tl.abort = 1;
+	shutdown(run->d.c_tx.fd, SHUT_RDWR);
+	shutdown(run->d.s_tx.fd, SHUT_RDWR);
+	tl_duplex_join(run);
+}
+
+int tl_ping(int c, int s)
+{
+	char b = 'x';
+
+	if (tl_send_all(c, &b, 1, 5000, NULL) != 1 || tl_recv_all(s, &b, 1, 5000) != 1 ||
+	    tl_send_all(s, &b, 1, 5000, NULL) != 1 || tl_recv_all(c, &b, 1, 5000) != 1)
+		return -1;
 	return 0;
 }

@@ -217,7 +217,7 @@ static void test_command_lookup(void **state)
 	cmd = cmd_find(&c->ctl, "stats");	/* exact wins over longer matches */
 	assert_non_null(cmd);
 	assert_string_equal(cmd->name, "stats");
-	cmd = cmd_find(&c->ctl, "d");	/* detach, the only d... command */
+	cmd = cmd_find(&c->ctl, "det");	/* detach, the only det... command */
 	assert_non_null(cmd);
 	assert_string_equal(cmd->name, "detach");
 	assert_null(cmd_find(&c->ctl, "s"));
@@ -259,16 +259,27 @@ static void test_command_errors(void **state)
  * work. Until then they are unknown, like any other word. */
 static void test_unknown_not_stubbed(void **state)
 {
-	EXPECT_ERR("unknown command 'policy'; see 'vsockctl help'", "policy", "list");
+	/* policy parses a rule in full before it opens anything */
+	EXPECT_ERR("policy: missing add, del or list; see 'vsockctl policy -h'", "policy");
+	EXPECT_ERR("policy: unknown verb 'show' (add, del, list)", "policy", "show");
+	EXPECT_ERR("policy add: unknown action 'permit' (allow, deny)", "policy", "add", "permit");
+	EXPECT_ERR("policy add: 'port' needs a value", "policy", "add", "deny", "port");
+	EXPECT_ERR("policy del: bad rule id 'x'", "policy", "del", "x");
+	EXPECT_ERR("policy del: missing ID (vsockctl policy list)", "policy", "del");
+	EXPECT_ERR("policy list: unexpected argument 'x'", "policy", "list", "x");
 	EXPECT_ERR("proxy: missing add, del or list; see 'vsockctl proxy -h'", "proxy");
 	/* handles talks to vsockd; its arguments are checked before */
 	EXPECT_ERR("handles: invalid pid 'x': expected a positive integer", "handles", "x");
 	EXPECT_ERR("handles: invalid pid '0': expected a positive integer", "handles", "0");
 	EXPECT_ERR("handles: unexpected argument '2'; see 'vsockctl help handles'",
 		   "handles", "1", "2");
-	EXPECT_ERR("unknown command 'en'; see 'vsockctl help'", "en");
-	EXPECT_ERR("unknown command 'disable'; see 'vsockctl help'", "disable");
-	EXPECT_ERR("unknown command 'pol'; see 'vsockctl help'", "help", "pol");
+	/* enable and disable check their arguments before opening anything */
+	EXPECT_ERR("disable: unexpected argument 'b'; see 'vsockctl help disable'",
+		   "disable", "a", "b");
+	EXPECT_ERR("enable: unknown option '--now'; see 'vsockctl help enable'",
+		   "enable", "--now");
+	EXPECT_ERR("disable: empty CGROUP", "disable", "");
+	EXPECT_ERR("unknown command 'pox'; see 'vsockctl help'", "help", "pox");
 }
 
 /* proxy: every bad argument is refused before anything is opened (these

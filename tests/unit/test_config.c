@@ -226,6 +226,42 @@ static void test_proxy_services(void **state)
 	expect_err("[proxy]\nbackend = 127.0.0.1:1\n", "t.conf:2: unknown key 'backend' in [proxy]");
 }
 
+/* [policy]: rule lines in the syntax of lib/policyrule.c (whose every
+ * error test_policyrule covers); here the section, FILE:LINE, the limit
+ * and the copy. */
+static void test_policy_rules(void **state)
+{
+	struct cfg c, d;
+	char text[8192];
+	size_t n;
+	int i;
+
+	(void)state;
+	assert_int_equal(load(&c, "[policy]\n"
+			      "rule = deny port 5432\n"
+			      "rule = allow cidr 10.0.0.0/8 port 6379-6380 --priority 10\n"), 0);
+	assert_int_equal(c.nrules, 2);
+	assert_int_equal(c.rules[0].action, VS_RULE_DENY);
+	assert_int_equal(c.rules[1].priority, 10);
+	assert_int_equal(cfg_copy(&d, &c), 0);
+	assert_int_equal(d.nrules, 2);
+	assert_ptr_not_equal(d.rules, c.rules);
+	assert_memory_equal(d.rules, c.rules, 2 * sizeof(*c.rules));
+	cfg_free(&d);
+	cfg_free(&c);
+	expect_err("[policy]\nrule = permit port 1\n",
+		   "t.conf:2: rule: unknown action 'permit' (allow, deny)");
+	expect_err("[policy]\n\nrule = deny cidr 10.0.0.1/8\n",
+		   "t.conf:3: rule: cidr: '10.0.0.1/8': host bits are set (the network is "
+		   "written with zeros after the prefix)");
+	expect_err("[policy]\nrule =\n", "t.conf:2: rule: empty value");
+	expect_err("[policy]\nallow = port 1\n", "t.conf:2: unknown key 'allow' in [policy]");
+	n = (size_t)snprintf(text, sizeof(text), "[policy]\n");
+	for (i = 0; i <= VS_RULES_MAX; i++)
+		n += (size_t)snprintf(text + n, sizeof(text) - n, "rule = deny port %d\n", i + 1);
+	expect_err(text, "t.conf:66: rule: more than 64 rules");
+}
+
 static void test_unknown_keys(void **state)
 {
 	(void)state;
@@ -233,7 +269,7 @@ static void test_unknown_keys(void **state)
 		   "t.conf:4: unknown key 'frobnicate' in [vsockd]");
 	expect_err("[cgroups]\npin_root = /x\n", "t.conf:2: unknown key 'pin_root' in [cgroups]");
 	expect_err("[cgroup]\nattach = /x\n",
-		   "t.conf:2: unknown section [cgroup] (expected [vsockd], [bpf], [cgroups] or [proxy])");
+		   "t.conf:2: unknown section [cgroup] (expected [vsockd], [bpf], [cgroups], [proxy] or [policy])");
 	expect_err("log_level = info\n", "t.conf:1: 'log_level' is outside a section");
 	/* the first problem is the one reported, whatever follows */
 	expect_err("[vsockd]\nbad1 = 1\nbad2 = 2\n", "t.conf:2: unknown key 'bad1' in [vsockd]");
@@ -335,6 +371,7 @@ int main(void)
 		cmocka_unit_test(test_bad_values),
 		cmocka_unit_test(test_unknown_keys),
 		cmocka_unit_test(test_proxy_services),
+		cmocka_unit_test(test_policy_rules),
 		cmocka_unit_test(test_syntax),
 		cmocka_unit_test(test_files),
 		cmocka_unit_test(test_example_is_defaults),

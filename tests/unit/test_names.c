@@ -89,6 +89,9 @@ static void test_reason_names(void **state)
 	assert_string_equal(vs_reason_name(VS_R_NO_STATE), "no_state");
 	assert_string_equal(vs_reason_name(VS_R_INSERT_FAILED), "insert_failed");
 	assert_string_equal(vs_reason_name(VS_R_LISTENER_UNKNOWN), "listener_unknown");
+	assert_string_equal(vs_reason_name(VS_R_DISABLED), "disabled");
+	assert_string_equal(vs_reason_name(VS_R_POLICY), "policy");
+	assert_string_equal(vs_reason_name(VS_R_SECURE), "secure");
 	check_table(vs_reason_name, VS_R_MAX);
 }
 
@@ -164,7 +167,7 @@ static void test_map_names(void **state)
 	int i, j;
 
 	(void)state;
-	assert_int_equal(VS_MAP_COUNT, 24);	/* every map of bpf/maps.bpf.h */
+	assert_int_equal(VS_MAP_COUNT, 28);	/* every map of bpf/maps.bpf.h */
 	assert_string_equal(loader_map_name(VS_MAP_SOCKS), "vs_socks");
 	assert_string_equal(loader_map_name(VS_MAP_LISTENERS), "vs_listeners");
 	assert_null(loader_map_name(VS_MAP_COUNT));

@@ -203,8 +203,6 @@ static struct vs_tx_input good(void)
 	struct vs_tx_input in = {
 		.cur_mode = VS_TX_REDIRECT,
 		.peer_found = 1,
-		.self_enabled = 1,
-		.peer_enabled = 1,
 		.blocking = 0,
 		.tcp_drained = 1,
 		.peer_queued = 0,
@@ -238,11 +236,25 @@ static void test_decide_detached(void **state)
 	struct vs_tx_input in = good();
 
 	(void)state;
-	in.self_enabled = 0;
+	in.self_off = VS_R_DETACHED;
 	expect(&in, VS_TX_PASS, VS_R_DETACHED);
 	in = good();
-	in.peer_enabled = 0;
+	in.peer_off = VS_R_DETACHED;
 	expect(&in, VS_TX_PASS, VS_R_DETACHED);
+}
+
+/* The kill switch passes with its own reason, on either end, for good. */
+static void test_decide_disabled(void **state)
+{
+	struct vs_tx_input in = good();
+
+	(void)state;
+	in.self_off = VS_R_DISABLED;
+	expect(&in, VS_TX_PASS, VS_R_DISABLED);
+	in = good();
+	in.peer_off = VS_R_DISABLED;
+	expect(&in, VS_TX_PASS, VS_R_DISABLED);
+	assert_true(vs_reason_is_final(VS_R_DISABLED));
 }
 
 static void test_decide_no_peer(void **state)
@@ -253,7 +265,7 @@ static void test_decide_no_peer(void **state)
 	in.peer_found = 0;
 	expect(&in, VS_TX_PASS, VS_R_NO_PEER);
 	/* a missing peer's enabled flag means nothing: it is not 'detached' */
-	in.peer_enabled = 0;
+	in.peer_off = VS_R_DETACHED;
 	expect(&in, VS_TX_PASS, VS_R_NO_PEER);
 }
 
@@ -394,14 +406,14 @@ static void test_decide_precedence(void **state)
 	struct vs_tx_input in = good();
 
 	(void)state;
-	in.self_enabled = 0;
+	in.self_off = VS_R_DETACHED;
 	in.peer_found = 0;
 	in.blocking = 1;
 	in.peer_queued = in.max_queued;
 	in.cur_mode = VS_TX_PASS;
 	in.tcp_drained = 0;
 	expect(&in, VS_TX_PASS, VS_R_DETACHED);
-	in.self_enabled = 1;
+	in.self_off = VS_R_NONE;
 	expect(&in, VS_TX_PASS, VS_R_NO_PEER);
 	in.peer_found = 1;
 	expect(&in, VS_TX_PASS, VS_R_BLOCKING);
@@ -425,8 +437,8 @@ static void test_decide_reason_iff_pass(void **state)
 
 		in.cur_mode = bits & 1 ? VS_TX_PASS : VS_TX_REDIRECT;
 		in.peer_found = !!(bits & 2);
-		in.self_enabled = !!(bits & 4);
-		in.peer_enabled = !!(bits & 8);
+		in.self_off = bits & 4 ? VS_R_NONE : VS_R_DETACHED;
+		in.peer_off = bits & 8 ? VS_R_NONE : VS_R_DISABLED;
 		in.blocking = !!(bits & 16);
 		in.tcp_drained = !!(bits & 32);
 		in.peer_queued = bits & 64 ? in.max_queued : 0;
@@ -445,7 +457,8 @@ static void test_reason_is_final(void **state)
 	(void)state;
 	for (r = 0; r < VS_R_MAX; r++)
 		assert_int_equal(vs_reason_is_final(r),
-				 r == VS_R_DETACHED || r == VS_R_SMALL_WRITES);
+				 r == VS_R_DETACHED || r == VS_R_SMALL_WRITES ||
+				 r == VS_R_DISABLED || r == VS_R_POLICY || r == VS_R_SECURE);
 }
 
 /* Every connected socket counts in exactly one row; one that joined counts
@@ -505,6 +518,7 @@ int main(void)
 		cmocka_unit_test(test_status_never_sending_receiving),
 		cmocka_unit_test(test_decide_redirect),
 		cmocka_unit_test(test_decide_detached),
+		cmocka_unit_test(test_decide_disabled),
 		cmocka_unit_test(test_decide_no_peer),
 		cmocka_unit_test(test_decide_blocking),
 		cmocka_unit_test(test_decide_queue_limit),

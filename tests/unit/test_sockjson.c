@@ -76,7 +76,7 @@ static void test_accelerated_socket(void **state)
 		"\"remote\":{\"address\":\"127.0.0.1\",\"port\":80},\"pid\":1234,"
 		"\"comm\":\"curl\",\"cgroup_id\":42,\"attach_cgroup_id\":40,"
 		"\"netns_cookie\":1,\"accelerated\":true,\"path\":\"redirect\","
-		"\"reason\":\"none\",\"to_join\":null,\"options\":[\"nonblock\",\"nodelay\"],"
+		"\"reason\":\"none\",\"rule\":null,\"to_join\":null,\"options\":[\"nonblock\",\"nodelay\"],"
 		"\"tx\":{\"redirected_bytes\":4096,\"redirected_msgs\":2,"
 		"\"passed_bytes\":10,\"passed_msgs\":1}}");
 	free(got);
@@ -106,7 +106,7 @@ static void test_bound_socket_nulls(void **state)
 		"\"remote\":{\"address\":\"::\",\"port\":0},\"pid\":null,"
 		"\"comm\":null,\"cgroup_id\":0,\"attach_cgroup_id\":0,"
 		"\"netns_cookie\":0,\"accelerated\":false,\"path\":null,"
-		"\"reason\":\"not_established\",\"to_join\":\"being connected\","
+		"\"reason\":\"not_established\",\"rule\":null,\"to_join\":\"being connected\","
 		"\"options\":[],"
 		"\"tx\":{\"redirected_bytes\":0,\"redirected_msgs\":0,"
 		"\"passed_bytes\":0,\"passed_msgs\":0}}");
