@@ -284,6 +284,13 @@ $(O)/tests/integration/test_daemon: tests/integration/test_daemon.c $(KTEST_DEPS
 		$(O)/tests/lib/daemonctl.o $(TESTLIB) $(LIBUTIL) $(LIBLOADER) $(LIBBPF_LIBS) \
 		$(JANSSON_LIBS) -lpthread
 
+# the migration's test writes a service and a policy rule with lib's parsers
+$(O)/tests/integration/test_migrate: tests/integration/test_migrate.c $(KTEST_DEPS) \
+		$(LIB_HDRS) | $(O)/tests/integration
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(ALL_CPPFLAGS) -Itests/integration -Ilib $(ALL_CFLAGS) -o $@ $< \
+		$(TESTLIB) $(LIBLOADER) $(LIBUTIL) $(LIBBPF_LIBS) -lpthread
+
 # the relay's test plays vsockd: it links the daemon's library
 $(O)/tests/integration/test_relay: tests/integration/test_relay.c $(KTEST_DEPS) \
 		$(DAEMON_LIB) $(DAEMON_HDRS) | $(O)/tests/integration

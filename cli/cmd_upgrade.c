@@ -16,27 +16,68 @@ const char upgrade_help[] =
 	"  back. vsockd uses its iterator and relay programs as it opened them\n"
 	"  until it is restarted.\n"
 	"    --dry-run   load and verify only; list what would change\n"
-	"    --force     switch programs whose code is the same too\n";
+	"    --force     switch programs whose code is the same too\n"
+	"  Pins of another ABI (a map's layout changed) cannot be reused:\n"
+	"    --migrate   drain them with their kill switch (connections go on\n"
+	"                over TCP), carry the configuration over, load this build\n"
+	"    --wait S    how long the fast path may take to drain (default 30)\n";
 
 struct upgrade_args {
 	unsigned int flags;
+	bool migrate;
+	int wait_ms;
 };
 
 static int parse_upgrade(struct ctl *ctl, int argc, char **argv, struct upgrade_args *a)
 {
 	int i;
 
+	__u64 v;
+
 	memset(a, 0, sizeof(*a));
+	a->wait_ms = 30000;
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--dry-run"))
 			a->flags |= LOADER_UPGRADE_DRY_RUN;
 		else if (!strcmp(argv[i], "--force"))
 			a->flags |= LOADER_UPGRADE_FORCE;
-		else
+		else if (!strcmp(argv[i], "--migrate"))
+			a->migrate = true;
+		else if (!strcmp(argv[i], "--wait")) {
+			if (i + 1 == argc || arg_u64(argv[++i], 0, 3600, &v))
+				return ctl_errf(ctl, -EINVAL, "upgrade: --wait needs seconds (0..3600)");
+			a->wait_ms = (int)v * 1000;
+		} else
 			return ctl_errf(ctl, -EINVAL,
 					"upgrade: unknown argument '%s'; see 'vsockctl help upgrade'",
 					argv[i]);
 	}
+	return 0;
+}
+
+/* Pins of another ABI: drained, configuration carried, this build loaded. */
+static int do_migrate(struct ctl *ctl, int wait_ms)
+{
+	struct loader_migrate_report rep;
+	struct vs_loader_opts o;
+	struct vs_err e = { "" };
+	struct out_row *r;
+	int err;
+
+	ctl->err[0] = '\0';
+	ctl_loader_opts(ctl, &o);
+	err = loader_migrate(&o, wait_ms, &rep, &e);
+	if (err)
+		return ctl_loader_err(ctl, err, &e);
+	out_textf(&ctl->doc, "migrated: %d socket%s drained to TCP in %d ms, %d cgroup%s attached "
+		  "again, %d entries carried", rep.drained, rep.drained == 1 ? "" : "s",
+		  rep.waited_ms, rep.cgroups, rep.cgroups == 1 ? "" : "s", rep.entries);
+	r = out_record(&ctl->doc, NULL, NULL);
+	out_bool(r, NULL, "migrated", true);
+	out_num(r, NULL, "drained", (__u64)rep.drained, NULL);
+	out_num(r, NULL, "waited_ms", (__u64)rep.waited_ms, NULL);
+	out_num(r, NULL, "cgroups", (__u64)rep.cgroups, NULL);
+	out_num(r, NULL, "entries", (__u64)rep.entries, NULL);
 	return 0;
 }
 
@@ -55,7 +96,16 @@ int do_upgrade(struct ctl *ctl, int argc, char **argv)
 	if ((err = parse_upgrade(ctl, argc, argv, &a)))
 		return err;
 	dry = a.flags & LOADER_UPGRADE_DRY_RUN;
-	if ((err = ctl_open(ctl, &ld, false)))
+	if ((err = ctl_open(ctl, &ld, false)) == -EPROTO && a.migrate && !dry)
+		return do_migrate(ctl, a.wait_ms);
+	if (err == -EPROTO) {
+		char why[sizeof(ctl->err)];
+
+		snprintf(why, sizeof(why), "%s", ctl->err);
+		return ctl_errf(ctl, err, "%s; to replace them without dropping a connection: "
+				"vsockctl upgrade --migrate", why);
+	}
+	if (err)
 		return err;
 	err = loader_upgrade(ld, a.flags, &rep, &e);
 	loader_close(ld);

@@ -27,7 +27,7 @@ const struct cmd cmd_table[] = {
 	{ "proxy",   do_proxy,
 	  "vsockctl [OPTIONS] proxy { add SERVICE --backend ADDRESS [--backend ADDRESS]... "
 	  "[--mode direct|proxy] [--replace] | del SERVICE | list }" },
-	{ "upgrade", do_upgrade, "vsockctl [OPTIONS] upgrade [--dry-run] [--force]" },
+	{ "upgrade", do_upgrade, "vsockctl [OPTIONS] upgrade [--dry-run] [--force] [--migrate [--wait SECONDS]]" },
 	{ "policy",  do_policy,
 	  "vsockctl [OPTIONS] policy { add allow|deny [port N|N-M] [cidr A/B] [cgroup PATH] "
 	  "[uid U] [--priority P] | del ID | list }" },

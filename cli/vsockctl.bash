@@ -144,7 +144,8 @@ _vsockctl()
 		COMPREPLY=( $(compgen -W "--force --wait" -- "$cur") )
 		;;
 	upgrade)
-		COMPREPLY=( $(compgen -W "--dry-run --force" -- "$cur") )
+		[[ $prev == --wait ]] && return 0
+		COMPREPLY=( $(compgen -W "--dry-run --force --migrate --wait" -- "$cur") )
 		;;
 	help)
 		((cword == cmd_idx + 1)) && COMPREPLY=( $(compgen -W "$commands" -- "$cur") )

@@ -91,6 +91,22 @@ struct loader_upgrade_report {
 int loader_upgrade(struct vs_loader *ld, unsigned int flags,
 		   struct loader_upgrade_report *rep, struct vs_err *err);
 
+/* loader_migrate(): pins of another ABI replaced by this build's
+ * (loader/migrate.c): their kill switch drains the fast path (connections
+ * go on over TCP), at most wait_ms; then the configuration (tunables,
+ * cgroups, services, switches, policy, secure mode) is carried over by BTF
+ * member names into a fresh load. -EBUSY with nothing changed when the
+ * fast path did not drain in time. */
+struct loader_migrate_report {
+	int drained;		/* sockets on the old fast path at the start */
+	int waited_ms;
+	int cgroups;		/* attached again */
+	int entries;		/* services, backends, rules, switches, allow-list
+				 * pairs carried (not counting empty array slots) */
+};
+int loader_migrate(const struct vs_loader_opts *opts, int wait_ms,
+		   struct loader_migrate_report *rep, struct vs_err *err);
+
 /* 0 when cg_path is a cgroup v2 directory, else a negative errno with err
  * saying why (missing, not a directory, cgroup v1, not a cgroup). */
 int loader_check_cgroup(const char *cg_path, struct vs_err *err);
