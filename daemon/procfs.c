@@ -28,9 +28,11 @@ int procfs_parse_stat(const char *buf, char comm[16], __u64 *start)
 		n = 15;
 	memcpy(comm, open + 1, n);
 	memset(comm + n, 0, 16 - n);
-	/* after ") " comes field 3 (state); starttime is field 22 */
-	p = close + 1;
-	for (field = 3; field < 22; field++) {
+	/* after ") " comes field 3 (state); starttime is field 22. Each step
+	 * starts one past a character of the string (')' first, then a
+	 * blank), never past its NUL: a line that ends at ')' is refused. */
+	p = close;
+	for (field = 2; field < 22; field++) {
 		p = strchr(p + 1, ' ');
 		if (!p)
 			return -EINVAL;

@@ -302,6 +302,13 @@ static void test_parse_stat(void **state)
 	assert_int_equal(start, 987654321ull);
 	assert_int_equal(procfs_parse_stat("1 (x) S 1 2", comm, &start), -EINVAL);
 	assert_int_equal(procfs_parse_stat("garbage", comm, &start), -EINVAL);
+	/* a line that ends at ')': nothing past its NUL is read (fuzz_procstat
+	 * found it; the fields behind the NUL here were parsed before) */
+	{
+		static const char cut[] = "1 (x)\0 S 1 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 77 0";
+
+		assert_int_equal(procfs_parse_stat(cut, comm, &start), -EINVAL);
+	}
 	/* our own stat parses, and its start time is stable */
 	{
 		__u64 a = 0, b = 0;
