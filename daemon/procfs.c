@@ -61,6 +61,35 @@ static int read_file(const char *path, char *buf, size_t len)
 	return (int)r;
 }
 
+int procfs_parse_uid(const char *buf, __u32 *uid)
+{
+	unsigned long long id[4];
+	const char *line;
+
+	for (line = buf; line; line = strchr(line, '\n'), line = line ? line + 1 : NULL)
+		if (!strncmp(line, "Uid:", 4))
+			break;
+	if (!line || sscanf(line + 4, "%llu %llu %llu %llu", &id[0], &id[1], &id[2],
+			    &id[3]) != 4)
+		return -EINVAL;
+	if (id[0] > 0xffffffffull || id[1] > 0xffffffffull || id[2] > 0xffffffffull)
+		return -EINVAL;
+	*uid = id[0] == id[1] && id[1] == id[2] ? (__u32)id[0] : (__u32)-1;
+	return 0;
+}
+
+int procfs_owner(__u32 pid, __u32 *uid)
+{
+	char path[64], buf[4096];
+	int r;
+
+	snprintf(path, sizeof(path), "/proc/%u/status", pid);
+	r = read_file(path, buf, sizeof(buf));
+	if (r < 0)
+		return r;
+	return procfs_parse_uid(buf, uid);
+}
+
 static int read_stat(__u32 pid, char comm[16], __u64 *start)
 {
 	char path[64], buf[1024];

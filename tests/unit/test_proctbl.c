@@ -320,6 +320,29 @@ static void test_parse_stat(void **state)
 	}
 }
 
+/* The user a control client must be to read a process's handles. */
+static void test_parse_uid(void **state)
+{
+	__u32 uid = 7;
+
+	(void)state;
+	assert_int_equal(procfs_parse_uid("Name:\tx\nUid:\t1000\t1000\t1000\t1000\nGid:\t1\n",
+					  &uid), 0);
+	assert_int_equal(uid, 1000);
+	/* setuid root run by 1000, or able to switch back: nobody's */
+	assert_int_equal(procfs_parse_uid("Uid:\t1000\t0\t0\t0\n", &uid), 0);
+	assert_int_equal(uid, (__u32)-1);
+	assert_int_equal(procfs_parse_uid("Uid:\t1000\t1000\t0\t1000\n", &uid), 0);
+	assert_int_equal(uid, (__u32)-1);
+	assert_int_equal(procfs_parse_uid("Name:\tUid:\t5\n", &uid), -EINVAL);
+	assert_int_equal(procfs_parse_uid("Uid:\t1\t2\n", &uid), -EINVAL);
+	assert_int_equal(procfs_parse_uid("Uid:\t-1\t-1\t-1\t-1\n", &uid), -EINVAL);
+	assert_int_equal(procfs_parse_uid("", &uid), -EINVAL);
+	/* ours */
+	assert_int_equal(procfs_owner((__u32)getpid(), &uid), 0);
+	assert_int_equal(uid, getuid() == geteuid() ? getuid() : (__u32)-1);
+}
+
 static void test_u64map(void **state)
 {
 	struct u64map m;
@@ -360,6 +383,7 @@ int main(void)
 		cmocka_unit_test(test_for_each_and_limits),
 		cmocka_unit_test(test_lookup_locks_one),
 		cmocka_unit_test(test_parse_stat),
+		cmocka_unit_test(test_parse_uid),
 		cmocka_unit_test(test_u64map),
 	};
 
