@@ -97,6 +97,7 @@ FUZZ_SRCS_svcrule	:= lib/svcrule.c
 FUZZ_SRCS_procstat	:= daemon/procfs.c
 FUZZ_SRCS_jsonstr	:= lib/jsonstr.c lib/ctlsock.c
 FUZZ_SRCS_cli		:= $(filter-out cli/main.c,$(CLI_SRCS)) $(LIB_SRCS)
+FUZZ_SRCS_cgpath	:= loader/cgpath.c
 FUZZ_NAMES	:= $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BINS	:= $(patsubst %,$(O)/tests/fuzz/fuzz_%,$(FUZZ_NAMES))
 
