@@ -6,13 +6,16 @@
  * stay on TCP: every byte arrives, none waits on a map, the overflow is
  * counted (skip_map_full, socktbl_full in vsockctl stats) and the first
  * connections do use the fast path. Once they close, a new connection gets
- * the fast path again. */
+ * the fast path again. The sockhash alone full (filled from userspace with
+ * sockets that have no table entry) is its own case: the table still
+ * records the connections, with reason map_full. */
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <bpf/bpf.h>
 #include "vsock/names.h"
 #include "testlib.h"
 
@@ -141,8 +144,98 @@ out:
 	return tl_verdict();
 }
 
+/* `vsockctl -j sockets` mentions word (a reason's name). */
+static bool ctl_sockets_say(const char *word)
+{
+	char ctl[PATH_MAX], cmd[PATH_MAX * 2], out[65536];
+	size_t n;
+	FILE *f;
+
+	vsockctl_path(ctl, sizeof(ctl));
+	snprintf(cmd, sizeof(cmd), "%s --pin-root %s -j sockets", ctl, tl.pin_root);
+	f = popen(cmd, "r");
+	if (!f)
+		return false;
+	n = fread(out, 1, sizeof(out) - 1, f);
+	out[n] = '\0';
+	pclose(f);
+	return strstr(out, word) != NULL;
+}
+
+#define PAIRS 3
+
+static int case_full_sockhash_falls_back_to_tcp(void)
+{
+	int fill[SLOTS], c[PAIRS + 1], s[PAIRS + 1], nfill = 0, nc = 0, map, i;
+	__u64 before[VS_C_MAX], after[VS_C_MAX], v;
+	struct vs_sock_key key;
+	struct vs_sock_entry e;
+	struct tl_duplex d;
+	char why[512];
+
+	/* 8 established sockets of a cgroup that is not attached (so without
+	 * table entries) fill vs_socks under keys no connection has */
+	map = loader_map_fd(tl.ld, VS_MAP_SOCKS);
+	TL_EXPECT(map >= 0, "vs_socks fd");
+	TL_EXPECT(!tl_enter_plain(), "enter the plain cgroup");
+	for (i = 0; i < SLOTS; i += 2) {
+		TL_EXPECT(!tl_pair(AF_INET, true, &fill[i], &fill[i + 1]), "filler pair");
+		nfill += 2;
+	}
+	TL_EXPECT(!tl_enter_main(), "back into the attached cgroup");
+	for (i = 0; i < nfill; i++) {
+		memset(&key, 0, sizeof(key));
+		key.netns_cookie = ~0ull - (unsigned int)i;	/* no namespace has it */
+		v = (__u64)fill[i];
+		TL_EXPECT(!bpf_map_update_elem(map, &key, &v, BPF_NOEXIST),
+			  "fill vs_socks %d: %s", i, strerror(errno));
+	}
+	TL_EXPECT(!tl_stats(before), "read vs_stats");
+	for (i = 0; i < PAIRS; i++) {
+		TL_EXPECT(!tl_pair(AF_INET, true, &c[i], &s[i]), "pair %d", i + 1);
+		nc++;
+		one_duplex(&d, c[i], s[i], (unsigned int)i);
+		TL_EXPECT(!tl_xfer_duplex(&d, why, sizeof(why)), "connection %d: %s", i + 1, why);
+		TL_EXPECT(!tl_entry(c[i], &e), "connection %d has no table entry", i + 1);
+		TL_EXPECT(!e.in_sockhash && e.reason == VS_R_MAP_FULL && !e.tx_redir_bytes,
+			  "connection %d: in_sockhash %u, reason %s, %llu bytes redirected", i + 1,
+			  e.in_sockhash, tl_reason_name(e.reason),
+			  (unsigned long long)e.tx_redir_bytes);
+	}
+	TL_EXPECT(!tl_stats(after), "read vs_stats");
+	TL_EXPECT(after[VS_C_SKIP_MAP_FULL] - before[VS_C_SKIP_MAP_FULL] >= PAIRS &&
+		  after[VS_C_SOCKTBL_FULL] == before[VS_C_SOCKTBL_FULL],
+		  "skip_map_full +%llu (expected >= %d), socktbl_full +%llu (expected 0)",
+		  (unsigned long long)(after[VS_C_SKIP_MAP_FULL] - before[VS_C_SKIP_MAP_FULL]),
+		  PAIRS, (unsigned long long)(after[VS_C_SOCKTBL_FULL] - before[VS_C_SOCKTBL_FULL]));
+	TL_EXPECT(ctl_stat(vs_counter_name(VS_C_SKIP_MAP_FULL)) >= PAIRS,
+		  "vsockctl -j stats: %s = %lld", vs_counter_name(VS_C_SKIP_MAP_FULL),
+		  ctl_stat(vs_counter_name(VS_C_SKIP_MAP_FULL)));
+	TL_EXPECT(ctl_sockets_say(tl_reason_name(VS_R_MAP_FULL)),
+		  "vsockctl -j sockets does not show reason %s", tl_reason_name(VS_R_MAP_FULL));
+
+	/* the fillers close and leave the sockhash: room for a new connection */
+	for (i = 0; i < nfill; i++)
+		close(fill[i]);
+	nfill = 0;
+	TL_EXPECT(!tl_pair(AF_INET, true, &c[nc], &s[nc]), "pair after");
+	nc++;
+	one_duplex(&d, c[nc - 1], s[nc - 1], PAIRS);
+	TL_EXPECT(!tl_xfer_duplex(&d, why, sizeof(why)), "connection after: %s", why);
+	TL_EXPECT_ACCEL("client once the sockhash has room", c[nc - 1], 1);
+out:
+	for (i = 0; i < nfill; i++)
+		close(fill[i]);
+	for (i = 0; i < nc; i++) {
+		close(c[i]);
+		close(s[i]);
+	}
+	return tl_verdict();
+}
+
 static const struct tl_case cases[] = {
 	{ "full_maps_fall_back_to_tcp", case_full_maps_fall_back_to_tcp, 120 },
+	{ "full_sockhash_falls_back_to_tcp", case_full_sockhash_falls_back_to_tcp, 60 },
 };
 
 int main(void)
