@@ -78,28 +78,29 @@ int procfs_parse_uid(const char *buf, __u32 *uid)
 	return 0;
 }
 
+/* /proc/PID/name into buf, NUL-terminated; bytes read or -errno. */
+static int read_proc(__u32 pid, const char *name, char *buf, size_t len)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%u/%s", pid, name);
+	return read_file(path, buf, len);
+}
+
 int procfs_owner(__u32 pid, __u32 *uid)
 {
-	char path[64], buf[4096];
-	int r;
+	char buf[4096];
+	int r = read_proc(pid, "status", buf, sizeof(buf));
 
-	snprintf(path, sizeof(path), "/proc/%u/status", pid);
-	r = read_file(path, buf, sizeof(buf));
-	if (r < 0)
-		return r;
-	return procfs_parse_uid(buf, uid);
+	return r < 0 ? r : procfs_parse_uid(buf, uid);
 }
 
 static int read_stat(__u32 pid, char comm[16], __u64 *start)
 {
-	char path[64], buf[1024];
-	int r;
+	char buf[1024];
+	int r = read_proc(pid, "stat", buf, sizeof(buf));
 
-	snprintf(path, sizeof(path), "/proc/%u/stat", pid);
-	r = read_file(path, buf, sizeof(buf));
-	if (r < 0)
-		return r;
-	return procfs_parse_stat(buf, comm, start);
+	return r < 0 ? r : procfs_parse_stat(buf, comm, start);
 }
 
 int procfs_start(__u32 pid, __u64 *start)

@@ -17,7 +17,6 @@ LINK=/tmp/vsock-test-cgpath-link-$$
 C60=$(printf 'c%.0s' $(seq 1 60))
 DEEP=$B/$C60/$C60/$C60/$C60	# 240+ bytes below the mount: more than vs_cgcfg holds
 P=(--pin-root "$ROOT")
-fails=0
 
 cleanup() {
 	"$V" "${P[@]}" unload --force >/dev/null 2>&1
@@ -27,21 +26,8 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-ok() { echo "ok - cgroup paths: $1"; }
-nok() { echo "not ok - cgroup paths: $1: $2"; fails=$((fails + 1)); }
-
-# expect_fail NAME PATTERN CMD...: exit 1, one stderr line matching PATTERN
-expect_fail() {
-	local name=$1 pat=$2 out rc lines
-	shift 2
-	out=$("$@" 2>&1 >/dev/null); rc=$?
-	lines=$(printf '%s\n' "$out" | grep -c .)
-	if [ $rc -ne 1 ]; then nok "$name" "exit $rc, expected 1 ($out)"
-	elif [ "$lines" -ne 1 ]; then nok "$name" "expected one stderr line, got: $out"
-	elif [ ${#out} -gt 300 ]; then nok "$name" "a ${#out}-byte line: $out"
-	elif ! printf '%s' "$out" | grep -qE -- "$pat"; then nok "$name" "message '$out' does not match '$pat'"
-	else ok "$name"; fi
-}
+CASE_PREFIX="cgroup paths: "
+. "$(dirname "$0")/clilib.sh"
 
 # "PATH EXISTS" per attached cgroup, from vsockctl -j status
 attached() {

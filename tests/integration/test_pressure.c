@@ -33,21 +33,29 @@ static void vsockctl_path(char *buf, size_t len)
 	snprintf(buf, len, "%s/../../vsockctl", self);
 }
 
-/* Counter name's value in `vsockctl -j stats` (-1 when not found). */
-static long long ctl_stat(const char *name)
+/* The output of `vsockctl --pin-root ROOT -j ARGS` into out ("" if none). */
+static void ctl_json(const char *args, char *out, size_t len)
 {
-	char ctl[PATH_MAX], cmd[PATH_MAX * 2], out[32768], key[64], *p;
-	size_t n;
+	char ctl[PATH_MAX], cmd[PATH_MAX * 2];
+	size_t n = 0;
 	FILE *f;
 
 	vsockctl_path(ctl, sizeof(ctl));
-	snprintf(cmd, sizeof(cmd), "%s --pin-root %s -j stats", ctl, tl.pin_root);
+	snprintf(cmd, sizeof(cmd), "%s --pin-root %s -j %s", ctl, tl.pin_root, args);
 	f = popen(cmd, "r");
-	if (!f)
-		return -1;
-	n = fread(out, 1, sizeof(out) - 1, f);
+	if (f) {
+		n = fread(out, 1, len - 1, f);
+		pclose(f);
+	}
 	out[n] = '\0';
-	pclose(f);
+}
+
+/* Counter name's value in `vsockctl -j stats` (-1 when not found). */
+static long long ctl_stat(const char *name)
+{
+	char out[32768], key[64], *p;
+
+	ctl_json("stats", out, sizeof(out));
 	snprintf(key, sizeof(key), "\"%s\":", name);
 	p = strstr(out, key);
 	return p ? atoll(p + strlen(key)) : -1;
@@ -147,18 +155,9 @@ out:
 /* `vsockctl -j sockets` mentions word (a reason's name). */
 static bool ctl_sockets_say(const char *word)
 {
-	char ctl[PATH_MAX], cmd[PATH_MAX * 2], out[65536];
-	size_t n;
-	FILE *f;
+	static char out[65536];
 
-	vsockctl_path(ctl, sizeof(ctl));
-	snprintf(cmd, sizeof(cmd), "%s --pin-root %s -j sockets", ctl, tl.pin_root);
-	f = popen(cmd, "r");
-	if (!f)
-		return false;
-	n = fread(out, 1, sizeof(out) - 1, f);
-	out[n] = '\0';
-	pclose(f);
+	ctl_json("sockets", out, sizeof(out));
 	return strstr(out, word) != NULL;
 }
 
