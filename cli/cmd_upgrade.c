@@ -18,28 +18,6 @@ const char upgrade_help[] =
 	"    --dry-run   load and verify only; list what would change\n"
 	"    --force     switch programs whose code is the same too\n";
 
-struct upgrade_args {
-	unsigned int flags;
-};
-
-static int parse_upgrade(struct ctl *ctl, int argc, char **argv, struct upgrade_args *a)
-{
-	int i;
-
-	memset(a, 0, sizeof(*a));
-	for (i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--dry-run"))
-			a->flags |= LOADER_UPGRADE_DRY_RUN;
-		else if (!strcmp(argv[i], "--force"))
-			a->flags |= LOADER_UPGRADE_FORCE;
-		else
-			return ctl_errf(ctl, -EINVAL,
-					"upgrade: unknown argument '%s'; see 'vsockctl help upgrade'",
-					argv[i]);
-	}
-	return 0;
-}
-
 int do_upgrade(struct ctl *ctl, int argc, char **argv)
 {
 	struct loader_upgrade_report rep;
@@ -52,7 +30,7 @@ int do_upgrade(struct ctl *ctl, int argc, char **argv)
 	int err, i;
 	bool dry;
 
-	if ((err = parse_upgrade(ctl, argc, argv, &a)))
+	if ((err = upgrade_parse(ctl, argc, argv, &a)))
 		return err;
 	dry = a.flags & LOADER_UPGRADE_DRY_RUN;
 	if ((err = ctl_open(ctl, &ld, false)))

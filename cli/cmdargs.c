@@ -203,6 +203,24 @@ int tune_parse(struct ctl *ctl, int argc, char **argv, struct tune_args *a)
 	return 0;
 }
 
+int upgrade_parse(struct ctl *ctl, int argc, char **argv, struct upgrade_args *a)
+{
+	int i;
+
+	memset(a, 0, sizeof(*a));
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--dry-run"))
+			a->flags |= LOADER_UPGRADE_DRY_RUN;
+		else if (!strcmp(argv[i], "--force"))
+			a->flags |= LOADER_UPGRADE_FORCE;
+		else
+			return ctl_errf(ctl, -EINVAL,
+					"upgrade: unknown argument '%s'; see 'vsockctl help upgrade'",
+					argv[i]);
+	}
+	return 0;
+}
+
 int handles_parse(struct ctl *ctl, int argc, char **argv, __u64 *pid)
 {
 	*pid = 0;

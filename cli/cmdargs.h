@@ -52,6 +52,12 @@ struct tune_args {
 };
 int tune_parse(struct ctl *ctl, int argc, char **argv, struct tune_args *a);
 
+/* upgrade [--dry-run] [--force]: LOADER_UPGRADE_* flags. */
+struct upgrade_args {
+	unsigned int flags;
+};
+int upgrade_parse(struct ctl *ctl, int argc, char **argv, struct upgrade_args *a);
+
 /* handles [PID]; *pid 0 when absent. */
 int handles_parse(struct ctl *ctl, int argc, char **argv, __u64 *pid);
 

@@ -100,6 +100,16 @@ static int p_handles(struct ctl *ctl, int argc, char **argv)
 	return r;
 }
 
+static int p_upgrade(struct ctl *ctl, int argc, char **argv)
+{
+	struct upgrade_args a;
+	int r = upgrade_parse(ctl, argc, argv, &a);
+
+	if (!r && (a.flags & ~(unsigned int)(LOADER_UPGRADE_DRY_RUN | LOADER_UPGRADE_FORCE)))
+		abort();
+	return r;
+}
+
 static int p_proxy_add(struct ctl *ctl, int argc, char **argv)
 {
 	struct proxy_args a;
@@ -170,6 +180,7 @@ static const struct {
 	{ do_stats, p_stats },     { do_unload, p_unload },
 	{ do_tune, p_tune },       { do_handles, p_handles },
 	{ do_proxy, p_proxy },     { do_policy, p_policy },
+	{ do_upgrade, p_upgrade },
 };
 
 /* cmd_dispatch() without running the command: help and version (which
