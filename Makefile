@@ -92,12 +92,13 @@ DAEMON_HDRS	:= $(wildcard daemon/*.h)
 # libFuzzer flags in tests/fuzz/NAME.options. A new target is its .c file
 # and one FUZZ_SRCS_ line.
 FUZZ_SRCS_ctlmsg	:= daemon/ctlmsg.c
-FUZZ_SRCS_config	:= daemon/config.c daemon/log.c lib/svcrule.c
-FUZZ_SRCS_svcrule	:= lib/svcrule.c
+FUZZ_SRCS_config	:= daemon/config.c daemon/log.c lib/svcrule.c lib/policyrule.c lib/ruleerr.c
+FUZZ_SRCS_svcrule	:= lib/svcrule.c lib/ruleerr.c
 FUZZ_SRCS_procstat	:= daemon/procfs.c
 FUZZ_SRCS_jsonstr	:= lib/jsonstr.c lib/ctlsock.c
 FUZZ_SRCS_cli		:= $(filter-out cli/main.c,$(CLI_SRCS)) $(LIB_SRCS)
 FUZZ_SRCS_cgpath	:= loader/cgpath.c
+FUZZ_SRCS_policyrule	:= lib/policyrule.c lib/ruleerr.c
 FUZZ_NAMES	:= $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BINS	:= $(patsubst %,$(O)/tests/fuzz/fuzz_%,$(FUZZ_NAMES))
 
@@ -234,17 +235,18 @@ $(O)/examples/%: examples/%.c $(LIBVSOCK_A) include/vsock/vsock.h | $(O)/example
 	$(call msg,CC,$@)
 	$(Q)$(CC) -D_GNU_SOURCE -Iinclude $(ALL_CFLAGS) -o $@ $< $(LIBVSOCK_LINK)
 
-# The fuzz targets: no root, no kernel; libvsockload.a only for symbols
-# that the tested sources reference but the targets never call.
+# The fuzz targets: no root, no kernel; libvsockutil.a and libvsockload.a
+# (not instrumented) only for symbols that the tested sources reference
+# but the targets never call.
 FUZZ_CFLAGS	:= -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 		   -D_GNU_SOURCE -DVS_PIN_ROOT='"$(PIN_ROOT)"' -Idaemon -Icli -Ilib -Iinclude \
 		   -Iloader -I$(O) $(DAEMON_CFLAGS) $(WARNINGS) \
 		   -Wno-missing-field-initializers  # clang 14 wants them even when designated
-FUZZ_LIBS	:= $(LIBLOADER) $(LIBBPF_LIBS) $(DAEMON_LIBS)
+FUZZ_LIBS	:= $(LIBUTIL) $(LIBLOADER) $(LIBBPF_LIBS) $(DAEMON_LIBS)
 FUZZ_HDRS	:= $(USER_HDRS) $(LIB_HDRS) $(CLI_HDRS) $(DAEMON_HDRS)
 
 define FUZZ_RULE
-$(O)/tests/fuzz/fuzz_$(1): tests/fuzz/fuzz_$(1).c $(FUZZ_SRCS_$(1)) $$(FUZZ_HDRS) $$(LIBLOADER) | $(O)/tests/fuzz
+$(O)/tests/fuzz/fuzz_$(1): tests/fuzz/fuzz_$(1).c $(FUZZ_SRCS_$(1)) $$(FUZZ_HDRS) $$(LIBUTIL) $$(LIBLOADER) | $(O)/tests/fuzz
 	$$(call msg,FUZZ-CC,$$@)
 	$$(Q)$$(FUZZ_CC) $$(FUZZ_CFLAGS) -o $$@ $$< $(FUZZ_SRCS_$(1)) $$(FUZZ_LIBS)
 endef
