@@ -86,7 +86,21 @@ DAEMON_OBJS	:= $(patsubst %.c,$(O)/%.o,$(DAEMON_SRCS))
 DAEMON_LIB_OBJS	:= $(filter-out $(O)/daemon/main.o,$(DAEMON_OBJS))
 DAEMON_LIB	:= $(O)/libvsockd.a
 DAEMON_HDRS	:= $(wildcard daemon/*.h)
-FUZZ_BIN	:= $(O)/tests/fuzz/fuzz_ctlmsg
+# libFuzzer targets: tests/fuzz/fuzz_NAME.c, built with the sanitizers
+# together with the sources it exercises (FUZZ_SRCS_NAME); its seeds are
+# tests/fuzz/corpus/NAME/, its dictionary tests/fuzz/NAME.dict, extra
+# libFuzzer flags in tests/fuzz/NAME.options. A new target is its .c file
+# and one FUZZ_SRCS_ line.
+FUZZ_SRCS_ctlmsg	:= daemon/ctlmsg.c
+FUZZ_SRCS_config	:= daemon/config.c daemon/log.c lib/svcrule.c lib/policyrule.c lib/ruleerr.c
+FUZZ_SRCS_svcrule	:= lib/svcrule.c lib/ruleerr.c
+FUZZ_SRCS_procstat	:= daemon/procfs.c
+FUZZ_SRCS_jsonstr	:= lib/jsonstr.c lib/ctlsock.c
+FUZZ_SRCS_cli		:= $(filter-out cli/main.c,$(CLI_SRCS)) $(LIB_SRCS)
+FUZZ_SRCS_cgpath	:= loader/cgpath.c
+FUZZ_SRCS_policyrule	:= lib/policyrule.c lib/ruleerr.c
+FUZZ_NAMES	:= $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BINS	:= $(patsubst %,$(O)/tests/fuzz/fuzz_%,$(FUZZ_NAMES))
 
 # libvsock: the applications' library (include/vsock/vsock.h), shared and
 # static, with vsock.pc; independent of libbpf and of the rest of the tree
@@ -221,12 +235,22 @@ $(O)/examples/%: examples/%.c $(LIBVSOCK_A) include/vsock/vsock.h | $(O)/example
 	$(call msg,CC,$@)
 	$(Q)$(CC) -D_GNU_SOURCE -Iinclude $(ALL_CFLAGS) -o $@ $< $(LIBVSOCK_LINK)
 
-# libFuzzer target for the control-message parser (no libbpf, no root).
-$(FUZZ_BIN): tests/fuzz/fuzz_ctlmsg.c daemon/ctlmsg.c daemon/ctlmsg.h lib/ctlproto.h | $(O)/tests/fuzz
-	$(call msg,FUZZ-CC,$@)
-	$(Q)$(FUZZ_CC) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-		-D_GNU_SOURCE -Idaemon -Ilib -Iinclude $(DAEMON_CFLAGS) $(WARNINGS) \
-		-o $@ tests/fuzz/fuzz_ctlmsg.c daemon/ctlmsg.c $(JANSSON_LIBS)
+# The fuzz targets: no root, no kernel; libvsockutil.a and libvsockload.a
+# (not instrumented) only for symbols that the tested sources reference
+# but the targets never call.
+FUZZ_CFLAGS	:= -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+		   -D_GNU_SOURCE -DVS_PIN_ROOT='"$(PIN_ROOT)"' -Idaemon -Icli -Ilib -Iinclude \
+		   -Iloader -I$(O) $(DAEMON_CFLAGS) $(WARNINGS) \
+		   -Wno-missing-field-initializers  # clang 14 wants them even when designated
+FUZZ_LIBS	:= $(LIBUTIL) $(LIBLOADER) $(LIBBPF_LIBS) $(DAEMON_LIBS)
+FUZZ_HDRS	:= $(USER_HDRS) $(LIB_HDRS) $(CLI_HDRS) $(DAEMON_HDRS)
+
+define FUZZ_RULE
+$(O)/tests/fuzz/fuzz_$(1): tests/fuzz/fuzz_$(1).c $(FUZZ_SRCS_$(1)) $$(FUZZ_HDRS) $$(LIBUTIL) $$(LIBLOADER) | $(O)/tests/fuzz
+	$$(call msg,FUZZ-CC,$$@)
+	$$(Q)$$(FUZZ_CC) $$(FUZZ_CFLAGS) -o $$@ $$< $(FUZZ_SRCS_$(1)) $$(FUZZ_LIBS)
+endef
+$(foreach f,$(FUZZ_NAMES),$(eval $(call FUZZ_RULE,$(f))))
 
 # A unit test sees lib/ and the headers of the program whose modules it
 # tests (UNIT_DIRS); test_tunables checks that both programs read one table.
@@ -329,7 +353,7 @@ $(O)/bench/%: bench/%.c $(wildcard bench/*.h) | $(O)/bench
 	$(Q)$(CC) -D_GNU_SOURCE -Ibench $(ALL_CFLAGS) -o $@ $< -lpthread -lm
 
 tests: $(O)/vsockctl $(UNIT_BINS) $(KTEST_BINS)
-tests: $(O)/vsockd $(FUZZ_BIN) $(REPRO_BINS)
+tests: $(O)/vsockd $(FUZZ_BINS) $(REPRO_BINS)
 # bench/copyrelay, the proxy rows' baseline, has its own test (test_copyrelay)
 tests: $(O)/bench/copyrelay
 tests: libvsock $(O)/examples/fanout $(O)/bench/fanout
@@ -405,13 +429,15 @@ uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/vsockd $(DESTDIR)$(MANDIR)/man8/vsockd.8 \
 	      $(DESTDIR)$(UNITDIR)/vsockd.service
 
-# Fuzz the control-message parser for FUZZ_TIME seconds (make check: 20 s).
+# Every fuzz target for FUZZ_TIME seconds, FUZZ_JOBS at a time (make
+# check: a few seconds each); the corpora grow in $(O)/tests/fuzz/corpus,
+# crashes are saved as $(O)/tests/fuzz/NAME-crash-*.
+FUZZ_JOBS	?= $(shell nproc 2>/dev/null || echo 1)
 fuzz:
 	$(Q)$(MAKE) --no-print-directory deps
-	$(Q)$(MAKE) --no-print-directory $(FUZZ_BIN)
-	$(Q)mkdir -p $(O)/tests/fuzz/corpus
-	$(Q)$(FUZZ_BIN) -max_total_time=$(FUZZ_TIME) -max_len=70000 -timeout=10 \
-		-dict=tests/fuzz/ctlmsg.dict $(O)/tests/fuzz/corpus tests/fuzz/corpus
+	$(Q)$(MAKE) --no-print-directory $(FUZZ_BINS)
+	$(Q)O=$(O) FUZZ_CHECK_TIME=$(FUZZ_TIME) FUZZ_JOBS=$(FUZZ_JOBS) \
+		FUZZ_KEEP=$(O)/tests/fuzz tests/integration/fuzz.sh
 
 # The include/link graph between top-level directories (before/after a
 # refactor: tools/deps-graph.py DIR on another checkout); fails on an
@@ -433,7 +459,7 @@ help:
 	@echo '  bench-render  docs/performance.md and .png again from the last bench, no root'
 	@echo '  install  install vsockctl, vsockd, man pages, completion, unit (PREFIX, DESTDIR)'
 	@echo '           and libvsock (header, libraries, vsock.pc; LIBDIR, INCLUDEDIR)'
-	@echo '  fuzz     fuzz the control-message parser for FUZZ_TIME seconds (default 300)'
+	@echo '  fuzz     run every libFuzzer target (tests/fuzz) for FUZZ_TIME seconds (default 300)'
 	@echo '  deps-graph  print the dependency graph between top-level dirs; fail on a wrong-way edge'
 	@echo '  vmlinux  generate $(O)/vmlinux.h from $(VMLINUX_BTF)'
 	@echo '  clean    remove $(O)'

@@ -9,6 +9,7 @@
 #include <linux/types.h>
 #include "loader.h"
 #include "output.h"
+#include "cmdargs.h"
 
 #define CTL_ERR_LEN 512
 

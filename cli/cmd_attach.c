@@ -81,43 +81,12 @@ static void attach_done(struct ctl *ctl, const char *cg, bool already, bool secu
 		out_bool(r, NULL, "secure", true);
 }
 
-/* After CGROUP: [max_queued BYTES] [--secure [--allow-cgroup CGROUP]...] */
-struct attach_args {
-	__u64 max_queued;
-	bool secure;
-	const char *allow[VS_SECURE_ALLOW_MAX];
-	int nallow;
-};
-
-static int parse_attach_opts(struct ctl *ctl, int argc, char **argv, struct attach_args *a)
+/* The --allow-cgroup paths, checked before the attach: a bad one must
+ * leave nothing behind. */
+static int check_allowed(struct ctl *ctl, const struct attach_args *a)
 {
 	int i, err;
 
-	for (i = 2; i < argc; i++) {
-		const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-
-		if (!strcmp(o, "--secure")) {
-			a->secure = true;
-			continue;
-		}
-		if (strcmp(o, "max_queued") && strcmp(o, "--allow-cgroup"))
-			return ctl_errf(ctl, -EINVAL, o[0] == '-' ?
-					"attach: unknown option '%s'; see 'vsockctl help attach'" :
-					"attach: unexpected argument '%s'; see 'vsockctl help attach'", o);
-		if (!v || !v[0])
-			return ctl_errf(ctl, -EINVAL, "attach: '%s' needs a value", o);
-		i++;
-		if (o[0] == 'm' && (err = arg_max_queued(ctl, "attach", v, &a->max_queued)))
-			return err;
-		if (o[0] == '-' && a->nallow == VS_SECURE_ALLOW_MAX)
-			return ctl_errf(ctl, -EINVAL, "attach: too many --allow-cgroup (at most %d)",
-					VS_SECURE_ALLOW_MAX);
-		if (o[0] == '-')
-			a->allow[a->nallow++] = v;
-	}
-	if (a->nallow && !a->secure)
-		return ctl_errf(ctl, -EINVAL, "attach: --allow-cgroup needs --secure");
-	/* checked before the attach: a bad one must leave nothing behind */
 	for (i = 0; i < a->nallow; i++) {
 		struct vs_err e = { "" };
 
@@ -155,11 +124,9 @@ int do_attach(struct ctl *ctl, int argc, char **argv)
 	const char *cg;
 	int err;
 
-	if ((err = parse_attach_opts(ctl, argc, argv, &a)))
+	if ((err = attach_parse(ctl, argc, argv, &a)) || (err = check_allowed(ctl, &a)))
 		return err;
-	err = arg_one(ctl, "attach", "CGROUP", argc < 2 ? argc : 2, argv, &cg);
-	if (err)
-		return err;
+	cg = a.cgroup;
 	/* a bad path must not leave programs loaded behind it */
 	err = loader_check_cgroup(cg, &e);
 	if (err)

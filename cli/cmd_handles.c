@@ -4,7 +4,6 @@
  * each with the socket cookie it refers to and what the socket table says
  * about that socket now. Only vsockd has these tables. */
 #include <errno.h>
-#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include "cmd.h"
@@ -90,12 +89,9 @@ int do_handles(struct ctl *ctl, int argc, char **argv)
 	__u64 pid = 0;
 	int r;
 
-	if (argc > 2)
-		return ctl_errf(ctl, -EINVAL, "handles: unexpected argument '%s'; see 'vsockctl help handles'",
-				argv[2]);
-	if (argc == 2 && arg_u64(argv[1], 1, INT_MAX, &pid))
-		return ctl_errf(ctl, -EINVAL, "handles: invalid pid '%s': expected a positive integer",
-				argv[1]);
+	r = handles_parse(ctl, argc, argv, &pid);
+	if (r)
+		return r;
 	req = pid ? json_pack("{s:s, s:I}", "request", "handles", "pid", (json_int_t)pid) :
 		    json_pack("{s:s}", "request", "handles");
 	r = ctlsock_call(ctlsock_path(), req, &reply, CTLSOCK_TIMEOUT_MS, err, sizeof(err));

@@ -41,57 +41,6 @@ const char proxy_help[] =
 	"  vsockctl -j proxy list\n"
 	"  vsockctl proxy del 10.96.0.10:6379";
 
-struct proxy_args {
-	struct vs_svc_rule rule;
-	bool replace;
-};
-
-static int parse_add(struct ctl *ctl, int argc, char **argv, struct proxy_args *a)
-{
-	char err[SVC_ERR_LEN];
-	bool have_svc = false, have_mode = false;
-	int i;
-
-	memset(a, 0, sizeof(*a));
-	a->rule.mode = VS_SVC_DIRECT;
-	for (i = 2; i < argc; i++) {
-		const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-
-		if (!strcmp(o, "--backend") || !strcmp(o, "--mode")) {
-			if (!v)
-				return ctl_errf(ctl, -EINVAL, "proxy add: '%s' needs a value", o);
-			i++;
-			if (o[2] == 'b' && svc_rule_add_backend(&a->rule, v, err, sizeof(err)))
-				return ctl_errf(ctl, -EINVAL, "proxy add: %s", err);
-			if (o[2] == 'm') {
-				if (have_mode)
-					return ctl_errf(ctl, -EINVAL, "proxy add: --mode given twice");
-				have_mode = true;
-				if (svc_parse_mode(v, &a->rule.mode, err, sizeof(err)))
-					return ctl_errf(ctl, -EINVAL, "proxy add: %s", err);
-			}
-		} else if (!strcmp(o, "--replace")) {
-			a->replace = true;
-		} else if (o[0] == '-') {
-			return ctl_errf(ctl, -EINVAL,
-					"proxy add: unknown option '%s'; see 'vsockctl proxy -h'", o);
-		} else if (have_svc) {
-			return ctl_errf(ctl, -EINVAL, "proxy add: unexpected argument '%s'", o);
-		} else {
-			have_svc = true;
-			if (svc_parse_addr(o, &a->rule.svc, err, sizeof(err)))
-				return ctl_errf(ctl, -EINVAL, "proxy add: service %s", err);
-		}
-	}
-	if (!have_svc)
-		return ctl_errf(ctl, -EINVAL, "proxy add: missing SERVICE (ADDRESS:PORT)");
-	if (!a->rule.nbackends)
-		return ctl_errf(ctl, -EINVAL, "proxy add: missing --backend ADDRESS");
-	if (svc_rule_check(&a->rule, err, sizeof(err)))
-		return ctl_errf(ctl, -EINVAL, "proxy add: %s", err);
-	return 0;
-}
-
 static int do_add(struct ctl *ctl, int argc, char **argv)
 {
 	struct vs_loader *ld = NULL;
@@ -100,7 +49,7 @@ static int do_add(struct ctl *ctl, int argc, char **argv)
 	char buf[SVC_ADDR_STRLEN];
 	int err;
 
-	if ((err = parse_add(ctl, argc, argv, &a)))
+	if ((err = proxy_add_parse(ctl, argc, argv, &a)))
 		return err;
 	if ((err = ctl_open(ctl, &ld, false)))
 		return err;
@@ -122,16 +71,12 @@ static int do_del(struct ctl *ctl, int argc, char **argv)
 {
 	struct vs_loader *ld = NULL;
 	struct vs_err e = { "" };
-	char err_s[SVC_ERR_LEN], buf[SVC_ADDR_STRLEN];
+	char buf[SVC_ADDR_STRLEN];
 	struct vs_addr svc;
 	int err;
 
-	if (argc != 3)
-		return ctl_errf(ctl, -EINVAL, argc < 3 ? "proxy del: missing SERVICE (ADDRESS:PORT)"
-					      : "proxy del: unexpected argument '%s'",
-				argc > 3 ? argv[3] : "");
-	if (svc_parse_addr(argv[2], &svc, err_s, sizeof(err_s)))
-		return ctl_errf(ctl, -EINVAL, "proxy del: service %s", err_s);
+	if ((err = proxy_del_parse(ctl, argc, argv, &svc)))
+		return err;
 	if ((err = ctl_open(ctl, &ld, false)))
 		return err;
 	err = loader_svc_del(ld, &svc, &e);
@@ -224,8 +169,8 @@ static int do_list(struct ctl *ctl, int argc, char **argv)
 	__u64 now;
 	int n, i, err;
 
-	if (argc > 2)
-		return ctl_errf(ctl, -EINVAL, "proxy list: unexpected argument '%s'", argv[2]);
+	if ((err = proxy_list_parse(ctl, argc, argv)))
+		return err;
 	if ((err = ctl_open(ctl, &ld, false)))
 		return err;
 	n = loader_svc_list(ld, &v, &e);

@@ -3,7 +3,6 @@
  * style), AND-ed; receive counters come from the peer's send counters,
  * since a redirected byte is counted once, by its sender. */
 #include <errno.h>
-#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include "vsock/names.h"
@@ -14,89 +13,6 @@ static const char *const sockets_cols[] = {
 	"Cookie", "Status", "State", "Local", "Peer", "Process", "Path",
 	"Reason", "TX-Redir", "TX-Pass", "RX-Redir", "RX-Pass", "Options", NULL,
 };
-
-/* "unconnected, bound, ..." for the error message. */
-static void status_list(char *buf, size_t len)
-{
-	size_t off = 0;
-	unsigned int i;
-
-	buf[0] = '\0';
-	for (i = 0; i < VS_ST_MAX && off < len; i++)
-		off += snprintf(buf + off, len - off, "%s%s", i ? ", " : "",
-				vs_status_name(i));
-}
-
-static int parse_one(struct ctl *ctl, const char *name, const char *val,
-		     struct sock_filter *f)
-{
-	char list[256];
-	__u64 v;
-	int st;
-
-	if (!strcmp(name, "cgroup")) {
-		if (f->cgroup)
-			return ctl_errf(ctl, -EINVAL, "filter 'cgroup' given twice");
-		if (!val[0])
-			return ctl_errf(ctl, -EINVAL, "invalid cgroup '': expected a cgroup v2 directory");
-		f->cgroup = val;
-	} else if (!strcmp(name, "pid")) {
-		if (f->pid)
-			return ctl_errf(ctl, -EINVAL, "filter 'pid' given twice");
-		if (arg_u64(val, 1, INT_MAX, &v))
-			return ctl_errf(ctl, -EINVAL,
-					"invalid pid '%s': expected a positive integer", val);
-		f->pid = (__u32)v;
-	} else if (!strcmp(name, "status")) {
-		if (f->status >= 0)
-			return ctl_errf(ctl, -EINVAL, "filter 'status' given twice");
-		st = vs_status_parse(val);
-		if (st < 0) {
-			status_list(list, sizeof(list));
-			return ctl_errf(ctl, -EINVAL,
-					"invalid status '%s': expected one of %s", val, list);
-		}
-		f->status = st;
-	} else {	/* port */
-		if (f->port)
-			return ctl_errf(ctl, -EINVAL, "filter 'port' given twice");
-		if (arg_u64(val, 1, 65535, &v))
-			return ctl_errf(ctl, -EINVAL,
-					"invalid port '%s': expected 1..65535", val);
-		f->port = (__u16)v;
-	}
-	return 0;
-}
-
-int sockets_parse_filter(struct ctl *ctl, int argc, char **argv,
-			 struct sock_filter *f)
-{
-	static const char *const keys[] = { "cgroup", "pid", "status", "port" };
-	unsigned int k;
-	int i, err;
-
-	memset(f, 0, sizeof(*f));
-	f->status = -1;
-	for (i = 1; i < argc; i++) {
-		/* "all" is every socket, the default; kept for ss habits */
-		if (!strcmp(argv[i], "all"))
-			continue;
-		for (k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
-			if (!strcmp(argv[i], keys[k]))
-				break;
-		if (k == sizeof(keys) / sizeof(keys[0]))
-			return ctl_errf(ctl, -EINVAL,
-					"unknown filter '%s'; see 'vsockctl help sockets'",
-					argv[i]);
-		if (i + 1 >= argc)
-			return ctl_errf(ctl, -EINVAL, "filter '%s' needs a value", argv[i]);
-		err = parse_one(ctl, keys[k], argv[i + 1], f);
-		if (err)
-			return err;
-		i++;
-	}
-	return 0;
-}
 
 bool sockets_match(const struct sock_filter *f, const struct vs_sock_entry *e)
 {

@@ -40,19 +40,15 @@ int do_stats(struct ctl *ctl, int argc, char **argv)
 {
 	struct vs_coverage cov[VS_R_MAX];
 	struct vs_loader *ld = NULL;
-	bool prom = false;
+	struct stats_args a;
 	__u64 c[VS_C_MAX];
-	int err, i;
+	bool prom;
+	int err;
 
-	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--prometheus"))
-			return ctl_errf(ctl, -EINVAL,
-					"stats: unknown argument '%s'; see 'vsockctl help stats'",
-					argv[i]);
-		prom = true;
-	}
-	if (prom && ctl->mode != OUT_TEXT)
-		return ctl_errf(ctl, -EINVAL, "stats: --prometheus and -j/--json exclude each other");
+	err = stats_parse(ctl, argc, argv, &a);
+	if (err)
+		return err;
+	prom = a.prometheus;
 	err = ctl_open(ctl, &ld, false);
 	if (err)
 		return err;

@@ -7,57 +7,6 @@
 #include "cmd.h"
 #include "fmt.h"
 
-#define TUNE_KEEP (~0ull)
-
-/* One value per tunable (vsock/tunables.h), TUNE_KEEP: unchanged. */
-struct tune_args {
-	__u64 v[VS_TUNE_COUNT];
-};
-
-/* A count in [1, max], or "off" (0). */
-static int parse_count(const char *s, __u64 max, __u64 *out)
-{
-	if (!strcmp(s, "off")) {
-		*out = 0;
-		return 0;
-	}
-	return arg_u64(s, 1, max, out);
-}
-
-static int parse_tune(struct ctl *ctl, int argc, char **argv, struct tune_args *a)
-{
-	const struct vs_tunable *t;
-	char names[128] = "";
-	int i, id, err;
-
-	for (id = 0; id < VS_TUNE_COUNT; id++)
-		a->v[id] = TUNE_KEEP;
-	for (i = 1; i < argc; i += 2) {
-		const char *k = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-
-		if (!v)
-			return ctl_errf(ctl, -EINVAL, "tune: '%s' needs a value", k);
-		id = vs_tunable_find(k);
-		t = vs_tunable(id);
-		if (id == VS_TUNE_MAX_QUEUED) {
-			if ((err = arg_max_queued(ctl, "tune", v, &a->v[id])))
-				return err;
-		} else if (t) {
-			if (parse_count(v, t->max, &a->v[id]))
-				return ctl_errf(ctl, -EINVAL,
-						"tune: %s '%s': expected a count from 1 to %llu, or off",
-						k, v, (unsigned long long)t->max);
-		} else {
-			for (id = 0; id < VS_TUNE_COUNT; id++)
-				snprintf(names + strlen(names), sizeof(names) - strlen(names),
-					 "%s%s", id ? ", " : "", vs_tunable(id)->name);
-			return ctl_errf(ctl, -EINVAL, "tune: unknown setting '%s' (%s)", k,
-					names);
-		}
-	}
-	return 0;
-}
-
 static int set_one(struct vs_loader *ld, enum vs_tunable_id id, __u64 v)
 {
 	switch (id) {	/* no default: a new tunable without a setter warns */
@@ -104,7 +53,7 @@ int do_tune(struct ctl *ctl, int argc, char **argv)
 	char buf[32];
 	int err;
 
-	err = parse_tune(ctl, argc, argv, &a);
+	err = tune_parse(ctl, argc, argv, &a);
 	if (err)
 		return err;
 	err = ctl_open(ctl, &ld, false);

@@ -2,56 +2,8 @@
 /* unload: remove the pins, so the programs go once nothing holds them;
  * refused while sockets are accelerated unless --force or --wait. */
 #include <errno.h>
-#include <limits.h>
 #include <string.h>
 #include "cmd.h"
-
-struct unload_args {
-	bool force;
-	int wait_ms;
-};
-
-static int parse_wait(struct ctl *ctl, const char *s, int *wait_ms)
-{
-	__u64 v;
-
-	if (!s)
-		return ctl_errf(ctl, -EINVAL, "unload: '--wait' needs a value");
-	if (arg_u64(s, 0, INT_MAX / 1000, &v))
-		return ctl_errf(ctl, -EINVAL,
-				"unload: invalid --wait '%s': expected seconds (0..%d)",
-				s, INT_MAX / 1000);
-	*wait_ms = (int)v * 1000;
-	return 0;
-}
-
-static int parse_unload(struct ctl *ctl, int argc, char **argv,
-			struct unload_args *a)
-{
-	int i, err;
-
-	memset(a, 0, sizeof(*a));
-	for (i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--force")) {
-			a->force = true;
-		} else if (!strcmp(argv[i], "--wait")) {
-			err = parse_wait(ctl, i + 1 < argc ? argv[i + 1] : NULL,
-					 &a->wait_ms);
-			if (err)
-				return err;
-			i++;
-		} else if (!strncmp(argv[i], "--wait=", 7)) {
-			err = parse_wait(ctl, argv[i] + 7, &a->wait_ms);
-			if (err)
-				return err;
-		} else {
-			return ctl_errf(ctl, -EINVAL,
-					"unload: unknown argument '%s'; see 'vsockctl help unload'",
-					argv[i]);
-		}
-	}
-	return 0;
-}
 
 int do_unload(struct ctl *ctl, int argc, char **argv)
 {
@@ -61,7 +13,7 @@ int do_unload(struct ctl *ctl, int argc, char **argv)
 	struct out_row *r;
 	int err;
 
-	err = parse_unload(ctl, argc, argv, &a);
+	err = unload_parse(ctl, argc, argv, &a);
 	if (err)
 		return err;
 	ctl_loader_opts(ctl, &o);

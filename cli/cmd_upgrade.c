@@ -22,39 +22,6 @@ const char upgrade_help[] =
 	"                over TCP), carry the configuration over, load this build\n"
 	"    --wait S    how long the fast path may take to drain (default 30)\n";
 
-struct upgrade_args {
-	unsigned int flags;
-	bool migrate;
-	int wait_ms;
-};
-
-static int parse_upgrade(struct ctl *ctl, int argc, char **argv, struct upgrade_args *a)
-{
-	int i;
-
-	__u64 v;
-
-	memset(a, 0, sizeof(*a));
-	a->wait_ms = 30000;
-	for (i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--dry-run"))
-			a->flags |= LOADER_UPGRADE_DRY_RUN;
-		else if (!strcmp(argv[i], "--force"))
-			a->flags |= LOADER_UPGRADE_FORCE;
-		else if (!strcmp(argv[i], "--migrate"))
-			a->migrate = true;
-		else if (!strcmp(argv[i], "--wait")) {
-			if (i + 1 == argc || arg_u64(argv[++i], 0, 3600, &v))
-				return ctl_errf(ctl, -EINVAL, "upgrade: --wait needs seconds (0..3600)");
-			a->wait_ms = (int)v * 1000;
-		} else
-			return ctl_errf(ctl, -EINVAL,
-					"upgrade: unknown argument '%s'; see 'vsockctl help upgrade'",
-					argv[i]);
-	}
-	return 0;
-}
-
 /* Pins of another ABI: drained, configuration carried, this build loaded. */
 static int do_migrate(struct ctl *ctl, int wait_ms)
 {
@@ -93,7 +60,7 @@ int do_upgrade(struct ctl *ctl, int argc, char **argv)
 	int err, i;
 	bool dry;
 
-	if ((err = parse_upgrade(ctl, argc, argv, &a)))
+	if ((err = upgrade_parse(ctl, argc, argv, &a)))
 		return err;
 	dry = a.flags & LOADER_UPGRADE_DRY_RUN;
 	if ((err = ctl_open(ctl, &ld, false)) == -EPROTO && a.migrate && !dry)

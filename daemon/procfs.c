@@ -28,9 +28,11 @@ int procfs_parse_stat(const char *buf, char comm[16], __u64 *start)
 		n = 15;
 	memcpy(comm, open + 1, n);
 	memset(comm + n, 0, 16 - n);
-	/* after ") " comes field 3 (state); starttime is field 22 */
-	p = close + 1;
-	for (field = 3; field < 22; field++) {
+	/* after ") " comes field 3 (state); starttime is field 22. Each step
+	 * starts one past a character of the string (')' first, then a
+	 * blank), never past its NUL: a line that ends at ')' is refused. */
+	p = close;
+	for (field = 2; field < 22; field++) {
 		p = strchr(p + 1, ' ');
 		if (!p)
 			return -EINVAL;
@@ -59,16 +61,46 @@ static int read_file(const char *path, char *buf, size_t len)
 	return (int)r;
 }
 
+int procfs_parse_uid(const char *buf, __u32 *uid)
+{
+	unsigned long long id[4];
+	const char *line;
+
+	for (line = buf; line; line = strchr(line, '\n'), line = line ? line + 1 : NULL)
+		if (!strncmp(line, "Uid:", 4))
+			break;
+	if (!line || sscanf(line + 4, "%llu %llu %llu %llu", &id[0], &id[1], &id[2],
+			    &id[3]) != 4)
+		return -EINVAL;
+	if (id[0] > 0xffffffffull || id[1] > 0xffffffffull || id[2] > 0xffffffffull)
+		return -EINVAL;
+	*uid = id[0] == id[1] && id[1] == id[2] ? (__u32)id[0] : (__u32)-1;
+	return 0;
+}
+
+/* /proc/PID/name into buf, NUL-terminated; bytes read or -errno. */
+static int read_proc(__u32 pid, const char *name, char *buf, size_t len)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%u/%s", pid, name);
+	return read_file(path, buf, len);
+}
+
+int procfs_owner(__u32 pid, __u32 *uid)
+{
+	char buf[4096];
+	int r = read_proc(pid, "status", buf, sizeof(buf));
+
+	return r < 0 ? r : procfs_parse_uid(buf, uid);
+}
+
 static int read_stat(__u32 pid, char comm[16], __u64 *start)
 {
-	char path[64], buf[1024];
-	int r;
+	char buf[1024];
+	int r = read_proc(pid, "stat", buf, sizeof(buf));
 
-	snprintf(path, sizeof(path), "/proc/%u/stat", pid);
-	r = read_file(path, buf, sizeof(buf));
-	if (r < 0)
-		return r;
-	return procfs_parse_stat(buf, comm, start);
+	return r < 0 ? r : procfs_parse_stat(buf, comm, start);
 }
 
 int procfs_start(__u32 pid, __u64 *start)

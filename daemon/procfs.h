@@ -21,6 +21,16 @@ struct fd_inode {
  * Returns 0 or -EINVAL. */
 int procfs_parse_stat(const char *buf, char comm[16], __u64 *start);
 
+/* Parse the contents of /proc/PID/status for the process's user: its
+ * "Uid:" line (real, effective, saved, fs). *uid is that user when the
+ * real, effective and saved uids are one user, else (uid_t)-1: a setuid
+ * program, or one that may switch back, belongs to no unprivileged user.
+ * Returns 0 or -EINVAL (no well-formed Uid line). */
+int procfs_parse_uid(const char *buf, __u32 *uid);
+/* The user pid belongs to (procfs_parse_uid), for control clients that
+ * may read only their own processes. -ENOENT (or -ESRCH) when it is gone. */
+int procfs_owner(__u32 pid, __u32 *uid);
+
 /* tgid, start time, comm, cgroup and netns of pid. -ENOENT (or -ESRCH)
  * when it is gone. pid must be a process (a tgid), not a thread. */
 int procfs_info(__u32 pid, struct proc_info *info);

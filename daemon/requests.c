@@ -122,6 +122,23 @@ static int cmp_pid(const void *a, const void *b)
 	return (x->info.tgid > y->info.tgid) - (x->info.tgid < y->info.tgid);
 }
 
+/* A client without privilege reads the processes of its own user only:
+ * those whose real, effective and saved uids are all its uid (a setuid
+ * program belongs to no unprivileged user), and itself. start (0: any)
+ * ties the answer to the process the table holds, not to a later one that
+ * reused its pid. */
+static bool peer_may_read(const struct ctl_peer *peer, __u32 pid, __u64 start)
+{
+	__u64 now;
+	__u32 uid;
+
+	if (peer->privileged || pid == (__u32)peer->pid)
+		return true;
+	if (procfs_owner(pid, &uid) || uid != (__u32)peer->uid)
+		return false;
+	return !start || (!procfs_start(pid, &now) && now == start);
+}
+
 static json_t *handles_all(struct vsd *d, const struct ctl_peer *peer)
 {
 	struct collect c = { 0 };
@@ -134,8 +151,8 @@ static json_t *handles_all(struct vsd *d, const struct ctl_peer *peer)
 	if (c.n)
 		qsort(c.s, c.n, sizeof(*c.s), cmp_pid);
 	for (i = 0; i < c.n; i++) {
-		/* without privilege a process sees itself only */
-		if (r && arr && (peer->privileged || c.s[i].info.tgid == (__u32)peer->pid))
+		/* without privilege, its own user's processes only */
+		if (r && arr && peer_may_read(peer, c.s[i].info.tgid, c.s[i].info.start))
 			json_array_append_new(arr, proc_json(d, &c.s[i], false));
 		free(c.s[i].h);
 	}
@@ -158,10 +175,10 @@ static json_t *handles_one(struct vsd *d, __u32 pid, const struct ctl_peer *peer
 	json_t *r, *j;
 	int err = 0;
 
-	if (!peer->privileged && pid != (__u32)peer->pid) {
+	if (!peer_may_read(peer, pid, 0)) {
 		snprintf(msg, sizeof(msg),
-			 "may read only its own handles (pid %d), not those of pid %u",
-			 (int)peer->pid, pid);
+			 "may read only the handles of its own user's processes (uid %u), not those of pid %u",
+			 (unsigned int)peer->uid, pid);
 		return ctlmsg_error(-EPERM, msg);
 	}
 	p = proctbl_get(d->tbl, pid, 0);

@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include "internal.h"
+#include "cgpath.h"
 
 #define CGROUP2_MAGIC 0x63677270
 #define CGROUP1_MAGIC 0x27e0eb
@@ -35,7 +36,10 @@ int loader_check_cgroup(const char *path, struct vs_err *err)
 {
 	struct statfs sfs;
 	struct stat st;
+	int ret;
 
+	if ((ret = vs_cg_path_check_len(path, err)))
+		return ret;
 	if (stat(path, &st))
 		return vs_fail(err, errno, "%s: %s", path, strerror(errno));
 	if (!S_ISDIR(st.st_mode))
@@ -101,14 +105,14 @@ static int set_cgroup_cfg(struct vs_loader *ld, __u64 cg_id, const char *rel)
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	cfg.attached_ns = (__u64)ts.tv_sec * 1000000000ull + ts.tv_nsec;
-	snprintf(cfg.path, sizeof(cfg.path), "%s", rel);
+	vs_cg_record_path(rel, cfg.path);	/* shortened when too long */
 	return bpf_map_update_elem(ld->map_fds[VS_MAP_CGCFG], &cg_id, &cfg, BPF_ANY)
 	       ? -errno : 0;
 }
 
 static int attach_locked(struct vs_loader *ld, const char *cg_path, struct vs_err *err)
 {
-	char abs[PATH_MAX], rel[VS_CG_PATH_MAX], pin[PATH_MAX];
+	char abs[PATH_MAX], rel[PATH_MAX], pin[PATH_MAX];
 	int i, cg_fd, link_fd, created = 0, ret;
 	__u64 cg_id;
 
@@ -178,8 +182,10 @@ static int match_path(const void *key, void *ctx)
 /* Find a recorded cgroup by its path, for a cgroup removed while attached. */
 static int find_by_path(struct vs_loader *ld, const char *rel, __u64 *id)
 {
-	struct path_match m = { ld->map_fds[VS_MAP_CGCFG], rel, 0 };
+	char recorded[VS_CG_PATH_MAX];
+	struct path_match m = { ld->map_fds[VS_MAP_CGCFG], recorded, 0 };
 
+	vs_cg_record_path(rel, recorded);	/* as attach recorded it */
 	if (!vs_map_for_each_key(m.fd, vs_maps[VS_MAP_CGCFG].key_size, match_path, &m))
 		return -ENOENT;
 	*id = m.id;
@@ -192,9 +198,11 @@ static int find_by_path(struct vs_loader *ld, const char *rel, __u64 *id)
 int vs_attached_cgroup(struct vs_loader *ld, const char *cg_path, __u64 *id,
 		       struct vs_cgroup_cfg *cfg, struct vs_err *err)
 {
-	char abs[PATH_MAX], rel[VS_CG_PATH_MAX];
+	char abs[PATH_MAX], rel[PATH_MAX];
 	int ret;
 
+	if ((ret = vs_cg_path_check_len(cg_path, err)))
+		return ret;
 	if (realpath(cg_path, abs)) {
 		if ((ret = loader_check_cgroup(abs, err)))
 			return ret;

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <bpf/bpf.h>
 #include "internal.h"
+#include "cgpath.h"
 
 struct attached_list {
 	struct vs_loader *ld;
@@ -25,9 +26,12 @@ static int add_attached(const void *key, void *ctx)
 	if (bpf_map_lookup_elem(l->ld->map_fds[VS_MAP_CGCFG], key, &a->cfg))
 		return 0;
 	a->cgroup_id = *(const __u64 *)key;
-	a->exists = snprintf(abs, sizeof(abs), "%s%s", l->ld->cg2_root,
-			     strcmp(a->cfg.path, "/") ? a->cfg.path : "") < (int)sizeof(abs) &&
-		    !loader_cgroup_id(abs, &id) && id == a->cgroup_id;
+	if (vs_cg_path_shortened(a->cfg.path))	/* a deep cgroup: by its id */
+		a->exists = vs_cg_id_exists(l->ld->cg2_root, a->cgroup_id);
+	else
+		a->exists = snprintf(abs, sizeof(abs), "%s%s", l->ld->cg2_root,
+				     strcmp(a->cfg.path, "/") ? a->cfg.path : "") < (int)sizeof(abs) &&
+			    !loader_cgroup_id(abs, &id) && id == a->cgroup_id;
 	l->n++;
 	return 0;
 }

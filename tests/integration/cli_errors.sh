@@ -10,7 +10,6 @@ ROOT=/sys/fs/bpf/vsock-test-cli-$$
 CG2=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)
 CG=$CG2/vsock-test-cli-$$
 V1MNT=""
-fails=0
 
 cleanup() {
 	"$V" --pin-root "$ROOT" unload --force >/dev/null 2>&1
@@ -20,20 +19,7 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-ok() { echo "ok - $1"; }
-nok() { echo "not ok - $1: $2"; fails=$((fails + 1)); }
-
-# expect_fail NAME PATTERN CMD...: exit 1, one stderr line matching PATTERN
-expect_fail() {
-	local name=$1 pat=$2 out rc lines
-	shift 2
-	out=$("$@" 2>&1 >/dev/null); rc=$?
-	lines=$(printf '%s\n' "$out" | grep -c .)
-	if [ $rc -ne 1 ]; then nok "$name" "exit $rc, expected 1 ($out)"
-	elif [ "$lines" -ne 1 ]; then nok "$name" "expected one stderr line, got: $out"
-	elif ! printf '%s' "$out" | grep -qE "$pat"; then nok "$name" "message '$out' does not match '$pat'"
-	else ok "$name"; fi
-}
+. "$(dirname "$0")/clilib.sh"
 
 no_pins() { [ ! -e "$ROOT" ]; }
 

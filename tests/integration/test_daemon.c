@@ -629,7 +629,7 @@ static int nobody_fn(void *arg, int wfd)
 	    check_refused(wfd, "{\"request\":\"reload\"}", "needs root") ||
 	    check_refused(wfd, "{\"request\":\"detach\",\"cgroup\":\"/x\"}", "needs root") ||
 	    check_refused(wfd, "{\"request\":\"handles\",\"pid\":1}",
-			  "may read only its own handles"))
+			  "may read only the handles of its own user"))
 		return -1;
 	/* its own table: both ends of its pair */
 	r = dl_wait_handles(getpid(), 2, 3000);
@@ -668,7 +668,7 @@ static int case_unprivileged_client(void)
 		  "vsockctl attach as nobody (%d): %s", rc, out);
 	rc = dl_run_ctl(out, sizeof(out), "setpriv --reuid=65534 --regid=65534 --clear-groups %s handles 1",
 		     dl.vsockctl);
-	TL_EXPECT(rc == 1 && strstr(out, "may read only its own handles"),
+	TL_EXPECT(rc == 1 && strstr(out, "may read only the handles of its own user"),
 		  "vsockctl handles 1 as nobody (%d): %s", rc, out);
 	/* root may */
 	rc = dl_run_ctl(out, sizeof(out), "%s -j handles 1", dl.vsockctl);

@@ -302,6 +302,13 @@ static void test_parse_stat(void **state)
 	assert_int_equal(start, 987654321ull);
 	assert_int_equal(procfs_parse_stat("1 (x) S 1 2", comm, &start), -EINVAL);
 	assert_int_equal(procfs_parse_stat("garbage", comm, &start), -EINVAL);
+	/* a line that ends at ')': nothing past its NUL is read (fuzz_procstat
+	 * found it; the fields behind the NUL here were parsed before) */
+	{
+		static const char cut[] = "1 (x)\0 S 1 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 77 0";
+
+		assert_int_equal(procfs_parse_stat(cut, comm, &start), -EINVAL);
+	}
 	/* our own stat parses, and its start time is stable */
 	{
 		__u64 a = 0, b = 0;
@@ -311,6 +318,29 @@ static void test_parse_stat(void **state)
 		assert_true(a > 0);
 		assert_int_equal(a, b);
 	}
+}
+
+/* The user a control client must be to read a process's handles. */
+static void test_parse_uid(void **state)
+{
+	__u32 uid = 7;
+
+	(void)state;
+	assert_int_equal(procfs_parse_uid("Name:\tx\nUid:\t1000\t1000\t1000\t1000\nGid:\t1\n",
+					  &uid), 0);
+	assert_int_equal(uid, 1000);
+	/* setuid root run by 1000, or able to switch back: nobody's */
+	assert_int_equal(procfs_parse_uid("Uid:\t1000\t0\t0\t0\n", &uid), 0);
+	assert_int_equal(uid, (__u32)-1);
+	assert_int_equal(procfs_parse_uid("Uid:\t1000\t1000\t0\t1000\n", &uid), 0);
+	assert_int_equal(uid, (__u32)-1);
+	assert_int_equal(procfs_parse_uid("Name:\tUid:\t5\n", &uid), -EINVAL);
+	assert_int_equal(procfs_parse_uid("Uid:\t1\t2\n", &uid), -EINVAL);
+	assert_int_equal(procfs_parse_uid("Uid:\t-1\t-1\t-1\t-1\n", &uid), -EINVAL);
+	assert_int_equal(procfs_parse_uid("", &uid), -EINVAL);
+	/* ours */
+	assert_int_equal(procfs_owner((__u32)getpid(), &uid), 0);
+	assert_int_equal(uid, getuid() == geteuid() ? getuid() : (__u32)-1);
 }
 
 static void test_u64map(void **state)
@@ -353,6 +383,7 @@ int main(void)
 		cmocka_unit_test(test_for_each_and_limits),
 		cmocka_unit_test(test_lookup_locks_one),
 		cmocka_unit_test(test_parse_stat),
+		cmocka_unit_test(test_parse_uid),
 		cmocka_unit_test(test_u64map),
 	};
 
