@@ -105,7 +105,8 @@ static int p_upgrade(struct ctl *ctl, int argc, char **argv)
 	struct upgrade_args a;
 	int r = upgrade_parse(ctl, argc, argv, &a);
 
-	if (!r && (a.flags & ~(unsigned int)(LOADER_UPGRADE_DRY_RUN | LOADER_UPGRADE_FORCE)))
+	if (!r && ((a.flags & ~(unsigned int)(LOADER_UPGRADE_DRY_RUN | LOADER_UPGRADE_FORCE)) ||
+		   a.wait_ms < 0 || a.wait_ms > 3600 * 1000))
 		abort();
 	return r;
 }
