@@ -25,6 +25,13 @@ int loop_add(struct loop *l, int fd, __u32 events, __u64 tag)
 	return epoll_ctl(l->epfd, EPOLL_CTL_ADD, fd, &ev) ? -errno : 0;
 }
 
+int loop_mod(struct loop *l, int fd, __u32 events, __u64 tag)
+{
+	struct epoll_event ev = { .events = events, .data.u64 = tag };
+
+	return epoll_ctl(l->epfd, EPOLL_CTL_MOD, fd, &ev) ? -errno : 0;
+}
+
 int loop_del(struct loop *l, int fd)
 {
 	return epoll_ctl(l->epfd, EPOLL_CTL_DEL, fd, NULL) ? -errno : 0;

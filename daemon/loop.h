@@ -39,6 +39,8 @@ void loop_close(struct loop *l);
 /* fd's events go to the handler of tag's kind. */
 int loop_add(struct loop *l, int fd, __u32 events, __u64 tag);
 /* fd leaves the set while it stays open (it changes hands). */
+/* Change what fd is watched for. */
+int loop_mod(struct loop *l, int fd, __u32 events, __u64 tag);
 int loop_del(struct loop *l, int fd);
 void loop_handle(struct loop *l, enum vsd_tag kind, loop_fd_fn fn, void *ctx);
 /* Wait up to timeout_ms (-1: forever) and dispatch what came: the number

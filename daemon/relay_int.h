@@ -31,6 +31,9 @@ struct pair {
 	int fd[2];		/* 0 client leg, 1 backend leg */
 	__u64 cookie[2];
 	bool plain;		/* in no sockmap: copied both ways */
+	bool out[2];		/* leg watched for EPOLLOUT: the target of a
+				 * copied direction (never while the kernel
+				 * relays: each ACK would wake vsockd) */
 	bool waiting;		/* a direction waits for counts (timer) */
 	int err;		/* a leg's error a read consumed at pairing */
 	struct rdir d[2];	/* d[0]: client leg -> backend leg */
