@@ -62,14 +62,6 @@ static struct pair *pair_of_fd(struct relay *r, int fd)
 	return v && v - 1 < r->npairs ? r->pairs[v - 1] : NULL;
 }
 
-static __u64 cookie_of(int fd)
-{
-	socklen_t len = sizeof(__u64);
-	__u64 c = 0;
-
-	return getsockopt(fd, SOL_SOCKET, SO_COOKIE, &c, &len) ? 0 : c;
-}
-
 static void counts_add(struct relay_counts *to, const struct relay_counts *c)
 {
 	int i;
@@ -567,7 +559,7 @@ struct pair *pair_new(struct relay *r, int client_fd, int backend_fd,
 	keep_init(&p->k);
 	p->last_io_ms = clock_now_ms();
 	for (i = 0; i < 2; i++) {
-		p->cookie[i] = cookie_of(p->fd[i]);
+		p->cookie[i] = vs_sock_cookie(p->fd[i]);
 		p->d[i].src = p->fd[i];
 		p->d[i].dst = p->fd[1 - i];
 		p->d[i].src_cookie = p->cookie[i];

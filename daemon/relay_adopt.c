@@ -14,19 +14,12 @@
 #include "log.h"
 #include "relay_int.h"
 #include "relay_tcp.h"
+#include "sockaddr.h"
 
 struct kept {
 	int leg[2];	/* by SO_COOKIE: the client leg's is in the name */
 	int memfd;
 };
-
-static __u64 cookie_of(int fd)
-{
-	socklen_t len = sizeof(__u64);
-	__u64 c = 0;
-
-	return getsockopt(fd, SOL_SOCKET, SO_COOKIE, &c, &len) ? 0 : c;
-}
 
 /* Every descriptor kept under fds[first]'s name, out of fds. Extra ones
  * (none are ever stored) are closed. */
@@ -49,7 +42,7 @@ static void gather(struct fdstore_fd *fds, int n, int first, const struct keep_i
 			continue;
 		}
 		slot = !S_ISSOCK(st.st_mode) ? &k->memfd :
-		       cookie_of(fd) == id->client_cookie ? &k->leg[0] : &k->leg[1];
+		       vs_sock_cookie(fd) == id->client_cookie ? &k->leg[0] : &k->leg[1];
 		if (*slot >= 0)
 			close(fd);
 		else

@@ -6,6 +6,14 @@
 #include "sockaddr.h"
 #include "vsock/svc.h"
 
+__u64 vs_sock_cookie(int fd)
+{
+	socklen_t len = sizeof(__u64);
+	__u64 c = 0;
+
+	return getsockopt(fd, SOL_SOCKET, SO_COOKIE, &c, &len) ? 0 : c;
+}
+
 int vs_addr_from_sockaddr(struct vs_addr *a, const struct sockaddr_storage *ss)
 {
 	memset(a, 0, sizeof(*a));

@@ -15,6 +15,8 @@
 #define SO_COOKIE 57
 #endif
 
+/* fd's socket cookie (SO_COOKIE: the key the maps know it by), 0 if none. */
+__u64 vs_sock_cookie(int fd);
 /* 0, or -EAFNOSUPPORT (a is zeroed) for a family other than inet/inet6. */
 int vs_addr_from_sockaddr(struct vs_addr *a, const struct sockaddr_storage *ss);
 /* AF_INET for an IPv4(-mapped) address, else AF_INET6; returns the length. */
