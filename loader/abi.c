@@ -9,13 +9,10 @@
 int vs_check_abi(struct vs_loader *ld, struct vs_err *err)
 {
 	struct vs_meta meta = {};
-	char path[PATH_MAX];
-	int fd, ret = 0;
+	int fd = vs_open_map_pin(ld->root, VS_MAP_META), ret = 0;
 
-	vs_pin_path(path, sizeof(path), ld->root, NULL, vs_maps[VS_MAP_META].name);
-	fd = bpf_obj_get(path);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	if (bpf_map_lookup_elem(fd, &(__u32){0}, &meta) ||
 	    meta.abi_version != VS_ABI_VERSION)
 		ret = vs_fail(err, EPROTO,

@@ -62,6 +62,9 @@ int vs_fail(struct vs_err *err, int errnum, const char *fmt, ...)
 
 /* lock.c: the pin-root lock serialises changes between processes */
 int vs_open_root(const char *root, struct vs_err *err);
+/* The pin root opened and locked, without a loader (unload, migrate: the
+ * pins may not be adoptable); the fd, closing it unlocks; or -errno. */
+int vs_lock_root_fd(const char *root, struct vs_err *err);
 int vs_lock_root(struct vs_loader *ld, bool create, struct vs_err *err);
 int vs_lock(struct vs_loader *ld, struct vs_err *err);
 void vs_unlock(struct vs_loader *ld);
@@ -79,6 +82,8 @@ int vs_ensure_bpffs(const char *root, struct vs_err *err);
 typedef int (*vs_key_cb)(const void *key, void *ctx);
 int vs_map_for_each_key(int fd, size_t key_size, vs_key_cb cb, void *ctx);
 int vs_count_keys(int fd, size_t key_size);
+/* The kernel's description of map fd (sizes, BTF ids). 0 or -errno. */
+int vs_map_info(int fd, struct bpf_map_info *info);
 
 /* btfcopy.c: a value of type from_id (BTF from) into one of type to_id
  * (BTF to), member by member by name: members of both are copied (integers
@@ -119,5 +124,11 @@ void vs_secure_forget(struct vs_loader *ld, __u64 cg);
 /* unload.c: disable every cgroup, then remove every pin under root;
  * the caller holds the pin-root lock */
 int vs_remove_pins(const char *root);
+/* The map id pinned under root, by path: an fd or -errno. */
+int vs_open_map_pin(const char *root, enum vs_map_id id);
+/* Sockets in root's vs_socks, waiting up to wait_ms (polling every
+ * step_ms) for none to be left; *waited_ms (may be NULL): how long it
+ * waited. Returns how many are left. */
+int vs_wait_sockhash_empty(const char *root, int wait_ms, int step_ms, int *waited_ms);
 
 #endif /* VSOCK_LOADER_INTERNAL_H */

@@ -21,6 +21,17 @@ int vs_open_root(const char *root, struct vs_err *err)
 	return vs_fail(err, errno, "open pin root %s: %s", root, strerror(errno));
 }
 
+int vs_lock_root_fd(const char *root, struct vs_err *err)
+{
+	int fd = vs_open_root(root, err), e;
+
+	if (fd < 0 || !flock(fd, LOCK_EX))
+		return fd;
+	e = errno;
+	close(fd);
+	return vs_fail(err, e, "lock %s: %s", root, strerror(e));
+}
+
 int vs_lock(struct vs_loader *ld, struct vs_err *err)
 {
 	if (flock(ld->lock_fd, LOCK_EX))

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* The one walk over a map's keys that every reader of a hash map uses. */
+/* The one walk over a map's keys that every reader of a hash map uses,
+ * and a map's description. */
 #include <errno.h>
 #include <string.h>
 #include <bpf/bpf.h>
@@ -8,6 +9,14 @@
 /* Under churn get_next_key of a deleted key starts over from the first
  * one, so the walk is bounded. */
 #define WALK_MAX (1 << 24)
+
+int vs_map_info(int fd, struct bpf_map_info *info)
+{
+	__u32 len = sizeof(*info);
+
+	memset(info, 0, sizeof(*info));
+	return bpf_obj_get_info_by_fd(fd, info, &len) ? -errno : 0;
+}
 
 int vs_map_for_each_key(int fd, size_t key_size, vs_key_cb cb, void *ctx)
 {

@@ -22,8 +22,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
-#include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
@@ -43,31 +41,13 @@ struct old_map {
 	char *keys, *values;	/* n of each */
 };
 
-static int open_pin(const char *root, const char *name)
-{
-	char path[PATH_MAX];
-	int fd;
-
-	vs_pin_path(path, sizeof(path), root, NULL, name);
-	fd = bpf_obj_get(path);
-	return fd < 0 ? -errno : fd;
-}
-
-static int map_info(int fd, struct bpf_map_info *info)
-{
-	__u32 len = sizeof(*info);
-
-	memset(info, 0, sizeof(*info));
-	return bpf_obj_get_info_by_fd(fd, info, &len) ? -errno : 0;
-}
-
-/* Every entry of the map pinned as name (none when it is not pinned: an
+/* Every entry of map id pinned under root (none when it is not pinned: an
  * older ABI may not have it). */
-static int read_old(const char *root, const char *name, struct old_map *m)
+static int read_old(const char *root, enum vs_map_id id, struct old_map *m)
 {
 	struct bpf_map_info info;
 	char *key, *prev = NULL;
-	int fd = open_pin(root, name), ret = 0;
+	int fd = vs_open_map_pin(root, id), ret = 0;
 	bool first = true;
 	__u32 cap = 0;
 
@@ -76,7 +56,7 @@ static int read_old(const char *root, const char *name, struct old_map *m)
 		return 0;
 	if (fd < 0)
 		return fd;
-	if ((ret = map_info(fd, &info)))
+	if ((ret = vs_map_info(fd, &info)))
 		goto out;
 	if (!info.btf_id || !info.btf_value_type_id) {
 		ret = -ENOTSUP;	/* no BTF: its layout cannot be read */
@@ -139,7 +119,7 @@ static int old_switch(const char *root, bool on, bool *was)
 	int fd, ret, i;
 	const struct btf_type *t;
 
-	if ((ret = read_old(root, vs_maps[VS_MAP_CTL].name, &m)))
+	if ((ret = read_old(root, VS_MAP_CTL, &m)))
 		return ret;
 	if (!m.n) {
 		free_old(&m);
@@ -156,7 +136,7 @@ static int old_switch(const char *root, bool on, bool *was)
 			*was = *flags & VS_CTL_DISABLED;
 		*flags = on || *was ? *flags | VS_CTL_DISABLED : *flags & ~VS_CTL_DISABLED;
 	}
-	fd = open_pin(root, vs_maps[VS_MAP_CTL].name);
+	fd = vs_open_map_pin(root, VS_MAP_CTL);
 	ret = fd < 0 ? fd : bpf_map_update_elem(fd, m.keys, m.values, BPF_EXIST) ? -errno : 0;
 	if (fd >= 0)
 		close(fd);
@@ -164,23 +144,12 @@ static int old_switch(const char *root, bool on, bool *was)
 	return ret;
 }
 
-static int sockhash_count(const char *root)
-{
-	int fd = open_pin(root, vs_maps[VS_MAP_SOCKS].name), n;
-
-	if (fd < 0)
-		return 0;
-	n = vs_count_keys(fd, vs_maps[VS_MAP_SOCKS].key_size);
-	close(fd);
-	return n < 0 ? 0 : n;
-}
-
 /* This build's BTF type ids of map id's key and value. */
 static struct btf *new_types(struct vs_loader *ld, enum vs_map_id id, __u32 *kt, __u32 *vt)
 {
 	struct bpf_map_info info;
 
-	if (map_info(ld->map_fds[id], &info) || !info.btf_id)
+	if (vs_map_info(ld->map_fds[id], &info) || !info.btf_id)
 		return NULL;
 	*kt = info.btf_key_type_id;
 	*vt = info.btf_value_type_id;
@@ -214,7 +183,7 @@ static int carry(struct vs_loader *ld, enum vs_map_id id, const struct old_map *
 	int ret = 0;
 
 	*n = 0;
-	if (!nb || map_info(ld->map_fds[id], &info))
+	if (!nb || vs_map_info(ld->map_fds[id], &info))
 		ret = -ENOTSUP;
 	else if (id == VS_MAP_META)
 		ret = carry_meta(ld, m, nb, vt);
@@ -289,7 +258,6 @@ int loader_migrate(const struct vs_loader_opts *opts, int wait_ms,
 	const char *root = loader_pin_root(opts);
 	struct old_map old[NCARRIED];
 	struct vs_loader_opts o = opts ? *opts : (struct vs_loader_opts){ 0 };
-	struct timespec delay = { 0, 20 * 1000000 };
 	struct bpf_map_info info;
 	struct vs_loader *ld = NULL;
 	bool was_off = false;
@@ -297,13 +265,9 @@ int loader_migrate(const struct vs_loader_opts *opts, int wait_ms,
 
 	memset(rep, 0, sizeof(*rep));
 	memset(old, 0, sizeof(old));
-	lock = vs_open_root(root, err);
+	lock = vs_lock_root_fd(root, err);
 	if (lock < 0)
 		return lock;
-	if (flock(lock, LOCK_EX)) {
-		ret = vs_fail(err, errno, "lock %s: %s", root, strerror(errno));
-		goto out;
-	}
 	ret = old_switch(root, true, &was_off);
 	if (ret) {
 		ret = vs_fail(err, -ret, "the pins under %s have no kill switch to drain them "
@@ -311,11 +275,8 @@ int loader_migrate(const struct vs_loader_opts *opts, int wait_ms,
 			      root, strerror(-ret));
 		goto out;
 	}
-	rep->drained = sockhash_count(root);
-	while ((n = sockhash_count(root)) > 0 && rep->waited_ms < wait_ms) {
-		nanosleep(&delay, NULL);
-		rep->waited_ms += 20;
-	}
+	rep->drained = vs_wait_sockhash_empty(root, 0, 20, NULL);
+	n = vs_wait_sockhash_empty(root, wait_ms, 20, &rep->waited_ms);
 	if (n > 0) {
 		old_switch(root, false, &was_off);
 		ret = vs_fail(err, EBUSY, "%d socket%s still on the fast path after %d ms (an idle "
@@ -324,7 +285,7 @@ int loader_migrate(const struct vs_loader_opts *opts, int wait_ms,
 		goto out;
 	}
 	for (i = 0; i < (int)NCARRIED && !ret; i++)
-		ret = read_old(root, vs_maps[carried[i]].name, &old[i]);
+		ret = read_old(root, carried[i], &old[i]);
 	if (ret) {
 		old_switch(root, false, &was_off);
 		ret = vs_fail(err, -ret, "read the configuration under %s: %s", root,
@@ -332,8 +293,8 @@ int loader_migrate(const struct vs_loader_opts *opts, int wait_ms,
 		goto out;
 	}
 	/* the new maps as big as the old */
-	fd = open_pin(root, vs_maps[VS_MAP_SOCKS].name);
-	if (fd >= 0 && !map_info(fd, &info))
+	fd = vs_open_map_pin(root, VS_MAP_SOCKS);
+	if (fd >= 0 && !vs_map_info(fd, &info))
 		o.max_socks = info.max_entries;
 	if (fd >= 0)
 		close(fd);

@@ -2,14 +2,12 @@
 /* Remove everything vsock pinned, without dropping queued bytes unless told. */
 #include <errno.h>
 #include <string.h>
-#include <sys/file.h>
 #include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include "internal.h"
 
-/* The pinned map id under root, or a negative errno. */
-static int open_map(const char *root, enum vs_map_id id)
+int vs_open_map_pin(const char *root, enum vs_map_id id)
 {
 	char path[PATH_MAX];
 	int fd;
@@ -21,13 +19,27 @@ static int open_map(const char *root, enum vs_map_id id)
 
 static int sockhash_count(const char *root)
 {
-	int fd = open_map(root, VS_MAP_SOCKS), n;
+	int fd = vs_open_map_pin(root, VS_MAP_SOCKS), n;
 
 	if (fd < 0)
 		return 0;
 	n = vs_count_keys(fd, vs_maps[VS_MAP_SOCKS].key_size);
 	close(fd);
 	return n < 0 ? 0 : n;
+}
+
+int vs_wait_sockhash_empty(const char *root, int wait_ms, int step_ms, int *waited_ms)
+{
+	struct timespec delay = { step_ms / 1000, (step_ms % 1000) * 1000000L };
+	int n, waited = 0;
+
+	while ((n = sockhash_count(root)) > 0 && waited < wait_ms) {
+		nanosleep(&delay, NULL);
+		waited += step_ms;
+	}
+	if (waited_ms)
+		*waited_ms = waited;
+	return n;
 }
 
 static int disable_one(const void *key, void *ctx)
@@ -45,7 +57,7 @@ static int disable_one(const void *key, void *ctx)
 
 int vs_remove_pins(const char *root)
 {
-	int fd = open_map(root, VS_MAP_CGCFG);
+	int fd = vs_open_map_pin(root, VS_MAP_CGCFG);
 
 	/* stop new redirects everywhere before anything disappears */
 	if (fd >= 0) {
@@ -59,33 +71,25 @@ int loader_unload(const struct vs_loader_opts *opts, bool force, int wait_ms,
 		  struct vs_err *err)
 {
 	const char *root = loader_pin_root(opts);
-	struct timespec delay = { 0, 50 * 1000000 };
-	int fd, n, ret, waited = 0;
+	int fd, n, ret;
 
 	if (err)
 		err->msg[0] = '\0';
-	fd = vs_open_root(root, err);
+	fd = vs_lock_root_fd(root, err);
 	if (fd < 0)
 		return fd;
-	if (flock(fd, LOCK_EX)) {
-		ret = vs_fail(err, errno, "lock %s: %s", root, strerror(errno));
-		goto out;
-	}
-	while ((n = sockhash_count(root)) > 0 && !force && waited < wait_ms) {
-		nanosleep(&delay, NULL);
-		waited += 50;
-	}
-	if (n > 0 && !force) {
+	n = force ? 0 : vs_wait_sockhash_empty(root, wait_ms, 50, NULL);
+	if (n > 0) {
 		ret = vs_fail(err, EBUSY,
 			      "%d socket%s still accelerated: they keep working until they close; "
 			      "retry with --wait SECONDS, or --force (drops bytes queued on the fast path)",
 			      n, n == 1 ? " is" : "s are");
-		goto out;
+		close(fd);
+		return ret;
 	}
 	ret = vs_remove_pins(root);
 	if (ret)
 		vs_fail(err, -ret, "remove pins under %s: %s", root, strerror(-ret));
-out:
 	close(fd);
 	return ret;
 }

@@ -151,12 +151,9 @@ static int switch_prog(struct vs_loader *ld, int i, int from, int to,
  * (libbpf reuses a pin only when the sizes match). */
 static __u32 pinned_max_socks(const struct vs_loader *ld)
 {
-	struct bpf_map_info info = { 0 };
-	__u32 len = sizeof(info);
+	struct bpf_map_info info;
 
-	if (bpf_obj_get_info_by_fd(ld->map_fds[VS_MAP_SOCKS], &info, &len))
-		return 0;
-	return info.max_entries;
+	return vs_map_info(ld->map_fds[VS_MAP_SOCKS], &info) ? 0 : info.max_entries;
 }
 
 static int upgrade_locked(struct vs_loader *ld, unsigned int flags,
