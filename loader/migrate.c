@@ -268,6 +268,8 @@ int loader_migrate(const struct vs_loader_opts *opts, int wait_ms,
 	lock = vs_lock_root_fd(root, err);
 	if (lock < 0)
 		return lock;
+	/* before the switch: a joined socket may leave at once after it */
+	rep->drained = vs_wait_sockhash_empty(root, 0, 20, NULL);
 	ret = old_switch(root, true, &was_off);
 	if (ret) {
 		ret = vs_fail(err, -ret, "the pins under %s have no kill switch to drain them "
@@ -275,7 +277,6 @@ int loader_migrate(const struct vs_loader_opts *opts, int wait_ms,
 			      root, strerror(-ret));
 		goto out;
 	}
-	rep->drained = vs_wait_sockhash_empty(root, 0, 20, NULL);
 	n = vs_wait_sockhash_empty(root, wait_ms, 20, &rep->waited_ms);
 	if (n > 0) {
 		old_switch(root, false, &was_off);
