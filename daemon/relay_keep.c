@@ -42,25 +42,31 @@ int keep_legs(struct keep *k, const struct keep_id *id, int fd0, int fd1)
 	return r;
 }
 
+/* The header and the two rings in base, MAP_LEN bytes. */
+static void lay_out(struct keep *k, void *base)
+{
+	k->base = base;
+	k->dir = ((struct keep_hdr *)base)->dir;
+	k->ring[0] = (char *)base + HDR_LEN;
+	k->ring[1] = k->ring[0] + KEEP_RING;
+}
+
 static int map_memfd(struct keep *k, int memfd)
 {
-	struct keep_hdr *h = mmap(NULL, MAP_LEN, PROT_READ | PROT_WRITE, MAP_SHARED, memfd, 0);
+	void *h = mmap(NULL, MAP_LEN, PROT_READ | PROT_WRITE, MAP_SHARED, memfd, 0);
 
 	if (h == MAP_FAILED)
 		return -errno;
 	k->memfd = memfd;
 	k->map_len = MAP_LEN;
-	k->base = h;
-	k->dir = h->dir;
-	k->ring[0] = (char *)h + HDR_LEN;
-	k->ring[1] = k->ring[0] + KEEP_RING;
+	lay_out(k, h);
 	return 0;
 }
 
 /* Without a store the rings are plain memory: nothing to keep them for. */
 int keep_rings(struct keep *k)
 {
-	struct keep_hdr *h;
+	void *h;
 	int fd, r;
 
 	if (k->dir)
@@ -69,19 +75,16 @@ int keep_rings(struct keep *k)
 		h = calloc(1, MAP_LEN);
 		if (!h)
 			return -ENOMEM;
-		k->base = h;
-		k->dir = h->dir;
-		k->ring[0] = (char *)h + HDR_LEN;
-		k->ring[1] = k->ring[0] + KEEP_RING;
+		lay_out(k, h);
 		return 0;
 	}
 	fd = memfd_create("vsock-relay", MFD_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	if (ftruncate(fd, MAP_LEN) || (r = map_memfd(k, fd))) {
-		r = -errno;
+	r = ftruncate(fd, MAP_LEN) ? -errno : map_memfd(k, fd);
+	if (r) {
 		close(fd);
-		return r ? r : -EIO;
+		return r;
 	}
 	((struct keep_hdr *)k->base)->magic = KEEP_MAGIC;
 	/* before any byte is read into it */
