@@ -122,8 +122,13 @@ int pl_pair(struct dl_daemon *d, const char *log, const char *conf, int *lfd, in
 {
 	if (pl_service(d, log, conf, lfd))
 		return -1;
+	return pl_connect(*lfd, c, s);
+}
+
+int pl_connect(int lfd, int *c, int *s)
+{
 	*c = pl_svc_connect(AF_INET);
-	*s = *c >= 0 ? tl_accept(*lfd, false, 3000) : -1;
+	*s = *c >= 0 ? tl_accept(lfd, false, 3000) : -1;
 	if (*c < 0 || *s < 0) {
 		TL_FAIL("no proxied connection (client %d, backend %d)", *c, *s);
 		return -1;

@@ -26,7 +26,10 @@ int pl_svc_connect(int family);
  * listening on *lfd, and the proxy-mode service naming that one backend,
  * served in this namespace. 0, or -1 after TL_FAIL. */
 int pl_service(struct dl_daemon *d, const char *log, const char *conf, int *lfd);
-/* pl_service(), and a client *c through the proxy to that backend's *s. */
+/* A client *c of the service through the proxy, and the backend's end *s
+ * of it (accepted on lfd). 0, or -1 after TL_FAIL. */
+int pl_connect(int lfd, int *c, int *s);
+/* pl_service(), and pl_connect(). */
 int pl_pair(struct dl_daemon *d, const char *log, const char *conf, int *lfd, int *c, int *s);
 
 #endif /* VSOCK_TEST_PROXYLIB_H */

@@ -177,9 +177,7 @@ static int case_proxy_half_close_each_way(void)
 		c = s = -1;
 		if (round)
 			break;
-		c = pl_svc_connect(AF_INET);
-		s = c >= 0 ? tl_accept(lfd, false, 3000) : -1;
-		TL_EXPECT(c >= 0 && s >= 0, "second connection");
+		TL_EXPECT(!pl_connect(lfd, &c, &s), "second connection");
 	}
 out:
 	tl_close(c);
@@ -229,9 +227,7 @@ static int case_proxy_leg_dies_mid_stream(void)
 		c = s = -1;
 		if (round)
 			break;
-		c = pl_svc_connect(AF_INET);
-		s = c >= 0 ? tl_accept(lfd, false, 3000) : -1;
-		TL_EXPECT(c >= 0 && s >= 0, "second connection");
+		TL_EXPECT(!pl_connect(lfd, &c, &s), "second connection");
 	}
 out:
 	tl_close(c);
