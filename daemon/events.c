@@ -25,6 +25,8 @@
 #define PENDING_MAX	4096
 #define PENDING_MS	5000	/* give up on an owner after this; rescans catch up */
 #define LISTENERS_MAX	65536
+#define SERVED_MAX	4096
+#define SERVED_MS	1000	/* a process's netns is looked up this seldom */
 
 /* An accepted socket whose owner is not known yet (sockets accepted in
  * softirq context have no process until one reads or writes them). */
@@ -72,6 +74,9 @@ static void forget(struct events *ev, __u64 cookie)
 		u64map_del(&ev->listener_keys, cookie);
 		u64map_del(&ev->listeners, key);
 	}
+	/* under churn most pending sockets are gone by the next pass */
+	if (ev->npend && u64map_put(&ev->pend_gone, cookie, 1))
+		u64map_clear(&ev->pend_gone);	/* the pass looks them up */
 	scan_forget(ev->scan, cookie);
 }
 
@@ -110,9 +115,20 @@ static void add_pending(struct events *ev, __u64 cookie)
  * until it does; docs/proxy.md, "The service proxy"). */
 static void serve_netns_of(struct events *ev, __u32 tgid)
 {
-	__u64 netns;
+	__u64 netns, now, last;
 
-	if (ev->proxy && tgid && !procfs_netns(tgid, &netns))
+	if (!ev->proxy || !tgid)
+		return;
+	/* A process connects many times and rarely changes namespace: the
+	 * lookup (a path walk of /proc/PID/ns/net) was half of vsockd's CPU
+	 * under connection churn when it ran for every connect. */
+	now = clock_now_ms();
+	if (u64map_get(&ev->served, tgid, &last) && now - last < SERVED_MS)
+		return;
+	if (ev->served.n >= SERVED_MAX)
+		u64map_clear(&ev->served);
+	u64map_put(&ev->served, tgid, now);
+	if (!procfs_netns(tgid, &netns))
 		proxy_serve(ev->proxy, tgid, netns);
 }
 
@@ -198,6 +214,8 @@ void events_init(struct events *ev)
 	u64map_init(&ev->dirty);
 	u64map_init(&ev->listeners);
 	u64map_init(&ev->listener_keys);
+	u64map_init(&ev->served);
+	u64map_init(&ev->pend_gone);
 }
 
 int events_open(struct events *ev, struct loop *l, struct scan *s, struct joiner *j,
@@ -239,6 +257,8 @@ void events_close(struct events *ev)
 	u64map_free(&ev->dirty);
 	u64map_free(&ev->listeners);
 	u64map_free(&ev->listener_keys);
+	u64map_free(&ev->served);
+	u64map_free(&ev->pend_gone);
 }
 
 void events_first_scan(struct events *ev)
@@ -271,7 +291,8 @@ static void pending_tick(struct events *ev, __u64 now_ms)
 	for (i = 0; i < ev->npend; i++) {
 		struct pending *p = &ev->pend[i];
 
-		if (u64map_get(&ev->scan->cookie2ino, p->cookie, NULL) ||
+		if (u64map_get(&ev->pend_gone, p->cookie, NULL) ||
+		    u64map_get(&ev->scan->cookie2ino, p->cookie, NULL) ||
 		    now_ms - p->since_ms > PENDING_MS ||
 		    loader_lookup_socket(ev->scan->ld, p->cookie, &e))
 			continue;	/* found, too old or gone */
@@ -283,6 +304,7 @@ static void pending_tick(struct events *ev, __u64 now_ms)
 		ev->pend[k++] = *p;
 	}
 	ev->npend = k;
+	u64map_clear(&ev->pend_gone);
 }
 
 static int pid_cb(__u64 key, __u64 val, void *ctx)

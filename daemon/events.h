@@ -28,8 +28,11 @@ struct events {
 	struct u64map dirty;		/* pid → 1: refresh at the next tick */
 	struct u64map listeners;	/* (netns cookie, port) → listening tgid */
 	struct u64map listener_keys;	/* listener cookie → its listeners key */
+	struct u64map served;		/* tgid → ms its netns was last looked up */
 	struct pending *pend;
 	unsigned int npend;
+	struct u64map pend_gone;	/* cookies released since the last pass
+					 * over pend: dropped without a lookup */
 	__u64 events;			/* received */
 	__u64 events_bad;		/* records of an unexpected size */
 	__u64 events_lost;		/* the kernel's count, last seen */

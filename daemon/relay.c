@@ -101,7 +101,8 @@ void pair_free(struct relay *r, struct pair *p, bool abort, int err)
 	counts_add(&r->st.c, &c);
 	if (p->o.on_close)
 		p->o.on_close(p->o.ctx, p->id, p->o.tag, &c, err);
-	r->st.active--;
+	if (!--r->st.active)
+		relay_bpf_follow(&r->bpf, false);
 	keep_forget(&p->k);
 	for (i = 0; i < 2; i++) {
 		if (p->fd[i] < 0)
@@ -566,7 +567,8 @@ struct pair *pair_new(struct relay *r, int client_fd, int backend_fd,
 	}
 	r->pairs[id] = p;
 	r->st.pairs++;
-	r->st.active++;
+	if (!r->st.active++)
+		relay_bpf_follow(&r->bpf, true);
 	return p;
 }
 

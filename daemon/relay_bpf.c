@@ -11,13 +11,13 @@
 #include <bpf/libbpf.h>
 #include "clock.h"
 #include "loader.h"
+#include "log.h"
 #include "relay_bpf.h"
 #include "sockaddr.h"
 
 int relay_bpf_open(struct relay_bpf *b, struct vs_loader *ld)
 {
-	int fd = loader_prog_fd(ld, "vsock_relay_close"),
-	    state = loader_prog_fd(ld, "vsock_relay_state");
+	int fd = loader_prog_fd(ld, "vsock_relay_close");
 
 	b->sh = loader_map_fd(ld, VS_MAP_RELAY_SH);
 	b->tgt = loader_map_fd(ld, VS_MAP_RELAY_TGT);
@@ -27,12 +27,9 @@ int relay_bpf_open(struct relay_bpf *b, struct vs_loader *ld)
 	b->socktbl = loader_map_fd(ld, VS_MAP_SOCKTBL);
 	b->ld = ld;
 	b->close_prog = fd >= 0 ? dup(fd) : -1;
-	/* the state tracepoint runs at every TCP state change of the host
-	 * (about ten per connection): attached only while a relay can have
-	 * legs, by this process, not pinned */
-	b->state_link = state >= 0 ? bpf_raw_tracepoint_open(NULL, state) : -1;
+	b->state_link = -1;
 	if (b->sh < 0 || b->tgt < 0 || b->dir < 0 || b->mark < 0 || b->ctr < 0 ||
-	    b->socktbl < 0 || b->close_prog < 0 || b->state_link < 0) {
+	    b->socktbl < 0 || b->close_prog < 0 || loader_prog_fd(ld, "vsock_relay_state") < 0) {
 		relay_bpf_close(b);
 		return -ENOENT;
 	}
@@ -46,6 +43,22 @@ void relay_bpf_close(struct relay_bpf *b)
 	if (b->state_link >= 0)
 		close(b->state_link);
 	b->close_prog = b->state_link = -1;
+}
+
+void relay_bpf_follow(struct relay_bpf *b, bool on)
+{
+	int prog;
+
+	if (!on && b->state_link >= 0) {
+		close(b->state_link);
+		b->state_link = -1;
+	} else if (on && b->state_link < 0) {
+		prog = loader_prog_fd(b->ld, "vsock_relay_state");
+		b->state_link = prog >= 0 ? bpf_raw_tracepoint_open(NULL, prog) : -1;
+		if (b->state_link < 0)
+			pr_warn("relay: cannot follow the legs' TCP states: %s",
+				strerror(errno));
+	}
 }
 
 static void entry_fill(struct vs_sock_entry *e, int fd)

@@ -17,7 +17,8 @@ struct relay_bpf {
 	struct vs_loader *ld;			/* the pins (counters) */
 	int sh, tgt, dir, mark, ctr, socktbl;	/* map fds (the loader's) */
 	int close_prog;				/* vsock_relay_close, owned */
-	int state_link;				/* vsock_relay_state attached, owned */
+	int state_link;				/* vsock_relay_state attached, owned,
+						 * -1 while no pair lives */
 };
 
 /* One leg as the maps know it. */
@@ -28,6 +29,11 @@ struct relay_leg_id {
 
 int relay_bpf_open(struct relay_bpf *b, struct vs_loader *ld);
 void relay_bpf_close(struct relay_bpf *b);
+/* Follow the legs' TCP states into the socket table, or stop. The state
+ * tracepoint runs at every TCP state change of the host (about ten per
+ * connection: 1.3 µs of each under churn), so it is attached by this
+ * process, not pinned, and only while a pair lives. */
+void relay_bpf_follow(struct relay_bpf *b, bool on);
 
 /* Birth of a leg's socket-table entry (status CONNECTED, owner: this
  * process) and its mark, which the state tracepoint follows from then on. */

@@ -221,7 +221,7 @@ static json_t *status(struct vsd *d)
 		json_array_append_new(cg, json_str_repaired(d->cfg.attach[i], PATH_MAX));
 	json_object_update_new(r, json_pack(
 		"{s:i, s:s, s:I, s:I, s:I, s:s, s:s, s:s, s:i, s:o, s:i, s:i, s:i,"
-		" s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:s}",
+		" s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:s}",
 		"pid", (int)getpid(),
 		"version", VSOCK_VERSION,
 		"started_ns", (json_int_t)d->started_realtime_ns,
@@ -240,6 +240,8 @@ static json_t *status(struct vsd *d)
 		"rescans", (json_int_t)d->scan.rescans,
 		"last_rescan_us", (json_int_t)d->scan.last_rescan_us,
 		"refreshes", (json_int_t)d->scan.refreshes,
+		"fd_lookups", (json_int_t)d->scan.fd_lookups,
+		"diag_dumps", (json_int_t)d->scan.dumps,
 		"procs_refused", (json_int_t)d->tbl->procs_refused,
 		"handles_refused", (json_int_t)d->tbl->handles_refused,
 		"reloads", (json_int_t)d->reloads,

@@ -1,16 +1,19 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* Full rescans and per-process refreshes of the handle tables. */
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include "clock.h"
+#include "fdcookie.h"
 #include "log.h"
 #include "procfs.h"
 #include "scan.h"
 #include "sockdiag.h"
 
 /* The negative cache is only an optimisation: drop it when it gets big. */
+#define PIDFD_UNSET INT_MIN	/* resolve_new() opens it at the first need */
 #define UNTRACKED_MAX 262144
 
 /* One process's socket descriptors, read once per pass. */
@@ -114,13 +117,11 @@ static bool is_tracked(struct pass *ps, __u64 cookie)
 	return loader_lookup_socket(ps->s->ld, cookie, &e) == 0;
 }
 
-static int dump_cb(__u64 inode, __u64 cookie, void *ctx)
+/* inode is socket cookie: a handle if the socket table tracks it. */
+static int found(struct pass *ps, __u64 inode, __u64 cookie)
 {
-	struct pass *ps = ctx;
 	int r = 0;
 
-	if (!u64map_get(&ps->want, inode, NULL))
-		return 0;
 	if (is_tracked(ps, cookie)) {
 		r = u64map_put(ps->ino, inode, cookie);
 		if (!r)
@@ -131,6 +132,13 @@ static int dump_cb(__u64 inode, __u64 cookie, void *ctx)
 	if (r)
 		ps->err = r;
 	return r;
+}
+
+static int dump_cb(__u64 inode, __u64 cookie, void *ctx)
+{
+	struct pass *ps = ctx;
+
+	return u64map_get(&ps->want, inode, NULL) ? found(ps, inode, cookie) : 0;
 }
 
 /* One dump per network namespace that has an inode to resolve. */
@@ -286,10 +294,53 @@ out:
 	return r;
 }
 
+/* One new descriptor, asked of the kernel alone (fdcookie.h); what it
+ * will not lend goes to the sock_diag dump. */
+static int resolve_fd(struct pass *ps, struct pfds *p, int *pidfd, unsigned int j)
+{
+	__u64 inode = p->v[j].inode, cookie;
+	int r = -ENOSYS;
+
+	if (*pidfd == PIDFD_UNSET)
+		*pidfd = fdcookie_pidfd(p->pid);
+	if (*pidfd >= 0)
+		r = fdcookie_get(*pidfd, p->v[j].fd, inode, &cookie);
+	if (!r) {
+		ps->s->fd_lookups++;
+		return found(ps, inode, cookie);
+	}
+	if (r == -ENOTSOCK)
+		return u64map_put(&ps->s->untracked, inode, 1);
+	if (r == -ESTALE || *pidfd == -ESRCH)
+		return 0;	/* closed meanwhile, or the process left */
+	if (!procfs_fd_is_tcp(p->pid, p->v[j].fd))
+		return u64map_put(&ps->s->untracked, inode, 1);
+	return u64map_put(&ps->want, inode, 1);
+}
+
+/* The descriptors of p that no earlier pass has seen. */
+static int resolve_new(struct pass *ps, struct pfds *p)
+{
+	int pidfd = PIDFD_UNSET, r = 0;
+	unsigned int j;
+
+	for (j = 0; j < p->n && !r; j++) {
+		__u64 inode = p->v[j].inode;
+
+		if (u64map_get(&ps->s->ino2cookie, inode, NULL) ||
+		    u64map_get(&ps->s->untracked, inode, NULL))
+			continue;
+		r = resolve_fd(ps, p, &pidfd, j);
+	}
+	if (pidfd >= 0)
+		close(pidfd);
+	return r;
+}
+
 int scan_refresh(struct scan *s, const __u32 *pids, unsigned int n)
 {
 	struct pass ps = { .s = s, .ino = &s->ino2cookie, .cookies = &s->cookie2ino };
-	unsigned int i, j;
+	unsigned int i;
 	int r = 0;
 
 	if (s->untracked.n > UNTRACKED_MAX)
@@ -302,21 +353,8 @@ int scan_refresh(struct scan *s, const __u32 *pids, unsigned int n)
 			proctbl_remove(s->tbl, pids[i], 0);
 		r = 0;
 	}
-	for (i = 0; i < ps.n && !r; i++) {
-		struct pfds *p = &ps.p[i];
-
-		for (j = 0; j < p->n && !r; j++) {
-			__u64 inode = p->v[j].inode;
-
-			if (u64map_get(&s->ino2cookie, inode, NULL) ||
-			    u64map_get(&s->untracked, inode, NULL))
-				continue;
-			if (!procfs_fd_is_tcp(p->pid, p->v[j].fd))
-				r = u64map_put(&s->untracked, inode, 1);
-			else
-				r = u64map_put(&ps.want, inode, 1);
-		}
-	}
+	for (i = 0; i < ps.n && !r; i++)
+		r = resolve_new(&ps, &ps.p[i]);
 	if (!r && ps.want.n)
 		resolve(&ps);
 	if (!r)

@@ -4,9 +4,10 @@
  * which socket inode) and sock_diag (which inode is which cookie).
  *
  * A full rescan rebuilds everything (at start, when events were lost,
- * periodically). A refresh re-reads the descriptors of a few processes
- * that events named, and asks sock_diag only about inodes it has not
- * seen before. */
+ * periodically) with one sock_diag dump per namespace. A refresh re-reads
+ * the descriptors of a few processes that events named and resolves each
+ * descriptor it has not seen before alone (fdcookie.h), falling back to
+ * sock_diag where the kernel will not lend the descriptor. */
 #ifndef VSOCKD_SCAN_H
 #define VSOCKD_SCAN_H
 
@@ -29,6 +30,7 @@ struct scan {
 	__u64 rescans;
 	__u64 refreshes;
 	__u64 dumps;
+	__u64 fd_lookups;		/* descriptors resolved alone (fdcookie.h) */
 	__u64 dump_errors;
 	__u64 last_rescan_us;		/* duration of the last full rescan */
 	unsigned int tracked;		/* socket-table entries at the last rescan */
