@@ -345,13 +345,43 @@ static __always_inline void on_established(struct bpf_sock_ops *ops, bool active
 
 /* in_task: the callback runs in the syscall of the socket's process
  * (listen, connect); state changes may run in softirq. */
-static __always_inline void follow_tcp_state(struct bpf_sock_ops *ops,
-					     __u8 tcp_state, bool in_task)
+static __always_inline struct vs_sock_entry *
+follow_tcp_state(struct bpf_sock_ops *ops, __u8 tcp_state, bool in_task)
 {
 	struct vs_sock_entry *e = vs_entry(bpf_get_socket_cookie(ops));
 
 	if (e)
 		vs_set_tcp_state(e, tcp_state, in_task ? VS_STF_IN_TASK : 0);
+	return e;
+}
+
+/* Once its process closed it (TERMINATED is final), a socket off the
+ * sockhash has nothing left for us to follow: its entry keeps the TCP
+ * state of this change until the kernel frees it. Nor has one the close
+ * took out of the sockhash (no psock left): nothing can be redirected
+ * into it and it has nothing to leave. Of the six state changes of a
+ * connection, five come after the close() of their socket (FIN_WAIT1,
+ * FIN_WAIT2, CLOSE; LAST_ACK, CLOSE), and an accelerated one also stops
+ * the per-segment callbacks of its FIN and last ACKs. A socket whose
+ * psock another thread still holds keeps them all: its leave needs them. */
+static __always_inline void stop_following(struct bpf_sock_ops *ops,
+					   struct vs_sock_entry *e)
+{
+	struct bpf_sock *bsk = ops->sk;
+	struct vs_sk_state *st;
+	struct tcp_sock *tp;
+
+	if (!e || e->status != VS_ST_TERMINATED || !bsk)
+		return;
+	st = vs_state(bsk);
+	if (e->in_sockhash || (st && st->in_map)) {
+		tp = bpf_skc_to_tcp_sock(bsk);
+		if (!tp || vs_psock(vs_sk(tp)))
+			return;
+		e->in_sockhash = 0;	/* the close unhashed it */
+	}
+	bpf_sock_ops_cb_flags_set(ops, ops->bpf_sock_ops_cb_flags &
+				  ~(BPF_SOCK_OPS_STATE_CB_FLAG | VS_LEAVE_CB_FLAGS));
 }
 
 SEC("sockops")
@@ -377,7 +407,7 @@ int vsock_sockops(struct bpf_sock_ops *ops)
 		if (ops->args[0] == VS_TCP_SYN_SENT && ops->args[1] == VS_TCP_CLOSE)
 			vs_svc_on_close(ops);
 		vs_leave_on_callback(ops, ops->args[1], false);
-		follow_tcp_state(ops, ops->args[1], false);
+		stop_following(ops, follow_tcp_state(ops, ops->args[1], false));
 		break;
 	case BPF_SOCK_OPS_HDR_OPT_LEN_CB:
 		vs_leave_on_callback(ops, ops->state, true);

@@ -65,8 +65,12 @@ int BPF_PROG(vsock_destroy, struct sock *sk)
 		bpf_map_delete_elem(&vs_tracked, &st->key);
 		if (st->proxied)	/* a proxied client's original destination */
 			bpf_map_delete_elem(&vs_proxy_orig, &st->key);
+		/* the receive verdict's mark exists only for a socket that
+		 * was in the sockhash (joined_ns set at each entry); a delete
+		 * takes its bucket lock even when the key is absent */
+		if (st->joined_ns)
+			bpf_map_delete_elem(&vs_rxseq, &cookie);
 	}
-	bpf_map_delete_elem(&vs_rxseq, &cookie);
 	if (!bpf_map_delete_elem(&vs_socktbl, &cookie)) {
 		vs_count(VS_C_SOCK_DESTROYED, 1);
 		vs_emit(VS_EV_RELEASED, cookie, NULL, false);
