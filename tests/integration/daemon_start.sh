@@ -39,7 +39,7 @@ if command -v systemd-analyze >/dev/null; then
 		nok "unit: exposure level" "'$lvl' (want < 4.0)"
 	fi
 	grep -q '^Type=notify$' "$SRC/daemon/vsockd.service" &&
-		grep -q '^SystemCallFilter=@system-service bpf$' "$SRC/daemon/vsockd.service" &&
+		grep -q '^SystemCallFilter=@system-service bpf pidfd_getfd$' "$SRC/daemon/vsockd.service" &&
 		grep -q '^ReadWritePaths=/sys/fs/bpf$' "$SRC/daemon/vsockd.service" &&
 		grep -q '^ProtectSystem=strict$' "$SRC/daemon/vsockd.service" &&
 		ok "unit: Type=notify, syscall filter, read-only system" ||

@@ -1,6 +1,12 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* vsockd as a child of a test case: its config, its notifications, its
  * start, stop and log (daemonlib.h). */
+#include <stddef.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 #include "daemonlib.h"
 
 struct dl_paths dl;
@@ -290,13 +296,32 @@ void dl_daemon_init(struct dl_daemon *d)
 	pthread_mutex_init(&d->mu, NULL);
 }
 
+/* In the child, before exec: pidfd_getfd() returns EPERM from now on. */
+static int deny_pidfd_getfd(void)
+{
+	struct sock_filter f[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_pidfd_getfd, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = { .len = sizeof(f) / sizeof(f[0]), .filter = f };
+
+	return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog);
+}
+
 /* Start vsockd in the original network namespace; 0 once READY=1 came. */
 int dl_daemon_start(struct dl_daemon *d, const char *logname)
 {
+	bool deny_getfd = d->deny_getfd;
 	char ns[64];
 	int nsfd, r;
 
 	dl_daemon_init(d);
+	d->deny_getfd = deny_getfd;
 	snprintf(d->log, sizeof(d->log), "%s/%s", dl.dir, logname);
 	r = dl_notify_socket(d);
 	if (r)
@@ -326,6 +351,8 @@ int dl_daemon_start(struct dl_daemon *d, const char *logname)
 		unsetenv("WATCHDOG_PID");
 		unsetenv("JOURNAL_STREAM");
 		dl_store_hand_over();
+		if (d->deny_getfd && deny_pidfd_getfd())
+			_exit(125);
 		execl(dl.vsockd, "vsockd", "--config", dl.conf, (char *)NULL);
 		_exit(127);
 	}

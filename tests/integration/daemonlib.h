@@ -41,6 +41,10 @@ struct dl_daemon {
 	bool exited;		/* reaped while waiting for READY=1 */
 	int status;
 	char log[PATH_MAX + 32];
+	/* set after dl_daemon_init(), before dl_daemon_start() (which keeps
+	 * it): vsockd's pidfd_getfd() fails with
+	 * EPERM, as under a syscall filter without it (seccomp in the child) */
+	bool deny_getfd;
 };
 
 /* main() of a test binary whose cases start vsockd. */

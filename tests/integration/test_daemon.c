@@ -215,7 +215,9 @@ static int proc_socket_fds(pid_t pid, __u64 set[2])
 	return n;
 }
 
-static int case_handles_match_proc(void)
+/* deny_getfd: vsockd resolves new descriptors with sock_diag dumps, as it
+ * must where a syscall filter refuses pidfd_getfd() (daemon/fdcookie.h). */
+static int handles_match_proc(bool deny_getfd)
 {
 	static const char *const status[4] = { "listening", "connected", "connected", "connected" };
 	struct holder h = { { -1, -1 }, { -1, -1 } };
@@ -227,7 +229,11 @@ static int case_handles_match_proc(void)
 	char out[8192], why[256];
 	int i, rc;
 
-	rc = dl_start(&d, "handles.log");
+	dl_daemon_init(&d);
+	d.deny_getfd = deny_getfd;
+	rc = dl_write_conf(NULL);
+	if (!rc)
+		rc = dl_daemon_start(&d, deny_getfd ? "handles-nogetfd.log" : "handles.log");
 	TL_EXPECT(!rc, "vsockd did not start: %s", strerror(-rc));
 	TL_EXPECT(!pipe2(h.rep, O_CLOEXEC) && !pipe2(h.cmd, O_CLOEXEC), "pipe");
 	TL_EXPECT(!tl_child_start(&child, holder_fn, &h), "fork");
@@ -251,6 +257,14 @@ static int case_handles_match_proc(void)
 			  json_string_value(json_object_get(e, "status")));
 	}
 	TL_EXPECT(dl_jnum(r, "start_time") > 0, "no start time");
+	json_decref(r);
+	/* which way the refreshes named the sockets */
+	r = dl_call("{\"request\":\"status\"}");
+	TL_EXPECT(r, "status request");
+	TL_EXPECT(deny_getfd ? dl_jnum(r, "fd_lookups") == 0 && dl_jnum(r, "diag_dumps") > 1
+			     : dl_jnum(r, "fd_lookups") >= 4,
+		  "fd_lookups %llu, diag_dumps %llu", (unsigned long long)dl_jnum(r, "fd_lookups"),
+		  (unsigned long long)dl_jnum(r, "diag_dumps"));
 	json_decref(r);
 	r = NULL;
 
@@ -306,6 +320,16 @@ out:
 			close(h.cmd[i]);
 	}
 	return tl_verdict();
+}
+
+static int case_handles_match_proc(void)
+{
+	return handles_match_proc(false);
+}
+
+static int case_handles_without_pidfd_getfd(void)
+{
+	return handles_match_proc(true);
 }
 
 static int case_sighup_bad_config_keeps_old(void)
@@ -880,6 +904,7 @@ out:
 static const struct tl_case cases[] = {
 	{ "start_ready_status", case_start_ready_status, 30 },
 	{ "handles_match_proc", case_handles_match_proc, 30 },
+	{ "handles_without_pidfd_getfd", case_handles_without_pidfd_getfd, 30 },
 	{ "sighup_bad_config_keeps_old", case_sighup_bad_config_keeps_old, 30 },
 	{ "unprivileged_client", case_unprivileged_client, 30 },
 	{ "malformed_requests", case_malformed_requests, 30 },
