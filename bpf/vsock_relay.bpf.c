@@ -20,6 +20,7 @@
  *    with the socket (vsock_destroy removes the table entry).
  *  - vsock_relay_close, a syscall program vsockd runs before it closes a
  *    leg: TERMINATED, which no hook outside an attached cgroup reports. */
+#include "rxseq.bpf.h"
 #include "status.bpf.h"
 #include <bpf/bpf_tracing.h>
 
@@ -82,8 +83,10 @@ SEC("sk_skb")
 int vsock_relay_fwd(struct __sk_buff *skb)
 {
 	__u64 cookie = bpf_get_socket_cookie(skb), peer, bound;
-	__u32 len = skb->len, seq, backlog;
+	struct bpf_sock *bsk = skb->sk;
 	struct vs_relay_dir *d;
+	__u32 len, seq, backlog;
+	struct tcp_sock *tp;
 
 	d = bpf_map_lookup_elem(&vs_relay, &cookie);
 	if (!d) {
@@ -97,8 +100,13 @@ int vsock_relay_fwd(struct __sk_buff *skb)
 	 * backlog worker's send return 0, which it takes for a hard error:
 	 * EPIPE on the leg, transmit off (measured: 1 MiB writes both ways,
 	 * one direction copied, 3 runs of 4). */
-	if (!len)
+	if (!skb->len)
 		return SK_DROP;
+	/* a retransmission's old head went through already (rxseq.bpf.h);
+	 * with only its FIN left, it is the FIN alone above */
+	if (bsk && (tp = bpf_skc_to_tcp_sock(bsk)) && vs_rx_cut_old(skb, tp, cookie))
+		return SK_DROP;
+	len = skb->len;
 	if (d->mode != VS_RELAY_KERNEL) {
 		rc_count(VS_RC_PASS_BYTES, len);
 		return SK_PASS;
@@ -154,8 +162,10 @@ int BPF_PROG(vsock_relay_gone, struct sock *sk)
 {
 	struct vs_relay_mark *mk = relay_mark(sk);
 
-	if (mk)
+	if (mk) {
 		bpf_map_delete_elem(&vs_relay, &mk->cookie);
+		bpf_map_delete_elem(&vs_rxseq, &mk->cookie);
+	}
 	return 0;
 }
 

@@ -849,6 +849,81 @@ out:
 	return tl_verdict();
 }
 
+/* The backend's last data is retransmitted with its FIN (its FIN alone
+ * and legB's ACKs dropped, testlib_rtx.c): legB's TCP queues the segment
+ * whole although every byte of it is old, and the relay's verdict must
+ * not forward those bytes again (bpf/rxseq.bpf.h). The client reads the
+ * two messages once, then EOF. */
+#define RTX_MSG 100
+#define RTX_SEED 91
+
+static int case_old_data_with_new_fin(void)
+{
+	int client = -1, legc = -1, legb = -1, backend = -1, ns = -1, id = -1, r, attempt;
+	char buf[4 * RTX_MSG], why[600];
+	struct relay_counts c = { 0 };
+	bool rules = false;
+	__u64 st0[VS_C_MAX], st1[VS_C_MAX];
+	size_t sent;
+	ssize_t n;
+
+	if (system("command -v nft >/dev/null 2>&1"))
+		TL_SKIP("needs nft (Debian package nftables: make deps)");
+	EXPECT_SETUP();
+	ns = tl_netns_enter_fresh();
+	TL_EXPECT(ns >= 0, "netns: %s", strerror(-ns));
+	for (attempt = 1;; attempt++) {
+		r = four(&client, &legc, &legb, &backend);
+		TL_EXPECT(!r, "connect: %s", strerror(-r));
+		TL_EXPECT(!tl_rtx_rules_add(tl_port(backend), tl_port(legb), why, sizeof(why)),
+			  "%s", why);
+		rules = true;
+		id = pair_legs(legc, legb, NULL);
+		TL_EXPECT(id >= 0, "relay_pair: %s", strerror(-id));
+		TL_EXPECT(!tl_stats(st0), "counters");
+		tl_pat_fill(RTX_SEED, 0, buf, 2 * RTX_MSG);
+		TL_EXPECT(tl_send_all(backend, buf, RTX_MSG, 2000, &sent) == RTX_MSG &&
+			  tl_send_all(backend, buf + RTX_MSG, RTX_MSG, 2000, &sent) == RTX_MSG,
+			  "backend send");
+		n = tl_recv_all(client, buf, 2 * RTX_MSG, 3000);
+		TL_EXPECT(n == 2 * RTX_MSG && tl_pat_check(RTX_SEED, 0, buf, n) < 0,
+			  "client read %zd of %d B, or wrong bytes", n, 2 * RTX_MSG);
+		r = tl_rtx_fin_collapsed(backend, why, sizeof(why));
+		if (r != -EAGAIN || attempt == 4)
+			break;
+		TL_EXPECT(!tl_rtx_rules_del(why, sizeof(why)), "%s", why);
+		rules = false;
+		tl_close(client);
+		tl_close(backend);
+		client = backend = -1;
+		TL_EXPECT(wait_closed(id, &c, 3000), "pair of attempt %d still open", attempt);
+	}
+	rules = r && rules;
+	TL_EXPECT(!r, "%s (attempt %d of 4)", why, attempt);
+	/* EOF, not the retransmitted bytes again */
+	TL_EXPECT(tl_wait(client, POLLIN, tl_now_ms() + 3000) > 0, "client: no EOF within 3 s");
+	n = recv(client, buf, sizeof(buf), MSG_DONTWAIT);
+	TL_EXPECT(n == 0, "client: %zd B after the last byte instead of EOF%s", n,
+		  n > 0 && tl_pat_check(RTX_SEED, RTX_MSG, buf, n < RTX_MSG ? n : RTX_MSG) < 0 ?
+		  " (the retransmitted message again)" : "");
+	TL_EXPECT(!tl_stats(st1), "counters");
+	TL_EXPECT(st1[VS_C_RX_OVERLAP_TRIMMED] > st0[VS_C_RX_OVERLAP_TRIMMED] &&
+		  st1[VS_C_RX_OVERLAP_FAILED] == st0[VS_C_RX_OVERLAP_FAILED],
+		  "rx_overlap_trimmed %llu -> %llu, rx_overlap_failed %llu -> %llu",
+		  (unsigned long long)st0[VS_C_RX_OVERLAP_TRIMMED],
+		  (unsigned long long)st1[VS_C_RX_OVERLAP_TRIMMED],
+		  (unsigned long long)st0[VS_C_RX_OVERLAP_FAILED],
+		  (unsigned long long)st1[VS_C_RX_OVERLAP_FAILED]);
+out:
+	if (rules && tl_rtx_rules_del(why, sizeof(why)))
+		TL_FAIL("%s", why);
+	vsd_stop();
+	tl_close(client);
+	tl_close(backend);
+	tl_netns_return(ns);
+	return tl_verdict();
+}
+
 static const struct tl_case cases[] = {
 	{ "integrity_sizes", case_integrity_sizes, 40 },
 	{ "half_close_client", case_half_close_client, 20 },
@@ -862,6 +937,7 @@ static const struct tl_case cases[] = {
 	{ "many_pairs_switching", case_many_pairs_switching, 45 },
 	{ "status_events", case_status_events, 20 },
 	{ "idle_timeout", case_idle_timeout, 15 },
+	{ "old_data_with_new_fin", case_old_data_with_new_fin, 40 },
 };
 
 int main(void)

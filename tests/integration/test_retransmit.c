@@ -10,102 +10,9 @@
  * verdict must not hand those bytes to the reader a second time. */
 #include "testlib.h"
 
-#define RT_TABLE "vsock_rtx"
 #define RT_MSG 100		/* bytes per write: one segment each */
 #define RT_SEED 77
-#define RT_WAIT_MS 3200		/* RTOs at 0.2, 0.6, 1.4, 3.0 s */
 #define RT_ATTEMPTS 4		/* connections tried for one collapsed FIN */
-
-/* Run "nft -f -" with script; 0, or -1 with why filled. */
-static int nft_run(const char *script, char *why, size_t len)
-{
-	FILE *p = popen("nft -f - 2>&1", "w");
-	int st;
-
-	if (!p) {
-		snprintf(why, len, "popen nft: %s", strerror(errno));
-		return -1;
-	}
-	fputs(script, p);
-	st = pclose(p);
-	if (st) {
-		snprintf(why, len, "nft -f failed (status %d) on:\n%s", st, script);
-		return -1;
-	}
-	return 0;
-}
-
-/* In this namespace only: drop the client's FIN-only segments (a FIN
- * without PSH: the collapsed retransmission carries the data's PSH) and
- * the server's pure ACKs; count FINs with data. On the input hook: a drop
- * on output fails tcp_transmit_skb(), the FIN stays unsent on the write
- * queue and never joins the retransmission queue it is collapsed from. */
-static int rt_rules_add(int cport, int sport, char *why, size_t len)
-{
-	char s[1024];
-
-	snprintf(s, sizeof(s),
-		 "table inet " RT_TABLE " {\n"
-		 "  counter fin_only {}\n"
-		 "  counter fin_data {}\n"
-		 "  counter srv_ack {}\n"
-		 "  chain in {\n"
-		 "    type filter hook input priority 0; policy accept;\n"
-		 "    tcp sport %d tcp dport %d tcp flags & (fin|psh) == fin counter name fin_only drop\n"
-		 "    tcp sport %d tcp dport %d tcp flags & (fin|psh) == fin|psh counter name fin_data\n"
-		 "    tcp sport %d tcp dport %d tcp flags == ack counter name srv_ack drop\n"
-		 "  }\n"
-		 "}\n",
-		 cport, sport, cport, sport, sport, cport);
-	return nft_run(s, why, len);
-}
-
-static int rt_rules_del(char *why, size_t len)
-{
-	return nft_run("delete table inet " RT_TABLE "\n", why, len);
-}
-
-/* Packets counted by the named counter, or -1. */
-static long long rt_counter(const char *name)
-{
-	char cmd[128], line[256];
-	long long n = -1;
-	FILE *p;
-
-	snprintf(cmd, sizeof(cmd), "nft list counter inet " RT_TABLE " %s 2>/dev/null", name);
-	p = popen(cmd, "r");
-	if (!p)
-		return -1;
-	while (fgets(line, sizeof(line), p)) {
-		const char *k = strstr(line, "packets ");
-
-		if (k)
-			n = strtoll(k + 8, NULL, 10);
-	}
-	pclose(p);
-	return n;
-}
-
-/* Wait until counter name reached min packets; its last value. */
-static long long rt_counter_wait(const char *name, long long min, int timeout_ms)
-{
-	uint64_t end = tl_now_ms() + timeout_ms;
-	long long n;
-
-	while ((n = rt_counter(name)) < min && tl_now_ms() < end)
-		tl_sleep_ms(20);
-	return n;
-}
-
-static __u32 tcp_total_retrans(int fd)
-{
-	struct tcp_info ti = { 0 };
-	socklen_t l = sizeof(ti);
-
-	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &l))
-		return 0;
-	return ti.tcpi_total_retrans;
-}
 
 /* Write stream bytes off..off+RT_MSG in one send. */
 static int rt_send(int fd, uint64_t off)
@@ -160,67 +67,6 @@ static int rt_expect_eof(int fd, char *why, size_t len)
 	return -1;
 }
 
-/* Enter a fresh network namespace; the old one's fd, or -errno. */
-static int rt_netns_enter(void)
-{
-	int fd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	int r;
-
-	if (fd < 0)
-		return -errno;
-	r = tl_netns_new();
-	if (r) {
-		close(fd);
-		return r;
-	}
-	return fd;
-}
-
-static void rt_netns_leave(int fd)
-{
-	if (fd < 0)
-		return;
-	if (setns(fd, CLONE_NEWNET))
-		TL_FAIL("setns back: %s", strerror(errno));
-	close(fd);
-}
-
-/* Shut the client down with its FIN and the server's ACKs dropped until
- * the client retransmitted its data with the FIN; then lift the rules.
- * 0; -EAGAIN when no retransmission carried the FIN (TCP does not always
- * collapse it into the data: seen once in ~20 runs, four retransmissions
- * of the data alone); or -1 with why. */
-static int rt_fin_collapsed(int c, char *why, size_t len)
-{
-	long long fin_only, fin_data, srv_ack;
-	__u32 retrans0, retrans1;
-
-	/* the FIN alone is dropped; the RTO (200 ms at least) retransmits the
-	 * data segment with the FIN on it */
-	retrans0 = tcp_total_retrans(c);
-	if (shutdown(c, SHUT_WR)) {
-		snprintf(why, len, "shutdown: %s", strerror(errno));
-		return -1;
-	}
-	fin_data = rt_counter_wait("fin_data", 1, RT_WAIT_MS);
-	fin_only = rt_counter("fin_only");
-	srv_ack = rt_counter("srv_ack");
-	retrans1 = tcp_total_retrans(c);
-	tl_diag("nft: FIN-only dropped %lld, FIN with data %lld, server ACKs dropped %lld; "
-		"client retransmissions %u -> %u", fin_only, fin_data, srv_ack, retrans0, retrans1);
-	if (fin_data < 1) {
-		snprintf(why, len, "no data segment with a FIN within %d ms", RT_WAIT_MS);
-		return -EAGAIN;
-	}
-	if (fin_only < 1 || srv_ack < 1)
-		snprintf(why, len, "the rules dropped nothing");
-	else if (retrans1 <= retrans0)
-		snprintf(why, len, "no retransmission counted");
-	else
-		return rt_rules_del(why, len);
-	return -1;
-}
-
 /* The verdict saw the segment and cut every old byte of it. */
 static bool rt_check_cut(int s, const __u64 st0[VS_C_MAX], int line)
 {
@@ -261,7 +107,7 @@ static int old_data_with_new_fin(bool accel)
 	if (system("command -v nft >/dev/null 2>&1"))
 		TL_SKIP("needs nft (Debian package nftables: make deps)");
 	TL_EXPECT(!loader_read_meta(tl.ld, &meta), "loader_read_meta");
-	ns = rt_netns_enter();
+	ns = tl_netns_enter_fresh();
 	TL_EXPECT(ns >= 0, "netns: %s", strerror(-ns));
 	if (accel) {
 		/* the first write is redirected; with a 1-byte queue bound (taken
@@ -277,7 +123,7 @@ static int old_data_with_new_fin(bool accel)
 		TL_EXPECT(!r, "pair: %s", strerror(-r));
 		if (accel)
 			TL_EXPECT_ACCEL("server", s, 0);
-		TL_EXPECT(!rt_rules_add(tl_port(c), tl_port(s), why, sizeof(why)), "%s", why);
+		TL_EXPECT(!tl_rtx_rules_add(tl_port(c), tl_port(s), why, sizeof(why)), "%s", why);
 		rules = true;
 		TL_EXPECT(!tl_stats(st0), "loader_read_stats");
 		TL_EXPECT(!rt_send(c, 0) && !rt_send(c, RT_MSG), "send: %s", strerror(errno));
@@ -289,11 +135,11 @@ static int old_data_with_new_fin(bool accel)
 				  (unsigned long long)ce.tx_redir_bytes,
 				  (unsigned long long)ce.tx_pass_bytes, RT_MSG);
 		}
-		r = rt_fin_collapsed(c, why, sizeof(why));
+		r = tl_rtx_fin_collapsed(c, why, sizeof(why));
 		if (r != -EAGAIN || attempt == RT_ATTEMPTS)
 			break;
 		/* a fresh connection: the FIN went out alone each time */
-		TL_EXPECT(!rt_rules_del(why, sizeof(why)), "%s", why);
+		TL_EXPECT(!tl_rtx_rules_del(why, sizeof(why)), "%s", why);
 		rules = false;
 		tl_close(c);
 		tl_close(s);
@@ -305,14 +151,14 @@ static int old_data_with_new_fin(bool accel)
 	if (accel && !rt_check_cut(s, st0, __LINE__))
 		goto out;
 out:
-	if (rules && rt_rules_del(why, sizeof(why)))
+	if (rules && tl_rtx_rules_del(why, sizeof(why)))
 		TL_FAIL("%s", why);
 	if (knob && loader_set_max_queued(tl.ld, meta.max_queued))
 		TL_FAIL("restoring max_queued %llu", (unsigned long long)meta.max_queued);
 	tl_close(c);
 	tl_close(s);
 	tl_enter_main();
-	rt_netns_leave(ns);
+	tl_netns_return(ns);
 	return tl_verdict();
 }
 

@@ -11,6 +11,7 @@
  *   testlib_pattern.c  random numbers and the verifiable byte stream
  *   testlib_xfer.c     pattern transfers (tl_xfer_*)
  *   testlib_table.c    the socket table, counters, accounting checks
+ *   testlib_rtx.c      retransmissions on demand (nft rules in a private netns)
  *
  * Process layout of one test binary:
  *
@@ -410,6 +411,30 @@ int tl_accounting(const char *what, int fd, __u64 sent, struct vs_sock_entry *e,
 		  char *why, size_t len);
 /* tl_accounting() that fails the case at line. */
 bool tl_check_accounting(const char *what, int fd, __u64 sent, int line);
+
+/* ------------------------------------------------------------------ */
+/* Retransmissions on demand (testlib_rtx.c): nft rules, netns          */
+/* ------------------------------------------------------------------ */
+
+/* Run "nft -f -" with script; 0, or -1 with why filled. */
+int tl_nft_run(const char *script, char *why, size_t len);
+/* In this namespace only: drop the FIN-only segments from port sender to
+ * port receiver and the receiver's pure ACKs back; count FINs with data. */
+int tl_rtx_rules_add(int sender, int receiver, char *why, size_t len);
+int tl_rtx_rules_del(char *why, size_t len);
+/* Packets counted by the named counter of the rules, or -1. */
+long long tl_rtx_counter(const char *name);
+long long tl_rtx_counter_wait(const char *name, long long min, int timeout_ms);
+__u32 tl_tcp_total_retrans(int fd);
+/* Shut fd (the sender) down under the rules until it retransmitted its
+ * last data with the FIN, then lift them. 0; -EAGAIN when no
+ * retransmission carried the FIN (TCP does not always collapse it: try a
+ * fresh connection); -1 with why. */
+int tl_rtx_fin_collapsed(int fd, char *why, size_t len);
+/* Enter a fresh network namespace (lo up); the old one's fd, or -errno.
+ * tl_netns_return() goes back and closes it (fd < 0: nothing). */
+int tl_netns_enter_fresh(void);
+void tl_netns_return(int fd);
 
 #define TL_EXPECT_ACCEL(what, fd, min_redir)				\
 	do {								\
