@@ -9,11 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
 #include "clock.h"
 #include "events.h"
+#include "fdcookie.h"
 #include "joiner.h"
 #include "loader.h"
 #include "log.h"
@@ -183,8 +183,8 @@ static int on_event(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-/* The types on_event() acts on; the programs publish no others. */
-/* Not RELEASED: every socket that was ever behind a descriptor is
+/* The types on_event() acts on; the programs publish no others. Not
+ * RELEASED: every socket that was ever behind a descriptor is
  * TERMINATED first (cgroup/sock_release), which forgets it too, and an
  * event costs its hook a ring reservation under a lock (two per
  * connection saved; a socket of a cgroup detached meanwhile is forgotten
@@ -371,10 +371,11 @@ void events_tick(struct events *ev, __u64 now_ms)
 	r = scan_refresh(ev->scan, pids, (unsigned int)(w - pids));
 	if (r)
 		ev->need_rescan = true;
-	/* A refresh's sock_diag dump walks every TCP socket of the netns,
-	 * TIME_WAIT included (hundreds of thousands under connection churn:
-	 * 90 ms a dump, 45% of a CPU at one per tick). Spend at most a tenth
-	 * of the time on it; the tables then lag by up to ten refreshes. */
+	/* A refresh that falls back to a sock_diag dump walks every TCP
+	 * socket of the netns, TIME_WAIT included (hundreds of thousands
+	 * under connection churn: 90 ms a dump, 45% of a CPU at one per
+	 * tick). Spend at most a tenth of the time on refreshes; the tables
+	 * then lag by up to ten of them. */
 	ev->next_refresh_ms = now_ms + REFRESH_SHARE * (clock_now_ms() - now_ms);
 	u64map_clear(&ev->dirty);
 	free(pids);
@@ -386,7 +387,7 @@ static void watch_proc(void *ctx, struct proc *p)
 	struct events *ev = ctx;
 	int fd;
 
-	fd = (int)syscall(SYS_pidfd_open, p->info.tgid, 0);
+	fd = fdcookie_pidfd(p->info.tgid);
 	if (fd < 0)
 		return;		/* gone already: the next event or rescan sees it */
 	if (loop_add(ev->loop, fd, EPOLLIN, VSD_TAG(TAG_PIDFD, p->info.tgid))) {

@@ -43,8 +43,3 @@ int fdcookie_get(int pidfd, int fd, __u64 inode, __u64 *cookie)
 	close(sfd);
 	return r;
 }
-
-bool fdcookie_refused(int err)
-{
-	return err != -ENOTSOCK && err != -ESTALE;
-}

@@ -6,7 +6,6 @@
 #ifndef VSOCKD_FDCOOKIE_H
 #define VSOCKD_FDCOOKIE_H
 
-#include <stdbool.h>
 #include <linux/types.h>
 
 /* pidfd_open(pid): -errno when the process is gone or not ours to see. */
@@ -19,8 +18,5 @@ int fdcookie_pidfd(__u32 pid);
  * among them, when the kernel does not lend it (the caller falls back to
  * sock_diag). */
 int fdcookie_get(int pidfd, int fd, __u64 inode, __u64 *cookie);
-
-/* Whether an fdcookie_get() error means "ask sock_diag instead". */
-bool fdcookie_refused(int err);
 
 #endif /* VSOCKD_FDCOOKIE_H */

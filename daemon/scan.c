@@ -13,8 +13,8 @@
 #include "sockdiag.h"
 
 /* The negative cache is only an optimisation: drop it when it gets big. */
-#define PIDFD_UNSET INT_MIN	/* resolve_new() opens it at the first need */
 #define UNTRACKED_MAX 262144
+#define PIDFD_UNSET INT_MIN	/* resolve_new() opens it at the first need */
 
 /* One process's socket descriptors, read once per pass. */
 struct pfds {

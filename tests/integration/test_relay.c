@@ -889,7 +889,7 @@ static int case_old_data_with_new_fin(void)
 		TL_EXPECT(n == 2 * RTX_MSG && tl_pat_check(RTX_SEED, 0, buf, n) < 0,
 			  "client read %zd of %d B, or wrong bytes", n, 2 * RTX_MSG);
 		r = tl_rtx_fin_collapsed(backend, why, sizeof(why));
-		if (r != -EAGAIN || attempt == 4)
+		if (r != -EAGAIN || attempt == TL_RTX_ATTEMPTS)
 			break;
 		TL_EXPECT(!tl_rtx_rules_del(why, sizeof(why)), "%s", why);
 		rules = false;
@@ -899,7 +899,7 @@ static int case_old_data_with_new_fin(void)
 		TL_EXPECT(wait_closed(id, &c, 3000), "pair of attempt %d still open", attempt);
 	}
 	rules = r && rules;
-	TL_EXPECT(!r, "%s (attempt %d of 4)", why, attempt);
+	TL_EXPECT(!r, "%s (attempt %d of %d)", why, attempt, TL_RTX_ATTEMPTS);
 	/* EOF, not the retransmitted bytes again */
 	TL_EXPECT(tl_wait(client, POLLIN, tl_now_ms() + 3000) > 0, "client: no EOF within 3 s");
 	n = recv(client, buf, sizeof(buf), MSG_DONTWAIT);

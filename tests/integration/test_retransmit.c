@@ -12,7 +12,6 @@
 
 #define RT_MSG 100		/* bytes per write: one segment each */
 #define RT_SEED 77
-#define RT_ATTEMPTS 4		/* connections tried for one collapsed FIN */
 
 /* Write stream bytes off..off+RT_MSG in one send. */
 static int rt_send(int fd, uint64_t off)
@@ -136,7 +135,7 @@ static int old_data_with_new_fin(bool accel)
 				  (unsigned long long)ce.tx_pass_bytes, RT_MSG);
 		}
 		r = tl_rtx_fin_collapsed(c, why, sizeof(why));
-		if (r != -EAGAIN || attempt == RT_ATTEMPTS)
+		if (r != -EAGAIN || attempt == TL_RTX_ATTEMPTS)
 			break;
 		/* a fresh connection: the FIN went out alone each time */
 		TL_EXPECT(!tl_rtx_rules_del(why, sizeof(why)), "%s", why);
@@ -146,7 +145,7 @@ static int old_data_with_new_fin(bool accel)
 		c = s = -1;
 	}
 	rules = r && rules;
-	TL_EXPECT(!r, "%s (attempt %d of %d)", why, attempt, RT_ATTEMPTS);
+	TL_EXPECT(!r, "%s (attempt %d of %d)", why, attempt, TL_RTX_ATTEMPTS);
 	TL_EXPECT(!rt_expect_eof(s, why, sizeof(why)), "server: %s", why);
 	if (accel && !rt_check_cut(s, st0, __LINE__))
 		goto out;

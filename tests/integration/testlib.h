@@ -431,6 +431,7 @@ __u32 tl_tcp_total_retrans(int fd);
  * retransmission carried the FIN (TCP does not always collapse it: try a
  * fresh connection); -1 with why. */
 int tl_rtx_fin_collapsed(int fd, char *why, size_t len);
+#define TL_RTX_ATTEMPTS 4	/* connections a case tries for one collapsed FIN */
 /* Enter a fresh network namespace (lo up); the old one's fd, or -errno.
  * tl_netns_return() goes back and closes it (fd < 0: nothing). */
 int tl_netns_enter_fresh(void);
