@@ -137,6 +137,15 @@ static __always_inline bool vs_cgroup_enabled(__u64 cg_id)
 	return vs_cgroup_off(vs_get_ctl(), cg_id) == VS_R_NONE;
 }
 
+/* How much a receive verdict can cut off the head of one skb
+ * (rxseq.bpf.h): bpf_skb_adjust_room() pops at most VS_TRIM_MAX bytes per
+ * call. A segment that overlaps by retransmission stays under 64 KiB, but
+ * the head of a receive queue a socket joins with can be a coalesced skb
+ * of 17 frags (measured: 305 152 bytes, 138 159 of them read already). */
+#define VS_TRIM_MAX	4095
+#define VS_TRIM_CALLS	160
+#define VS_TRIM_CAP	(VS_TRIM_MAX * VS_TRIM_CALLS)
+
 static __always_inline struct sock *vs_sk(struct tcp_sock *tp)
 {
 	return &tp->inet_conn.icsk_inet.sk;

@@ -128,11 +128,37 @@ static __always_inline void vs_first_use(struct vs_sk_state *st, struct sock *sk
 		e->reason = r;
 }
 
-/* A queued socket the joiner left waiting until its TCP receive queue was
- * read (join_wait_rxq): after the read that emptied it, wake vsockd again. */
+/* Bytes of the skb at the head of sk's TCP receive queue that plain reads
+ * took already (copied_seq inside it), 0 for an empty queue: the receive
+ * verdict cuts them off once the socket is in the sockhash (rxseq.bpf.h),
+ * at most VS_TRIM_CAP. Only the head can be partly read. */
+static __always_inline __u32 vs_rx_head_read(struct tcp_sock *tp)
+{
+	struct sock *sk = vs_sk(tp);
+	struct sk_buff *skb = sk->sk_receive_queue.next;
+	__u32 seq;
+	__s32 read;
+
+	if (!skb || (void *)skb == (void *)&sk->sk_receive_queue)
+		return 0;
+	/* tcp_skb_cb.seq, the first field of skb->cb */
+	if (bpf_probe_read_kernel(&seq, sizeof(seq), &skb->cb))
+		return VS_TRIM_CAP + 1;
+	read = (__s32)(tp->copied_seq - seq);
+	return read > 0 ? read : 0;
+}
+
+/* A queued socket the joiner left waiting (join_wait_rxq) because plain
+ * reads had taken more of its head skb than the verdict can cut: after a
+ * read that moved past that skb, wake vsockd again. */
 static __always_inline void vs_join_retry(struct vs_sk_state *st, struct sock *sk)
 {
-	if (!st->join_queued || !st->join_wait_rxq || sk->sk_receive_queue.qlen)
+	struct tcp_sock *tp;
+
+	if (!st->join_queued || !st->join_wait_rxq)
+		return;
+	tp = bpf_skc_to_tcp_sock(sk);
+	if (!tp || vs_rx_head_read(tp) > VS_TRIM_CAP)
 		return;
 	st->join_wait_rxq = 0;
 	vs_emit(VS_EV_JOIN, st->cookie, vs_entry(st->cookie), true);

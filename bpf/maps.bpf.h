@@ -34,8 +34,12 @@ struct vs_sk_state {
 	__u8  off_reason;		/* enum vs_reason: why it is not in the
 					 * sockhash (at establishment, or left) */
 	__u8  join_queued;		/* in vs_joinq, waiting for the joiner */
-	__u8  join_wait_rxq;		/* the joiner waits for its TCP receive
-					 * queue to be read: offer it again then */
+	__u8  join_wait_rxq;		/* the joiner waits until plain reads
+					 * took less of its head skb than the
+					 * verdict can cut: offer it again then */
+	__u8  join_clock;		/* joined with TCP bytes queued: the
+					 * joiner's next pass hands them to the
+					 * receive verdict */
 	__u8  off_io;			/* sends and non-blocking reads while off
 					 * the sockhash (saturates): vs_join_offer */
 	__u8  proxied;			/* a proxied client: its vs_proxy_orig

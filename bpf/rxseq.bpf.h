@@ -14,7 +14,12 @@
  * collapsed with a lost FIN, tcp_retrans_try_collapse()) is queued too;
  * cut to 0 bytes, it is then a FIN alone (test_retransmit
  * old_data_with_new_fin, test_relay old_data_with_new_fin). The entry
- * goes with the socket (vsock_destroy, vsock_relay_gone). */
+ * goes with the socket (vsock_destroy, vsock_relay_gone).
+ *
+ * The same cut takes off what plain reads took of the head skb of a
+ * socket that joins the sockhash late with bytes queued (no entry yet:
+ * the floor is copied_seq); the joiner lets no socket in with more of it
+ * read than VS_TRIM_CAP (vsock_join.bpf.c). */
 #ifndef VSOCK_RXSEQ_BPF_H
 #define VSOCK_RXSEQ_BPF_H
 
@@ -22,15 +27,15 @@
 
 extern void *bpf_cast_to_kern_ctx(void *obj) __ksym;
 
-#define VS_TRIM_MAX 4095	/* bpf_skb_adjust_room() pops at most this */
 #define VS_TCPHDR_FIN 0x01	/* tcp_skb_cb.tcp_flags */
 
-/* Cut n bytes off the front of skb; false if the kernel refused. */
+/* Cut n bytes off the front of skb; false if the kernel refused or n is
+ * above VS_TRIM_CAP (the joiner never lets a socket in with more). */
 static __always_inline bool trim_head(struct __sk_buff *skb, __u32 n)
 {
 	int i;
 
-	for (i = 0; i < 32 && n; i++) {	/* 32 * 4095 > a 64 KiB segment */
+	for (i = 0; i < VS_TRIM_CALLS && n; i++) {
 		__u32 k = n < VS_TRIM_MAX ? n : VS_TRIM_MAX;
 
 		if (bpf_skb_adjust_room(skb, -(__s32)k, 0, 0))

@@ -198,6 +198,7 @@ sk_state(struct bpf_sock *sk, __u64 cookie, __u64 attach_cg,
 	st->owner_known = e && e->owner_tgid;	/* sock_create named it */
 	st->join_queued = 0;
 	st->join_wait_rxq = 0;
+	st->join_clock = 0;
 	st->proxied = 0;
 	return st;
 }

@@ -160,6 +160,7 @@ static const char *const counter_names[] = {
 	[VS_C_SKIP_POLICY]	= "skip_policy",
 	[VS_C_PASS_SECURE]	= "pass_secure",
 	[VS_C_SKIP_SECURE]	= "skip_secure",
+	[VS_C_JOIN_CLOCKED]	= "join_clocked",
 };
 _Static_assert(ARRAY_SIZE(counter_names) == VS_C_MAX, "a counter has no name");
 
@@ -197,8 +198,8 @@ static const char *const counter_texts[] = {
 	[VS_C_PASS_SMALL_WRITES] = "Messages passed to TCP: small-write stream",
 	[VS_C_LEFT_BUSY_POLL]	= "Sockets that left the sockhash: their reader busy-polls",
 	[VS_C_PASS_RCVLOWAT]	= "Messages passed: the receiver set SO_RCVLOWAT",
-	[VS_C_RX_OVERLAP_TRIMMED] = "Retransmitted TCP segments whose already delivered head was cut off",
-	[VS_C_RX_OVERLAP_FAILED] = "Retransmitted TCP segments whose overlap could not be cut (duplicate bytes)",
+	[VS_C_RX_OVERLAP_TRIMMED] = "TCP segments whose head, delivered before, was cut off (a retransmission overlapping, or read through TCP before the socket joined)",
+	[VS_C_RX_OVERLAP_FAILED] = "TCP segments whose old head could not be cut (duplicate bytes)",
 	[VS_C_SKIP_RCVLOWAT]	= "Sockets left on TCP at establishment: SO_RCVLOWAT set",
 	[VS_C_JOIN_QUEUED]	= "Sockets queued to join the sockhash late",
 	[VS_C_JOINED]		= "Sockets that joined the sockhash late (vsockd's joiner)",
@@ -222,6 +223,7 @@ static const char *const counter_texts[] = {
 	[VS_C_SKIP_POLICY]	= "Sockets kept off the sockhash: a policy rule denies them",
 	[VS_C_PASS_SECURE]	= "Messages passed: secure mode, the peer's cgroup is not allowed",
 	[VS_C_SKIP_SECURE]	= "Sockets kept off the sockhash: secure mode, the peer's cgroup is not allowed",
+	[VS_C_JOIN_CLOCKED]	= "Sockets that joined late with TCP bytes queued, handed to the receive verdict",
 };
 _Static_assert(ARRAY_SIZE(counter_texts) == VS_C_MAX, "a counter has no text");
 

@@ -363,8 +363,10 @@ enum vs_counter {
 	VS_C_PASS_SMALL_WRITES,	/* messages passed: small-write stream */
 	VS_C_LEFT_BUSY_POLL,	/* sockets that left the sockhash: busy-polling reader */
 	VS_C_PASS_RCVLOWAT,	/* messages passed: the receiver set SO_RCVLOWAT */
-	VS_C_RX_OVERLAP_TRIMMED, /* retransmitted TCP segments whose already
-				  * delivered head the receive verdict cut off */
+	VS_C_RX_OVERLAP_TRIMMED, /* TCP segments whose already delivered head
+				  * the receive verdict cut off: a retransmission
+				  * overlapping, or what plain reads took of the
+				  * head skb before a late join */
 	VS_C_RX_OVERLAP_FAILED,	/* the same, the kernel refused the cut */
 	VS_C_SKIP_RCVLOWAT,	/* sockets left on TCP at establishment: SO_RCVLOWAT */
 	VS_C_JOIN_QUEUED,	/* sockets queued to join late (vs_joinq) */
@@ -393,6 +395,8 @@ enum vs_counter {
 	VS_C_SKIP_POLICY,	/* sockets kept off the sockhash: a policy rule denies them */
 	VS_C_PASS_SECURE,	/* messages passed: secure mode, peer's cgroup not allowed */
 	VS_C_SKIP_SECURE,	/* sockets kept off the sockhash: secure mode */
+	VS_C_JOIN_CLOCKED,	/* sockets that joined late with TCP bytes queued,
+				 * handed to the receive verdict by the joiner */
 	VS_C_MAX,
 };
 

@@ -180,6 +180,144 @@ static int case_unread_tcp_bytes(void)
 					     .tcp_bytes_first = true });
 }
 
+/* FIONREAD of fd, -1 on error. */
+static int inq(int fd)
+{
+	int n;
+
+	return ioctl(fd, FIONREAD, &n) ? -1 : n;
+}
+
+/* Poll until FIONREAD of fd says want (the joiner's second pass hands
+ * queued TCP bytes to the receive verdict a few microseconds after the
+ * insert); the last value read. */
+static int wait_inq(int fd, int want, int ms)
+{
+	uint64_t deadline = tl_now_ms() + ms;
+	int n;
+
+	while ((n = inq(fd)) != want && tl_now_ms() < deadline)
+		tl_sleep_ms(1);
+	return n;
+}
+
+/* A socket joins with TCP bytes its reader has not taken: the client
+ * sends 1 MiB on plain TCP, the server reads 200 000 bytes of it, both
+ * turn non-blocking, and while the server reads on in small non-blocking
+ * reads the joiner takes both in. The receive verdict must cut off the
+ * part of the head skb that plain reads took (TCP coalesces a queue
+ * nobody reads into skbs of about 300 KiB: more than the 32 cuts of 4095
+ * bytes the verdict once made read 68 960 bytes twice) and deliver the
+ * rest once, in order, with FIONREAD counting it as plain TCP would. */
+static int case_join_with_bytes_queued(void)
+{
+	static char buf[MiB];
+	__u64 st0[VS_C_MAX], st1[VS_C_MAX];
+	size_t len = MiB, done = 200000, n;
+	struct vs_rx_state crx, srx;
+	struct dl_daemon d;
+	uint64_t deadline;
+	int c = -1, s = -1, r, avail;
+	ssize_t got;
+	char b;
+
+	r = dl_start(&d, "queued.log");
+	TL_EXPECT(!r, "vsockd: %s", strerror(-r));
+	r = tl_pair(AF_INET, false, &c, &s);
+	TL_EXPECT(!r, "pair: %s", strerror(-r));
+	/* room for all of it: the window stays shut at the default buffer */
+	r = 4 * MiB;
+	TL_EXPECT(!setsockopt(s, SOL_SOCKET, SO_RCVBUF, &r, sizeof(r)), "SO_RCVBUF");
+	tl_pat_fill(31, 0, buf, len);
+	TL_EXPECT(tl_send_all(c, buf, len, 5000, NULL) == (ssize_t)len, "1 MiB on TCP");
+	TL_EXPECT(wait_inq(s, len, 5000) == (int)len, "all of it queued at the server");
+	TL_EXPECT(tl_recv_all(s, buf, done, 5000) == (ssize_t)done &&
+		  tl_pat_check(31, 0, buf, done) < 0, "the first 200 000 bytes");
+	tl_stats(st0);
+	TL_EXPECT(!tl_set_nonblock(c, true) && !tl_set_nonblock(s, true), "fcntl");
+	/* non-blocking uses of both ends offer them to the joiner: the server
+	 * reads on, the client reads a byte the server sends each round */
+	deadline = tl_now_ms() + 5000;
+	for (;;) {
+		got = recv(s, buf, 1000, MSG_DONTWAIT);
+		TL_EXPECT(got > 0 && tl_pat_check(31, done, buf, got) < 0,
+			  "server read at %zu: %zd %s", done, got, got < 0 ? strerror(errno) : "");
+		done += got;
+		b = 1;
+		TL_EXPECT(send(s, &b, 1, MSG_DONTWAIT) == 1 &&
+			  tl_recv_all(c, &b, 1, 2000) == 1, "a byte to the client");
+		if (!tl_rx_state(c, &crx) && !tl_rx_state(s, &srx))
+			break;
+		TL_EXPECT(tl_now_ms() < deadline && done < len,
+			  "not joined after reading %zu of %zu bytes", done, len);
+	}
+	/* joined with len - done bytes on the TCP queue */
+	avail = wait_inq(s, len - done, 2000);
+	TL_EXPECT(avail == (int)(len - done), "FIONREAD %d after the join, %zu bytes queued",
+		  avail, len - done);
+	while (done < len) {
+		n = len - done < 65536 ? len - done : 65536;
+		got = recv(s, buf, n, MSG_DONTWAIT);
+		TL_EXPECT(got > 0, "server read at %zu of %zu: %s", done, len,
+			  got < 0 ? strerror(errno) : "EOF");
+		r = tl_pat_check(31, done, buf, got) >= 0;
+		TL_EXPECT(!r, "wrong bytes at %zu", done);
+		done += got;
+	}
+	TL_EXPECT(inq(s) == 0 && recv(s, buf, 1, MSG_DONTWAIT) < 0 && errno == EAGAIN,
+		  "nothing after the 1 MiB");
+	tl_stats(st1);
+	tl_diag("joined %llu, join_clocked %llu, rx_overlap_trimmed %llu, rx_overlap_failed %llu",
+		(unsigned long long)(st1[VS_C_JOINED] - st0[VS_C_JOINED]),
+		(unsigned long long)(st1[VS_C_JOIN_CLOCKED] - st0[VS_C_JOIN_CLOCKED]),
+		(unsigned long long)(st1[VS_C_RX_OVERLAP_TRIMMED] - st0[VS_C_RX_OVERLAP_TRIMMED]),
+		(unsigned long long)(st1[VS_C_RX_OVERLAP_FAILED] - st0[VS_C_RX_OVERLAP_FAILED]));
+	TL_EXPECT(st1[VS_C_JOIN_CLOCKED] > st0[VS_C_JOIN_CLOCKED],
+		  "the server did not join with its bytes queued");
+	TL_EXPECT(st1[VS_C_RX_OVERLAP_FAILED] == st0[VS_C_RX_OVERLAP_FAILED],
+		  "the verdict failed to cut a head");
+out:
+	tl_close(c);
+	tl_close(s);
+	dl_stop(&d);
+	return tl_verdict();
+}
+
+/* Both ends stream from their first byte and never pause (an asyncio
+ * echo): the TCP receive queues are never empty, and they join with
+ * bytes queued. Every byte checked; both must join and the fast path
+ * must carry part of it. */
+static int case_stream_from_first_byte(void)
+{
+	struct vs_sock_entry ce, se;
+	__u64 total = 256 * MiB;
+	struct dl_daemon d;
+	char why[300];
+	int c = -1, s = -1, r;
+
+	r = dl_start(&d, "firstbyte.log");
+	TL_EXPECT(!r, "vsockd: %s", strerror(-r));
+	r = tl_pair(AF_INET, true, &c, &s);
+	TL_EXPECT(!r, "pair: %s", strerror(-r));
+	r = stream_both(c, s, 0, total, why, sizeof(why));
+	TL_EXPECT(!r, "stream: %s", why);
+	TL_EXPECT(!loader_lookup_socket(tl.ld, tl_cookie(c), &ce) &&
+		  !loader_lookup_socket(tl.ld, tl_cookie(s), &se), "entries");
+	tl_diag("redirected: client %.1f%%, server %.1f%% of %llu MiB each way",
+		100.0 * ce.tx_redir_bytes / total, 100.0 * se.tx_redir_bytes / total,
+		(unsigned long long)(total / MiB));
+	TL_EXPECT(ce.joined && se.joined, "joined: client %u, server %u", ce.joined, se.joined);
+	TL_EXPECT(ce.tx_redir_bytes + se.tx_redir_bytes >= total / 4,
+		  "only %llu of %llu bytes redirected",
+		  (unsigned long long)(ce.tx_redir_bytes + se.tx_redir_bytes),
+		  (unsigned long long)(2 * total));
+out:
+	tl_close(c);
+	tl_close(s);
+	dl_stop(&d);
+	return tl_verdict();
+}
+
 /* Joined, then blocking (it leaves), a blocking exchange on plain TCP,
  * then non-blocking again: it joins again and the fast path carries the
  * rest. */
@@ -360,6 +498,8 @@ static const struct tl_case cases[] = {
 	{ "accept_from_nonblocking_listener_then_fcntl", case_accept_from_nb_listener, 60 },
 	{ "both_ioctl_fionbio", case_both_fionbio, 60 },
 	{ "tcp_bytes_before_the_switch", case_unread_tcp_bytes, 60 },
+	{ "join_with_tcp_bytes_queued", case_join_with_bytes_queued, 60 },
+	{ "stream_from_the_first_byte", case_stream_from_first_byte, 60 },
 	{ "joined_blocking_then_nonblocking_again", case_rejoin_after_blocking, 60 },
 	{ "peer_fin_before_the_switch_stays_on_tcp", case_fin_before_switch, 30 },
 	{ "coverage_by_reason_live_and_closed", case_coverage, 60 },
