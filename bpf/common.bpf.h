@@ -98,18 +98,19 @@ static __always_inline struct vs_ctl *vs_get_ctl(void)
 /* Why the attached cgroup cg_id allows no redirect, VS_R_NONE when it
  * does: detached, or the kill switch (global in c, or the cgroup's own).
  * c may be NULL; one hash lookup per call. */
-static __always_inline __u8 vs_cgroup_off(const struct vs_ctl *c, __u64 cg_id)
+static __always_inline __u8 vs_cgroup_cfg_off(const struct vs_ctl *c,
+					      const struct vs_cgroup_cfg *cfg)
 {
-	struct vs_cgroup_cfg *cfg;
-
-	if (!cg_id)
-		return VS_R_DETACHED;
-	cfg = bpf_map_lookup_elem(&vs_cgcfg, &cg_id);
 	if (!cfg || !(cfg->flags & VS_CG_ENABLED))
 		return VS_R_DETACHED;
 	if ((cfg->flags & VS_CG_DISABLED) || (c && (c->flags & VS_CTL_DISABLED)))
 		return VS_R_DISABLED;
 	return VS_R_NONE;
+}
+
+static __always_inline __u8 vs_cgroup_off(const struct vs_ctl *c, __u64 cg_id)
+{
+	return vs_cgroup_cfg_off(c, cg_id ? bpf_map_lookup_elem(&vs_cgcfg, &cg_id) : NULL);
 }
 
 /* Secure mode: does attached cgroup cg admit peers under attached cgroup
@@ -152,9 +153,11 @@ static __always_inline struct sock *vs_sk(struct tcp_sock *tp)
 }
 
 /* The nearest ancestor of the socket's cgroup (itself included) that is in
- * vs_cgcfg: a program attached to a cgroup also runs for its descendants. */
+ * vs_cgcfg: a program attached to a cgroup also runs for its descendants.
+ * *cfg: its entry (for vs_cgroup_cfg_off(), without a second lookup). */
 static __always_inline __u64 vs_attached_ancestor(struct tcp_sock *tp,
-						  __u64 *own_id)
+						  __u64 *own_id,
+						  struct vs_cgroup_cfg **cfg)
 {
 	struct cgroup *cg = BPF_CORE_READ(vs_sk(tp), sk_cgrp_data.cgroup);
 	int level, i;
@@ -171,7 +174,8 @@ static __always_inline __u64 vs_attached_ancestor(struct tcp_sock *tp,
 			break;
 		anc = BPF_CORE_READ(cg, ancestors[level - i]);
 		id = BPF_CORE_READ(anc, kn, id);
-		if (bpf_map_lookup_elem(&vs_cgcfg, &id))
+		*cfg = bpf_map_lookup_elem(&vs_cgcfg, &id);
+		if (*cfg)
 			return id;
 	}
 	return 0;

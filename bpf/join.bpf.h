@@ -77,6 +77,36 @@ static __always_inline bool vs_join_eligible(struct vs_sk_state *st, struct sock
 	       vs_cgroup_enabled(st->attach_cg) && !vs_rules_deny(st, vs_get_ctl());
 }
 
+/* Why a socket off the sockhash stays off, shown in its entry. */
+static __always_inline void vs_set_off_reason(struct vs_sk_state *st, __u8 r)
+{
+	struct vs_sock_entry *e = vs_entry(st->cookie);
+
+	st->off_reason = r;
+	if (e)
+		e->reason = r;
+}
+
+/* At its join offer, a socket that waited for its use (VS_R_NOT_USED)
+ * shows why it may stay off: a peer that is neither on the fast path nor
+ * waiting to join it (not tracked, or not used without blocking yet),
+ * which may change. Not at its first use: a connection that is over
+ * after one exchange (most of connection churn) would pay three lookups
+ * per socket for a reason nobody reads. False: the peer is on another
+ * host or outside attached cgroups, and never joins. */
+static __always_inline bool vs_peer_tracked(struct vs_sk_state *st)
+{
+	bool tracked = bpf_map_lookup_elem(&vs_tracked, &st->peer_key) != NULL;
+
+	if (st->off_reason == VS_R_NOT_USED &&
+	    (!tracked || (!bpf_map_lookup_elem(&vs_rxstate, &st->peer_key) &&
+			  !bpf_map_lookup_elem(&vs_joinq, &st->peer_key)))) {
+		vs_count(VS_C_SKIP_NO_PEER, 1);
+		vs_set_off_reason(st, VS_R_NO_PEER);
+	}
+	return tracked;
+}
+
 /* I/O tracepoints, for a tracked socket off the sockhash: queue it for the
  * joiner once, and wake vsockd. */
 static __always_inline void vs_join_offer(struct vs_sk_state *st, struct sock *sk)
@@ -88,9 +118,7 @@ static __always_inline void vs_join_offer(struct vs_sk_state *st, struct sock *s
 		return;
 	}
 	if (st->join_queued || st->in_map || !vs_joiner_alive(vs_get_meta()) ||
-	    !vs_join_eligible(st, sk) ||
-	    /* a peer on another host or outside attached cgroups never joins */
-	    !bpf_map_lookup_elem(&vs_tracked, &st->peer_key))
+	    !vs_join_eligible(st, sk) || !vs_peer_tracked(st))
 		return;
 	if (bpf_map_update_elem(&vs_joinq, &st->key, &st->cookie, BPF_NOEXIST))
 		return;
@@ -101,31 +129,15 @@ static __always_inline void vs_join_offer(struct vs_sk_state *st, struct sock *s
 }
 
 /* A socket that waited for its first use (VS_R_NOT_USED) shows, once a
- * process uses it, why it stays off: a blocking file, or a peer that is
- * neither on the fast path nor waiting to join it (not tracked, or not
- * used without blocking yet). Both may change: it can join later. */
+ * process uses it with a blocking file, that it stays off for that (it
+ * may change: it can join later). Its peer is looked at when it is
+ * offered to the joiner (vs_peer_tracked()). */
 static __always_inline void vs_first_use(struct vs_sk_state *st, struct sock *sk)
 {
-	struct vs_sock_entry *e;
-	__u8 r;
-
-	if (st->off_reason != VS_R_NOT_USED)
+	if (st->off_reason != VS_R_NOT_USED || !vs_file_blocking(sk))
 		return;
-	if (vs_file_blocking(sk)) {
-		r = VS_R_BLOCKING;
-		vs_count(VS_C_SKIP_BLOCKING, 1);
-	} else if (!bpf_map_lookup_elem(&vs_tracked, &st->peer_key) ||
-		   (!bpf_map_lookup_elem(&vs_rxstate, &st->peer_key) &&
-		    !bpf_map_lookup_elem(&vs_joinq, &st->peer_key))) {
-		r = VS_R_NO_PEER;
-		vs_count(VS_C_SKIP_NO_PEER, 1);
-	} else {
-		return;
-	}
-	st->off_reason = r;
-	e = vs_entry(st->cookie);
-	if (e)
-		e->reason = r;
+	vs_count(VS_C_SKIP_BLOCKING, 1);
+	vs_set_off_reason(st, VS_R_BLOCKING);
 }
 
 /* Bytes of the skb at the head of sk's TCP receive queue that plain reads

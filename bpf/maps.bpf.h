@@ -57,6 +57,8 @@ struct vs_sk_state {
 	__u32 policy_gen;		/* vs_ctl.policy_gen of the verdict */
 	__u32 policy_deny;		/* id of the rule that denies it, 0: allowed */
 	__u8  active;			/* it connected: the server end is its peer */
+	__u8  listened;			/* listen() after a connection: it may be
+					 * in vs_listeners (vsock_destroy) */
 };
 
 /* Redirect targets: canonical 4-tuple + netns -> socket. 8-byte value so a
@@ -144,9 +146,10 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } vs_joinq SEC(".maps");
 
-/* Every established socket vsock tracks, by its own key: whether a
- * socket's peer is local and tracked (else it could never join the fast
- * path, and is not queued for the joiner). */
+/* Every established socket vsock tracks, by its own key -> the attached
+ * cgroup it falls under: whether a socket's peer is local and tracked
+ * (else it could never join the fast path, and is not queued for the
+ * joiner), and, in secure mode, whether the two may meet. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, VS_MAX_SOCKS_DEFAULT);

@@ -58,9 +58,16 @@ static long vs_rules_step(__u64 i, void *arg)
 static __always_inline __u32 vs_rules_eval(__u32 gen, const struct vs_rule_subject *s,
 					   bool hit)
 {
-	struct vs_rules_walk w = { .s = *s, .base = (gen & 1) * VS_RULES_MAX };
+	__u32 base = (gen & 1) * VS_RULES_MAX;
+	struct vs_rule *first = bpf_map_lookup_elem(&vs_rules, &base);
+	struct vs_rules_walk w;
 	__u64 one = 1, *n;
 
+	/* no rules, the common case: sockops runs this at every connection
+	 * (the walk and the copy of the subject cost it 0.15 us) */
+	if (!first || !first->id)
+		return 0;
+	w = (struct vs_rules_walk){ .s = *s, .base = base };
 	bpf_loop(VS_RULES_MAX, vs_rules_step, &w, 0);
 	if (!w.id)
 		return 0;

@@ -21,11 +21,11 @@ static __always_inline void key_from_ops(struct vs_sock_key *k,
 }
 
 /* Entry of this socket; passive sockets get theirs here (no sock_create),
- * born established. */
+ * born established: no lookup of the entry they cannot have yet. */
 static __always_inline struct vs_sock_entry *
-entry_for(struct bpf_sock_ops *ops, __u64 cookie)
+entry_for(struct bpf_sock_ops *ops, __u64 cookie, bool active)
 {
-	struct vs_sock_entry *e = vs_entry(cookie);
+	struct vs_sock_entry *e = active ? vs_entry(cookie) : NULL;
 	struct vs_sock_entry init = {};
 
 	if (e)
@@ -61,7 +61,10 @@ static __always_inline __u32 read_options(struct tcp_sock *tp, long fflags)
 	return opt;
 }
 
-/* Remember where a listener lives, to predict its children's blocking mode. */
+/* Remember where a listener lives, to predict its children's blocking
+ * mode. vsock_destroy looks for listeners among sockets without a
+ * connection state, and among those that listened after a connection
+ * (connect(AF_UNSPEC), then listen()): marked here. */
 static __always_inline void record_listener(struct bpf_sock_ops *ops)
 {
 	struct vs_listen_key lk = {
@@ -69,11 +72,15 @@ static __always_inline void record_listener(struct bpf_sock_ops *ops)
 		.port = ops->local_port,
 	};
 	struct bpf_sock *sk = ops->sk;
+	struct vs_sk_state *st;
 	struct tcp_sock *tp;
 	__u64 addr;
 
 	if (!sk || !(tp = bpf_skc_to_tcp_sock(sk)))
 		return;
+	st = vs_state(sk);
+	if (st)
+		st->listened = 1;
 	addr = (__u64)(unsigned long)tp;
 	bpf_map_update_elem(&vs_listeners, &lk, &addr, BPF_ANY);
 }
@@ -157,10 +164,9 @@ static __always_inline __u8 classify(struct bpf_sock_ops *ops,
  * (tracked) peer? An untracked peer is no fast-path peer anyway. */
 static __always_inline bool secure_pair_ok(__u64 attach_cg, const struct vs_sock_key *peer)
 {
-	__u64 *cookie = bpf_map_lookup_elem(&vs_tracked, peer);
-	struct vs_sock_entry *pe = cookie ? vs_entry(*cookie) : NULL;
+	__u64 *peer_cg = bpf_map_lookup_elem(&vs_tracked, peer);
 
-	return !pe || vs_cgroup_pair_ok(attach_cg, pe->attach_cgroup_id);
+	return !peer_cg || vs_cgroup_pair_ok(attach_cg, *peer_cg);
 }
 
 static __always_inline __u8 insert_error_reason(long err)
@@ -229,6 +235,7 @@ static __always_inline void on_established(struct bpf_sock_ops *ops, bool active
 	struct vs_svc_sk *svc;
 	struct vs_rule_subject subj;
 	struct vs_ctl *c = vs_get_ctl();
+	struct vs_cgroup_cfg *cfg = NULL;
 	struct tcp_sock *tp;
 	struct bpf_sock *sk;
 	long fflags, err;
@@ -249,10 +256,10 @@ static __always_inline void on_established(struct bpf_sock_ops *ops, bool active
 	netns = bpf_get_netns_cookie(ops);
 	key_from_ops(&key, ops, netns);
 	vs_key_reverse(&peer, &key);
-	attach_cg = vs_attached_ancestor(tp, &own_cg);
+	attach_cg = vs_attached_ancestor(tp, &own_cg, &cfg);
 	fflags = vs_file_flags(vs_sk(tp));
 
-	e = entry_for(ops, cookie);
+	e = entry_for(ops, cookie, active);
 	if (e) {
 		e->netns_cookie = netns;
 		e->cgroup_id = own_cg;
@@ -270,7 +277,7 @@ static __always_inline void on_established(struct bpf_sock_ops *ops, bool active
 		vs_count(VS_C_SKIP_PROXIED, 1);
 		reason = VS_R_PROXIED;
 	} else {
-		reason = vs_cgroup_off(c, attach_cg);
+		reason = vs_cgroup_cfg_off(c, cfg);
 		if (reason == VS_R_DISABLED)
 			vs_count(VS_C_SKIP_DISABLED, 1);
 	}
@@ -330,7 +337,7 @@ static __always_inline void on_established(struct bpf_sock_ops *ops, bool active
 		/* a proxied socket is no fast-path peer: its peer is never
 		 * queued for the joiner on its account */
 		if (reason != VS_R_PROXIED)
-			bpf_map_update_elem(&vs_tracked, &key, &cookie, BPF_ANY);
+			bpf_map_update_elem(&vs_tracked, &key, &attach_cg, BPF_ANY);
 	}
 	if (!e)
 		return;

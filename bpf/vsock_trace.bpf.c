@@ -54,8 +54,9 @@ int BPF_PROG(vsock_destroy, struct sock *sk)
 
 	if (!cookie)
 		return 0;
-	forget_listener(sk);
 	st = vs_state(sk);
+	if (!st || st->listened)	/* record_listener() */
+		forget_listener(sk);
 	if (st) {
 		add_coverage(st->cookie);	/* a connected socket */
 		if (st->in_map)	/* receiver facts exist only while in the map */

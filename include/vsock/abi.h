@@ -110,9 +110,10 @@ enum vs_reason {
 				 * sleep on its socket lock, TCP uses the backlog */
 	VS_R_RCVLOWAT,		/* it set SO_RCVLOWAT: a fast-path queue makes it
 				 * readable below the mark, TCP does not */
-	VS_R_NOT_USED,		/* not used yet: it joins once a process reads or
-				 * writes it with a non-blocking file (vsockd's
-				 * joiner) */
+	VS_R_NOT_USED,		/* not used enough yet: it joins once a process
+				 * has read or written it a few times
+				 * (VS_JOIN_MIN_IO) with a non-blocking file
+				 * (vsockd's joiner) */
 	VS_R_PROXIED,		/* a client steered to vsockd's proxy, or a socket of
 				 * the proxy: the relay owns it (svc.h) */
 	VS_R_DISABLED,		/* the kill switch: vsockctl disable, global or for
