@@ -95,9 +95,9 @@ static __always_inline struct vs_ctl *vs_get_ctl(void)
 	return bpf_map_lookup_elem(&vs_ctl, &zero);
 }
 
-/* Why the attached cgroup cg_id allows no redirect, VS_R_NONE when it
- * does: detached, or the kill switch (global in c, or the cgroup's own).
- * c may be NULL; one hash lookup per call. */
+/* Why the attached cgroup of entry cfg (NULL: none) allows no redirect,
+ * VS_R_NONE when it does: detached, or the kill switch (global in c, or
+ * the cgroup's own). c may be NULL. */
 static __always_inline __u8 vs_cgroup_cfg_off(const struct vs_ctl *c,
 					      const struct vs_cgroup_cfg *cfg)
 {
@@ -108,6 +108,7 @@ static __always_inline __u8 vs_cgroup_cfg_off(const struct vs_ctl *c,
 	return VS_R_NONE;
 }
 
+/* The same for the attached cgroup cg_id: one hash lookup per call. */
 static __always_inline __u8 vs_cgroup_off(const struct vs_ctl *c, __u64 cg_id)
 {
 	return vs_cgroup_cfg_off(c, cg_id ? bpf_map_lookup_elem(&vs_cgcfg, &cg_id) : NULL);

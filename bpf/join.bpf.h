@@ -143,7 +143,8 @@ static __always_inline void vs_first_use(struct vs_sk_state *st, struct sock *sk
 /* Bytes of the skb at the head of sk's TCP receive queue that plain reads
  * took already (copied_seq inside it), 0 for an empty queue: the receive
  * verdict cuts them off once the socket is in the sockhash (rxseq.bpf.h),
- * at most VS_TRIM_CAP. Only the head can be partly read. */
+ * at most VS_TRIM_CAP; above it when the skb cannot be read. Only the
+ * head can be partly read. */
 static __always_inline __u32 vs_rx_head_read(struct tcp_sock *tp)
 {
 	struct sock *sk = vs_sk(tp);

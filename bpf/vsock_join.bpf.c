@@ -73,6 +73,8 @@ static __always_inline void joined(struct tcp_sock *tp, struct vs_sk_state *st)
 	bpf_map_delete_elem(&vs_rxseq, &st->cookie);
 	vs_count(VS_C_JOINED, 1);
 	st->join_clock = vs_sk(tp)->sk_receive_queue.qlen != 0;
+	if (st->join_clock)
+		vs_count(VS_C_JOIN_CLOCKED, 1);
 	if (!e)
 		return;
 	e->in_sockhash = 1;
@@ -93,7 +95,6 @@ static __always_inline void clock_queued(struct tcp_sock *tp, struct vs_sk_state
 	if (!st->in_map || !vs_sk(tp)->sk_receive_queue.qlen)
 		return;		/* left, or a read clocked them itself */
 	bpf_setsockopt(tp, VS_SOL_SOCKET, VS_SO_RCVLOWAT, &lowat, sizeof(lowat));
-	vs_count(VS_C_JOIN_CLOCKED, 1);
 }
 
 SEC("iter/tcp")

@@ -223,7 +223,7 @@ static const char *const counter_texts[] = {
 	[VS_C_SKIP_POLICY]	= "Sockets kept off the sockhash: a policy rule denies them",
 	[VS_C_PASS_SECURE]	= "Messages passed: secure mode, the peer's cgroup is not allowed",
 	[VS_C_SKIP_SECURE]	= "Sockets kept off the sockhash: secure mode, the peer's cgroup is not allowed",
-	[VS_C_JOIN_CLOCKED]	= "Sockets that joined late with TCP bytes queued, handed to the receive verdict",
+	[VS_C_JOIN_CLOCKED]	= "Sockets that joined late with TCP bytes queued (the joiner's second pass hands them to the receive verdict)",
 };
 _Static_assert(ARRAY_SIZE(counter_texts) == VS_C_MAX, "a counter has no text");
 

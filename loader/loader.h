@@ -236,7 +236,8 @@ bool loader_joiner_alive(const struct vs_meta *m);
 
 /* The joiner (loader/join.c): a link of the vsock_join iterator, created
  * once; each run reads a fresh iterator, which takes the sockets queued in
- * vs_joinq of the caller's network namespace into the sockhash. */
+ * vs_joinq of the caller's network namespace into the sockhash, and a
+ * second one when some joined with TCP bytes queued. */
 int loader_join_link(struct vs_loader *ld);
 int loader_join_run(int link_fd);
 /* Sockets queued for the joiner (all namespaces), or -errno. */

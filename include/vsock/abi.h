@@ -396,8 +396,9 @@ enum vs_counter {
 	VS_C_SKIP_POLICY,	/* sockets kept off the sockhash: a policy rule denies them */
 	VS_C_PASS_SECURE,	/* messages passed: secure mode, peer's cgroup not allowed */
 	VS_C_SKIP_SECURE,	/* sockets kept off the sockhash: secure mode */
-	VS_C_JOIN_CLOCKED,	/* sockets that joined late with TCP bytes queued,
-				 * handed to the receive verdict by the joiner */
+	VS_C_JOIN_CLOCKED,	/* sockets that joined late with TCP bytes queued
+				 * (the joiner's second pass, or a read first,
+				 * hands them to the receive verdict) */
 	VS_C_MAX,
 };
 
